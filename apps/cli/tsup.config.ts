@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.config.base';
+
+export default defineConfig(
+  libraryConfig({
+    entry: ['src/cli.ts'],
+    platform: 'node',
+    dts: false,
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+);

@@ -1,0 +1,2 @@
+export type { Nonlinearity } from './calculate-gain';
+export { calculateGain } from './calculate-gain';

@@ -1,0 +1,2 @@
+export type { LrScheduleConfig } from './lr-schedule';
+export { learningRateAt } from './lr-schedule';

@@ -1,0 +1,36 @@
+// Sums every workspace's Vitest JSON report into one closing line, `tests: N passed, N failed`,
+// and fails when a report is missing, a test failed, or nothing ran at all.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
+
+const workspaces = readJson(join(root, 'package.json')).workspaces.flatMap((pattern) => {
+  const base = pattern.replace(/\/\*$/, '');
+  return readdirSync(join(root, base))
+    .map((name) => join(base, name))
+    .filter((ws) => existsSync(join(root, ws, 'package.json')));
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const ws of workspaces) {
+  if (!readJson(join(root, ws, 'package.json')).scripts?.test) continue;
+  const report = join(root, ws, '.reports', 'vitest.json');
+  if (!existsSync(report)) {
+    missing.push(ws);
+    continue;
+  }
+  const r = readJson(report);
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
+  console.log(`${ws.padEnd(20)} ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+}
+if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (failed > 0 || missing.length > 0 || passed === 0) process.exitCode = 1;
