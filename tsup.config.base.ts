@@ -13,7 +13,7 @@ export function libraryConfig(overrides: Options = {}): Options {
     dts: true,
     sourcemap: true,
     clean: true,
-    splitting: false,
+    splitting: true,
     treeshake: true,
     ...overrides,
   };

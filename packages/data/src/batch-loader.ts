@@ -1,0 +1,118 @@
+import { deriveSeed, Rng } from '@mnist-lab/random';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Dataset } from './dataset';
+import { type Normalization, toFloat32Pixels } from './preprocess';
+
+/** Options of {@link BatchLoader}. */
+export interface BatchLoaderOptions {
+  /** Examples per batch. */
+  readonly batchSize: number;
+  /** Shuffle each epoch (a seeded permutation per epoch). Defaults to true. */
+  readonly shuffle?: boolean;
+  /** Seeds the shuffle: the same seed gives the same order in Node and every browser. Defaults to 0. */
+  readonly seed?: number;
+  /** Drop the last, smaller batch. Defaults to false, like PyTorch's `DataLoader`. */
+  readonly dropLast?: boolean;
+  /** `index` gives int32 labels of shape [B] (the default); `one-hot` gives float32 [B, numClasses]. */
+  readonly labels?: 'index' | 'one-hot';
+  /** Applied after scaling to [0, 1], like torchvision's `Normalize`. None by default. */
+  readonly normalization?: Normalization;
+}
+
+/** One batch; the caller owns the tensors and disposes of them. */
+export interface Batch {
+  /** Images as float32 `[size, rows * cols]`. */
+  readonly x: tf.Tensor2D;
+  /** Labels: int32 `[size]`, or float32 `[size, numClasses]` one-hot. */
+  readonly y: tf.Tensor;
+  /** Examples in this batch (the last one may be smaller). */
+  readonly size: number;
+  /** The batch's index within its epoch. */
+  readonly index: number;
+}
+
+/**
+ * Serves a dataset as batches of tensors, converting every pixel to float32 once up front so that
+ * a batch costs one gather of rows and one upload.
+ *
+ * @example
+ * const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
+ * for (const { x, y } of loader.epoch(0)) { ...; tf.dispose([x, y]); }
+ */
+export class BatchLoader {
+  readonly dataset: Dataset;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly dropLast: boolean;
+  readonly labelFormat: 'index' | 'one-hot';
+  private readonly pixels: Float32Array;
+  private readonly featureSize: number;
+
+  constructor(dataset: Dataset, options: BatchLoaderOptions) {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+      throw new RangeError(
+        `BatchLoader: batchSize must be a positive integer, got ${options.batchSize}`,
+      );
+    }
+    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
+      throw new RangeError(`BatchLoader: seed must be an integer, got ${options.seed}`);
+    }
+    this.dataset = dataset;
+    this.batchSize = options.batchSize;
+    this.shuffle = options.shuffle ?? true;
+    this.seed = options.seed ?? 0;
+    this.dropLast = options.dropLast ?? false;
+    this.labelFormat = options.labels ?? 'index';
+    this.featureSize = dataset.rows * dataset.cols;
+    this.pixels = toFloat32Pixels(dataset, options.normalization);
+  }
+
+  /** Batches in one epoch. */
+  get batchesPerEpoch(): number {
+    const n = this.dataset.count / this.batchSize;
+    return this.dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /** The order examples are served in during `epoch` (zero-based): a pure function of seed and epoch. */
+  order(epoch: number): Uint32Array {
+    if (!this.shuffle) return Uint32Array.from({ length: this.dataset.count }, (_, i) => i);
+    return new Rng(deriveSeed(this.seed, 'shuffle', epoch)).permutation(this.dataset.count);
+  }
+
+  /**
+   * The batches of `epoch` (zero-based), from batch `startBatch` on (to resume mid-epoch).
+   * Each batch's tensors are created when it is reached and belong to the caller.
+   */
+  *epoch(epoch: number, startBatch = 0): Generator<Batch, void, undefined> {
+    const order = this.order(epoch);
+    for (let index = startBatch; index < this.batchesPerEpoch; index++) {
+      const start = index * this.batchSize;
+      yield this.makeBatch(
+        order.subarray(start, Math.min(start + this.batchSize, order.length)),
+        index,
+      );
+    }
+  }
+
+  /** The batch holding the examples at `indices`, in that order. */
+  makeBatch(indices: ArrayLike<number>, index = 0): Batch {
+    const size = indices.length;
+    const f = this.featureSize;
+    const xs = new Float32Array(size * f);
+    const labels = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      const j = indices[i] as number;
+      xs.set(this.pixels.subarray(j * f, (j + 1) * f), i * f);
+      labels[i] = this.dataset.labels[j] as number;
+    }
+    const x = tf.tensor2d(xs, [size, f], 'float32');
+    const y =
+      this.labelFormat === 'index'
+        ? tf.tensor1d(labels, 'int32')
+        : tf.tidy(() =>
+            tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), this.dataset.numClasses), 'float32'),
+          );
+    return { x, y, size, index };
+  }
+}

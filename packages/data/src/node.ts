@@ -1,0 +1,11 @@
+export type { DirectorySourceOptions } from './node/directory-source';
+export {
+  findIdxFiles,
+  gunzipNode,
+  loadIdxDirectory,
+  readIdxFile,
+  sha256Hex,
+} from './node/directory-source';
+export type { DownloadEvent, DownloadOptions } from './node/download-source';
+export { DEFAULT_MIRRORS, defaultCacheDir, downloadDataset } from './node/download-source';
+export { embeddedMnistDir, loadMnist } from './node/embedded-source';

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { DatasetSplits } from '../dataset';
+import {
+  type DatasetFacts,
+  IDX_FILE_NAMES,
+  type IdxFileRole,
+  KNOWN_DATASETS,
+} from '../dataset-facts';
+import { DataError } from '../errors';
+import { isGzip } from '../gzip';
+import { gunzipNode, loadIdxDirectory, sha256Hex } from './directory-source';
+
+/** Where each known dataset's gzipped IDX files are published, tried in order. */
+export const DEFAULT_MIRRORS: Readonly<Record<string, readonly string[]>> = {
+  mnist: [
+    'https://ossci-datasets.s3.amazonaws.com/mnist/',
+    'https://storage.googleapis.com/cvdf-datasets/mnist/',
+    'http://yann.lecun.com/exdb/mnist/',
+  ],
+  'fashion-mnist': ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'],
+};
+
+/** The cache directory: `$MNIST_LAB_CACHE`, else `~/.cache/mnist-lab`. */
+export function defaultCacheDir(): string {
+  return process.env.MNIST_LAB_CACHE || join(homedir(), '.cache', 'mnist-lab');
+}
+
+/** Options of {@link downloadDataset}. */
+export interface DownloadOptions {
+  /** A known dataset name (`mnist`, `fashion-mnist`) or facts of your own, with pinned SHA-256s. */
+  readonly dataset: string | DatasetFacts;
+  /** Base URLs holding `NAME.gz` (or `NAME`), tried in order. Defaults to {@link DEFAULT_MIRRORS}. */
+  readonly mirrors?: readonly string[];
+  /** Defaults to {@link defaultCacheDir}; files go to `<cacheDir>/<dataset>/`. */
+  readonly cacheDir?: string;
+  /** Per-request time limit in milliseconds. Defaults to 60000. */
+  readonly timeoutMs?: number;
+  /** Told about each attempt, for logs. */
+  readonly onEvent?: (event: DownloadEvent) => void;
+}
+
+/** What {@link downloadDataset} reports as it goes. */
+export type DownloadEvent =
+  | { readonly type: 'cached'; readonly file: string }
+  | { readonly type: 'fetching'; readonly url: string }
+  | { readonly type: 'failed'; readonly url: string; readonly reason: string }
+  | { readonly type: 'saved'; readonly file: string };
+
+function resolveFacts(dataset: string | DatasetFacts): DatasetFacts {
+  if (typeof dataset !== 'string') return dataset;
+  const facts = KNOWN_DATASETS[dataset];
+  if (facts === undefined) {
+    throw new RangeError(
+      `downloadDataset: unknown dataset '${dataset}'; expected one of ${Object.keys(KNOWN_DATASETS).join(', ')} or facts with pinned checksums`,
+    );
+  }
+  return facts;
+}
+
+async function cachedIsGood(path: string, sha256: string): Promise<boolean> {
+  try {
+    return sha256Hex(await readFile(path)) === sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** Fetches one URL's whole body, failing on HTTP errors, dropped connections and time-outs. */
+async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Downloads a dataset's four IDX files into the cache, verifies the SHA-256 of each decompressed
+ * file against the pinned one, and loads them. A file is written to a temporary name and renamed
+ * only once verified, so an interrupted or corrupt download never leaves a file a later run
+ * trusts; a cached file is re-verified on every call. Each mirror is tried in turn.
+ */
+export async function downloadDataset(options: DownloadOptions): Promise<DatasetSplits> {
+  const facts = resolveFacts(options.dataset);
+  const mirrors = options.mirrors ?? DEFAULT_MIRRORS[facts.name] ?? [];
+  if (mirrors.length === 0) throw new RangeError(`downloadDataset: no mirrors for '${facts.name}'`);
+  const dir = join(options.cacheDir ?? defaultCacheDir(), facts.name);
+  await mkdir(dir, { recursive: true });
+  const emit = options.onEvent ?? (() => {});
+
+  for (const [role, name] of Object.entries(IDX_FILE_NAMES) as [IdxFileRole, string][]) {
+    const target = join(dir, name);
+    const expected = facts.sha256[role];
+    if (await cachedIsGood(target, expected)) {
+      emit({ type: 'cached', file: target });
+      continue;
+    }
+    await rm(target, { force: true });
+    const failures: string[] = [];
+    let saved = false;
+    for (const mirror of mirrors) {
+      const url = new URL(`${name}.gz`, mirror).toString();
+      emit({ type: 'fetching', url });
+      try {
+        const body = await fetchBytes(url, options.timeoutMs ?? 60_000);
+        const content = isGzip(body) ? gunzipNode(body, url) : body;
+        const actual = sha256Hex(content);
+        if (actual !== expected) throw new Error(`SHA-256 ${actual}, expected ${expected}`);
+        const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
+        try {
+          await writeFile(temp, content);
+          await rename(temp, target);
+        } finally {
+          await rm(temp, { force: true });
+        }
+        emit({ type: 'saved', file: target });
+        saved = true;
+        break;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        failures.push(`${url}: ${reason}`);
+        emit({ type: 'failed', url, reason });
+      }
+    }
+    if (!saved) {
+      throw new DataError(
+        'download-failed',
+        name,
+        `every mirror failed; nothing was saved:\n  ${failures.join('\n  ')}`,
+      );
+    }
+  }
+  return loadIdxDirectory(dir, {
+    name: facts.name,
+    numClasses: facts.numClasses,
+    sha256: facts.sha256,
+  });
+}

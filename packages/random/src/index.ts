@@ -1,0 +1,2 @@
+export type { RngState } from './rng';
+export { deriveSeed, Rng } from './rng';
