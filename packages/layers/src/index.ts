@@ -1,2 +1,31 @@
+export type { ActivationName, PReLUArgs } from './activations';
+export {
+  ACTIVATION_NAMES,
+  Activation,
+  activationFunctions,
+  gelu,
+  leakyRelu,
+  PReLU,
+  SERLU_ALPHA,
+  SERLU_LAMBDA,
+  serlu,
+  silu,
+} from './activations';
+export type { ApplyInitOptions } from './apply-init';
+export { applyInit } from './apply-init';
+export type { BatchNorm1dArgs } from './batch-norm';
+export { BatchNorm1d } from './batch-norm';
 export type { Nonlinearity } from './calculate-gain';
 export { calculateGain } from './calculate-gain';
+export type { DropoutArgs } from './dropout';
+export { Dropout, dropoutMask } from './dropout';
+export type { InitConfig, InitDistribution, InitName } from './initializers';
+export { fans, INIT_NAMES, initDistribution, initializers, sample } from './initializers';
+export type { LinearArgs } from './linear';
+export { Linear } from './linear';
+export { crossEntropy, nllLoss } from './losses';
+export type { LessonPreset, MlpConfig, MlpConfigInput } from './mlp';
+export { LESSON_PRESETS, Mlp, MlpConfigError, mlpConfigSchema, parseMlpConfig } from './mlp';
+export type { ForwardOptions, StateDict } from './module';
+export { Module } from './module';
+export { Sequential } from './sequential';

@@ -58,17 +58,23 @@ export class Rng {
 
   /** A generator that continues exactly where the one that saved `state` was. */
   static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
+  }
+
+  /** Moves this generator, in place, to a state saved by {@link Rng.getState}. */
+  setState(state: RngState): void {
     const words: unknown = state;
     if (!Array.isArray(words) || words.length !== 4 || !words.every(isUint32)) {
       throw new TypeError(
-        `Rng.fromState: expected four unsigned 32-bit integers, got ${JSON.stringify(state)}`,
+        `Rng.setState: expected four unsigned 32-bit integers, got ${JSON.stringify(state)}`,
       );
     }
-    if (state.every((w) => w === 0))
-      throw new RangeError('Rng.fromState: the all-zero state is invalid');
-    const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = state;
-    return rng;
+    if (state.every((w) => w === 0)) {
+      throw new RangeError('Rng.setState: the all-zero state is invalid');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state;
   }
 
   /** The current state, for {@link Rng.fromState}. */

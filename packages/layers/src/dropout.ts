@@ -1,0 +1,43 @@
+import { Rng } from '@mnist-lab/random';
+import * as tf from '@tensorflow/tfjs-core';
+import { type ForwardOptions, Module } from './module';
+
+/** Options of {@link Dropout}. */
+export interface DropoutArgs {
+  /** The generator for masks; share one across layers to have one seed drive them all. */
+  readonly rng?: Rng;
+}
+
+/**
+ * Inverted dropout, PyTorch's `F.dropout`: in training each element is zeroed with probability
+ * `p` and the rest are scaled by `1/(1-p)`; in evaluation it is the identity. Masks come from a
+ * seeded generator on the CPU, so the same seed drops the same units on every backend.
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  readonly rng: Rng;
+
+  constructor(p: number, args: DropoutArgs = {}) {
+    super();
+    if (!(typeof p === 'number' && p >= 0 && p < 1)) {
+      throw new RangeError(`Dropout: p must be a probability in [0, 1), got ${p}`);
+    }
+    this.p = p;
+    this.rng = this.registerGenerator('generator', args.rng ?? new Rng(0));
+  }
+
+  forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    if (!options.training || this.p === 0) return tf.clone(x);
+    return tf.tidy(() =>
+      tf.mul(x, tf.tensor(dropoutMask(x.size, this.p, this.rng), x.shape, 'float32')),
+    );
+  }
+}
+
+/** A mask of `size` elements: 0 with probability `p`, else `1/(1-p)` (float32). */
+export function dropoutMask(size: number, p: number, rng: Rng): Float32Array {
+  const mask = new Float32Array(size);
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < size; i++) mask[i] = rng.nextFloat() < p ? 0 : scale;
+  return mask;
+}

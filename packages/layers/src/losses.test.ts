@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { crossEntropy, nllLoss } from './index';
+import { describeBackends, expectAllClose, expectNoLeak, loadFixture } from './test-utils';
+
+interface CeFixture {
+  logits: number[][];
+  labels: number[];
+  loss_mean: number;
+  dlogits: number[][];
+}
+const fx = loadFixture<CeFixture>('cross_entropy');
+
+describeBackends('losses', () => {
+  it("the lesson's loss, CrossEntropyLoss(log_softmax(z)), and its gradient match PyTorch within 1e-5", () => {
+    const z = tf.tensor2d(fx.logits);
+    const labels = tf.tensor1d(fx.labels, 'int32');
+    expectNoLeak(() => {
+      const f = (logits: tf.Tensor) => tf.tidy(() => crossEntropy(tf.logSoftmax(logits), labels));
+      const loss = f(z);
+      expectAllClose(loss, fx.loss_mean);
+      const dz = tf.grad(f)(z);
+      expectAllClose(dz, fx.dlogits);
+      // Idempotence: the same value on raw logits, and NLL on log-probabilities.
+      const direct = crossEntropy(z, labels);
+      const nll = tf.tidy(() => nllLoss(tf.logSoftmax(z), labels));
+      expectAllClose(direct, fx.loss_mean);
+      expectAllClose(nll, fx.loss_mean);
+      tf.dispose([loss, dz, direct, nll]);
+    });
+    tf.dispose([z, labels]);
+  });
+
+  it('rejects labels that do not match the batch', () => {
+    const z = tf.zeros([3, 10]);
+    const labels = tf.tensor1d([1, 2], 'int32');
+    expect(() => crossEntropy(z, labels)).toThrow('crossEntropy: expected labels [3], got [2]');
+    tf.dispose([z, labels]);
+  });
+});

@@ -1,0 +1,229 @@
+import { Rng } from '@mnist-lab/random';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import {
+  applyInit,
+  crossEntropy,
+  LESSON_PRESETS,
+  Linear,
+  Mlp,
+  MlpConfigError,
+  parseMlpConfig,
+} from './index';
+import { describeBackends, expectAllClose, expectNoLeak, loadFixture } from './test-utils';
+
+interface FcState {
+  weight_out_in: number[][];
+  bias: number[];
+}
+interface BnState {
+  gamma: number[];
+  beta: number[];
+  running_mean: number[];
+  running_var: number[];
+}
+interface TrainCase {
+  dims: [number, number, number, number];
+  activation: 'relu' | 'sigmoid';
+  batchnorm: boolean;
+  dropout: number;
+  lr: number;
+  momentum: number;
+  init: { fc: FcState[] };
+  steps: {
+    x: number[][];
+    labels: number[];
+    loss: number;
+    fc_after: FcState[];
+    bn_after: BnState[];
+  }[];
+}
+const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
+
+describeBackends('Mlp: three whole PyTorch training steps (mlp_train_steps.json)', () => {
+  for (const c of fx.cases) {
+    it(`${c.activation}${c.batchnorm ? ' + BatchNorm1d' : ''}: loss, weights and running stats within 1e-5 after each step`, () => {
+      const [inputSize, h1, h2, classes] = c.dims;
+      const model = new Mlp({
+        inputSize,
+        hidden: [h1, h2],
+        numClasses: classes,
+        activation: c.activation,
+        dropout: c.dropout,
+        batchNorm: c.batchnorm,
+      });
+      const init = Object.fromEntries(
+        c.init.fc.flatMap((fc, i) => [
+          [`fc${i + 1}.weight`, tf.tensor2d(fc.weight_out_in)],
+          [`fc${i + 1}.bias`, tf.tensor1d(fc.bias)],
+        ]),
+      );
+      model.loadStateDict(init, { strict: false });
+      tf.dispose(Object.values(init));
+      // PyTorch's SGD(lr, momentum) is v = μv + g; p -= lr·v: exactly tfjs's momentum optimizer.
+      const optimizer = tf.train.momentum(c.lr, c.momentum);
+      for (const step of c.steps) {
+        const x = tf.tensor2d(step.x);
+        const labels = tf.tensor1d(step.labels, 'int32');
+        const loss = optimizer.minimize(
+          () => crossEntropy(model.forward(x, { training: true }), labels),
+          true,
+          model.parameters(),
+        );
+        expectAllClose(loss as tf.Scalar, step.loss);
+        const state = model.stateDict();
+        for (const [i, fc] of step.fc_after.entries()) {
+          expectAllClose(state[`fc${i + 1}.weight`] as tf.Tensor, fc.weight_out_in);
+          expectAllClose(state[`fc${i + 1}.bias`] as tf.Tensor, fc.bias);
+        }
+        for (const [i, bn] of step.bn_after.entries()) {
+          expectAllClose(state[`batch_norm${i + 1}.weight`] as tf.Tensor, bn.gamma);
+          expectAllClose(state[`batch_norm${i + 1}.bias`] as tf.Tensor, bn.beta);
+          expectAllClose(state[`batch_norm${i + 1}.running_mean`] as tf.Tensor, bn.running_mean);
+          expectAllClose(state[`batch_norm${i + 1}.running_var`] as tf.Tensor, bn.running_var);
+        }
+        tf.dispose([x, labels, loss as tf.Tensor]);
+      }
+      expect(step3Count(model, c.batchnorm)).toBe(c.batchnorm ? 3 : undefined);
+      optimizer.dispose();
+      model.dispose();
+    });
+  }
+
+  it('leaks no tensors in a training step or an evaluation', () => {
+    const model = new Mlp({ ...LESSON_PRESETS.he, inputSize: 20, hidden: [16, 8], numClasses: 4 });
+    const optimizer = tf.train.momentum(0.01, 0.5);
+    const x = tf.randomNormal([6, 20]);
+    const labels = tf.tensor1d([0, 1, 2, 3, 0, 1], 'int32');
+    // The optimizer creates its momentum slots on the first step; count from the second.
+    optimizer.minimize(
+      () => crossEntropy(model.forward(x, { training: true }), labels),
+      false,
+      model.parameters(),
+    );
+    expectNoLeak(() => {
+      optimizer.minimize(
+        () => crossEntropy(model.forward(x, { training: true }), labels),
+        false,
+        model.parameters(),
+      );
+      model.forward(x, { training: false }).dispose();
+    });
+    tf.dispose([x, labels]);
+    optimizer.dispose();
+    model.dispose();
+  });
+});
+
+function step3Count(model: Mlp, batchNorm: boolean): number | undefined {
+  if (!batchNorm) return undefined;
+  return model.stateDict()['batch_norm1.num_batches_tracked']?.dataSync()[0];
+}
+
+describe("the lesson's four networks", () => {
+  const netState = {
+    'fc1.weight': [512, 784],
+    'fc1.bias': [512],
+    'fc2.weight': [256, 512],
+    'fc2.bias': [256],
+    'fc3.weight': [10, 256],
+    'fc3.bias': [10],
+  };
+  const bnState = {
+    'batch_norm1.weight': [512],
+    'batch_norm1.bias': [512],
+    'batch_norm1.running_mean': [512],
+    'batch_norm1.running_var': [512],
+    'batch_norm1.num_batches_tracked': [],
+    'batch_norm2.weight': [256],
+    'batch_norm2.bias': [256],
+    'batch_norm2.running_mean': [256],
+    'batch_norm2.running_var': [256],
+    'batch_norm2.num_batches_tracked': [],
+  };
+
+  it("have the state dict names, order and shapes of the lesson's Net", () => {
+    for (const [preset, expected] of [
+      ['sigmoid', netState],
+      ['relu', netState],
+      ['bn', { ...netState, ...bnState }],
+      ['he', { ...netState, ...bnState }],
+    ] as const) {
+      const model = new Mlp(LESSON_PRESETS[preset]);
+      const shapes = Object.fromEntries(
+        Object.entries(model.stateDict()).map(([k, t]) => [k, t.shape]),
+      );
+      expect(Object.keys(shapes)).toEqual(Object.keys(expected));
+      expect(shapes).toEqual(expected);
+      model.dispose();
+    }
+  });
+
+  it('round-trip their state dict into a fresh model', () => {
+    const a = new Mlp({ ...LESSON_PRESETS.bn, seed: 1 });
+    const b = new Mlp({ ...LESSON_PRESETS.bn, seed: 2 });
+    b.loadStateDict(a.stateDict());
+    for (const [key, t] of Object.entries(a.stateDict())) {
+      expect(Array.from(b.stateDict()[key]?.dataSync() ?? [])).toEqual(Array.from(t.dataSync()));
+    }
+    a.dispose();
+    b.dispose();
+  });
+
+  it('He init re-initializes weights from U(±sqrt(6/fan_in)) and keeps the default biases', () => {
+    const he = new Mlp({ ...LESSON_PRESETS.he, seed: 3 });
+    const maxAbsOf = (key: string) =>
+      Array.from(he.stateDict()[key]?.dataSync() ?? []).reduce(
+        (m, v) => Math.max(m, Math.abs(v)),
+        0,
+      );
+    const maxAbs = maxAbsOf('fc1.weight');
+    expect(maxAbs).toBeGreaterThan(1 / Math.sqrt(784));
+    expect(maxAbs).toBeLessThanOrEqual(Math.sqrt(6 / 784));
+    expect(maxAbsOf('fc1.bias')).toBeLessThanOrEqual(1 / Math.sqrt(784));
+    he.dispose();
+  });
+
+  it('applyInit leaves biases untouched with only: weight', () => {
+    const layer = new Linear(4, 3);
+    const bias = Array.from(layer.bias?.dataSync() ?? []);
+    const weight = Array.from(layer.weight.dataSync());
+    applyInit(layer, 'he-normal', { rng: new Rng(9) });
+    expect(Array.from(layer.bias?.dataSync() ?? [])).toEqual(bias);
+    expect(Array.from(layer.weight.dataSync())).not.toEqual(weight);
+    layer.dispose();
+  });
+});
+
+describe('MLP config validation', () => {
+  it('fills in the lesson defaults', () => {
+    expect(parseMlpConfig({})).toEqual({
+      inputSize: 784,
+      hidden: [512, 256],
+      numClasses: 10,
+      activation: 'relu',
+      dropout: 0.5,
+      batchNorm: false,
+      init: 'torch-default',
+      output: 'log-softmax',
+      seed: 0,
+    });
+  });
+
+  it('names every bad field', () => {
+    const error = (() => {
+      try {
+        parseMlpConfig({ hidden: [512, -3], activation: 'swish', dropout: 1, hiden: [1] });
+      } catch (e) {
+        return e as MlpConfigError;
+      }
+      throw new Error('expected an MlpConfigError');
+    })();
+    expect(error).toBeInstanceOf(MlpConfigError);
+    const text = error.issues.join('\n');
+    expect(text).toMatch(/^hidden\.1: /m);
+    expect(text).toMatch(/^activation: .*"relu"/m);
+    expect(text).toMatch(/^dropout: /m);
+    expect(text).toMatch(/hiden/);
+  });
+});

@@ -1,0 +1,134 @@
+import { deriveSeed, Rng } from '@mnist-lab/random';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { ACTIVATION_NAMES, type ActivationName, activationFunctions, PReLU } from './activations';
+import { applyInit } from './apply-init';
+import { BatchNorm1d } from './batch-norm';
+import { Dropout } from './dropout';
+import { INIT_NAMES } from './initializers';
+import { Linear } from './linear';
+import { type ForwardOptions, Module } from './module';
+
+const initConfigSchema = z.strictObject({
+  name: z.enum(INIT_NAMES),
+  mode: z.enum(['fanIn', 'fanOut']).optional(),
+  nonlinearity: z
+    .enum(['linear', 'conv1d', 'conv2d', 'conv3d', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'])
+    .optional(),
+  a: z.number().optional(),
+  value: z.number().optional(),
+});
+
+/** The schema of {@link MlpConfig}: every field optional, defaults are the lesson's ReLU network. */
+export const mlpConfigSchema = z.strictObject({
+  /** Input features; images are flattened to this (the lesson's `x.view(-1, 28 * 28)`). */
+  inputSize: z.number().int().positive().default(784),
+  /** Hidden layer widths. */
+  hidden: z.array(z.number().int().positive()).default([512, 256]),
+  numClasses: z.number().int().min(2).default(10),
+  activation: z.enum(ACTIVATION_NAMES).default('relu'),
+  /** Dropout probability after each hidden activation, in [0, 1). */
+  dropout: z.number().min(0).lt(1).default(0.5),
+  /** BatchNorm1d after each hidden Linear, before the activation (as in the lesson). */
+  batchNorm: z.boolean().default(false),
+  /** How Linear weights start; biases keep PyTorch's default, as the lesson's `weight_init` does. */
+  init: z.union([z.enum(INIT_NAMES), initConfigSchema]).default('torch-default'),
+  /** `log-softmax` (the lesson's `F.log_softmax` output) or raw `logits`. */
+  output: z.enum(['log-softmax', 'logits']).default('log-softmax'),
+  /** Seeds initialization and dropout. */
+  seed: z.number().int().default(0),
+});
+
+/** A validated MLP config with every default filled in. */
+export type MlpConfig = z.output<typeof mlpConfigSchema>;
+/** What users write: any subset of {@link MlpConfig}. */
+export type MlpConfigInput = z.input<typeof mlpConfigSchema>;
+
+/** An MLP config that failed validation; `issues` lists each problem as `path: message`. */
+export class MlpConfigError extends Error {
+  override readonly name = 'MlpConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid MLP config: ${issues.join('; ')}`);
+  }
+}
+
+/** Validates a plain config and fills in defaults, or throws {@link MlpConfigError} naming each field. */
+export function parseMlpConfig(input: unknown): MlpConfig {
+  const result = mlpConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new MlpConfigError(
+    result.error.issues.map(
+      (issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'config'}: ${issue.message}`,
+    ),
+  );
+}
+
+/** The lesson's four networks: sigmoid + dropout; ReLU + dropout; + BatchNorm1d; + He-uniform weights. */
+export const LESSON_PRESETS = {
+  sigmoid: { activation: 'sigmoid', dropout: 0.5, batchNorm: false, init: 'torch-default' },
+  relu: { activation: 'relu', dropout: 0.5, batchNorm: false, init: 'torch-default' },
+  bn: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'torch-default' },
+  he: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'he-uniform' },
+} as const satisfies Record<string, MlpConfigInput>;
+export type LessonPreset = keyof typeof LESSON_PRESETS;
+
+/**
+ * The lesson's `Net`, generalized: `Linear → [BatchNorm1d] → activation → dropout` per hidden
+ * layer, then `Linear → log_softmax`. Children are named as in the lesson (`fc1`, `fc2`, `fc3`,
+ * `batch_norm1`, `batch_norm2`), so its state dict loads into PyTorch's `Net` and back.
+ *
+ * @example const model = new Mlp({ ...LESSON_PRESETS.bn, seed: 1 });
+ */
+export class Mlp extends Module {
+  readonly config: MlpConfig;
+  private readonly fcs: Linear[];
+  private readonly norms: BatchNorm1d[];
+  private readonly prelus: PReLU[];
+  private readonly dropout: Dropout;
+
+  constructor(config: MlpConfigInput = {}) {
+    super();
+    const c = parseMlpConfig(config);
+    this.config = c;
+    const widths = [c.inputSize, ...c.hidden, c.numClasses];
+    const initRng = new Rng(deriveSeed(c.seed, 'init'));
+    this.fcs = widths
+      .slice(1)
+      .map((out, i) =>
+        this.registerModule(`fc${i + 1}`, new Linear(widths[i] as number, out, { rng: initRng })),
+      );
+    this.norms = c.batchNorm
+      ? c.hidden.map((h, i) => this.registerModule(`batch_norm${i + 1}`, new BatchNorm1d(h)))
+      : [];
+    this.prelus =
+      c.activation === 'prelu'
+        ? c.hidden.map((_, i) => this.registerModule(`prelu${i + 1}`, new PReLU()))
+        : [];
+    this.dropout = this.registerModule(
+      'dropout',
+      new Dropout(c.dropout, { rng: new Rng(deriveSeed(c.seed, 'dropout')) }),
+    );
+    if (c.init !== 'torch-default') applyInit(this, c.init, { rng: initRng });
+  }
+
+  forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor {
+    return tf.tidy(() => {
+      let h = tf.reshape(x, [-1, this.config.inputSize]);
+      for (let i = 0; i < this.fcs.length; i++) {
+        h = (this.fcs[i] as Linear).forward(h);
+        if (i === this.fcs.length - 1) break;
+        const norm = this.norms[i];
+        if (norm !== undefined) h = norm.forward(h, options);
+        h = this.activate(h, i);
+        h = this.dropout.forward(h, options);
+      }
+      return this.config.output === 'log-softmax' ? tf.logSoftmax(h) : h;
+    });
+  }
+
+  private activate(h: tf.Tensor, layer: number): tf.Tensor {
+    const name: ActivationName = this.config.activation;
+    if (name === 'prelu') return (this.prelus[layer] as PReLU).forward(h);
+    return activationFunctions[name](h);
+  }
+}

@@ -1,0 +1,149 @@
+import type { Rng } from '@mnist-lab/random';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** How a forward pass runs. */
+export interface ForwardOptions {
+  /** Training mode: dropout drops, batch norm uses and updates batch statistics. */
+  readonly training: boolean;
+}
+
+/** A module's state by PyTorch name (`fc1.weight`, `batch_norm1.running_mean`, ...). */
+export type StateDict = Record<string, tf.Tensor>;
+
+/**
+ * The base of every layer: a forward pass with a train/eval mode, named parameters (trainable),
+ * named buffers (state such as running statistics), named child modules and named random
+ * generators, with PyTorch's dotted names so that a state dict round-trips with PyTorch's.
+ */
+export abstract class Module {
+  private readonly ownParameters = new Map<string, tf.Variable>();
+  private readonly ownBuffers = new Map<string, tf.Variable>();
+  private readonly ownChildren = new Map<string, Module>();
+  private readonly ownGenerators = new Map<string, Rng>();
+
+  /** Computes the module's output. Tensors it creates are the caller's (wrap in `tf.tidy`). */
+  abstract forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor;
+
+  protected registerParameter(name: string, initial: tf.Tensor): tf.Variable {
+    const v = tf.variable(initial, true);
+    initial.dispose();
+    this.ownParameters.set(name, v);
+    return v;
+  }
+
+  protected registerBuffer(name: string, initial: tf.Tensor): tf.Variable {
+    const v = tf.variable(initial, false);
+    initial.dispose();
+    this.ownBuffers.set(name, v);
+    return v;
+  }
+
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.ownChildren.set(name, module);
+    return module;
+  }
+
+  protected registerGenerator(name: string, rng: Rng): Rng {
+    this.ownGenerators.set(name, rng);
+    return rng;
+  }
+
+  /** Every module in the tree with its dotted name, this one first (named `''`). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.ownChildren)
+      out.push(...child.namedModules(join(prefix, name)));
+    return out;
+  }
+
+  /** Trainable variables by dotted name, in registration order (PyTorch's `named_parameters`). */
+  namedParameters(): [string, tf.Variable][] {
+    return this.collect((m) => m.ownParameters);
+  }
+
+  /** Non-trainable state by dotted name (PyTorch's `named_buffers`). */
+  namedBuffers(): [string, tf.Variable][] {
+    return this.collect((m) => m.ownBuffers);
+  }
+
+  /** Random generators by dotted name (e.g. dropout's), so a checkpoint can save their states. */
+  namedGenerators(): [string, Rng][] {
+    return this.collect((m) => m.ownGenerators);
+  }
+
+  /** The trainable variables, for an optimizer. */
+  parameters(): tf.Variable[] {
+    return this.namedParameters().map(([, v]) => v);
+  }
+
+  /**
+   * Parameters and buffers by PyTorch name, in PyTorch's order (each module's parameters, then its
+   * buffers, then its children's). The tensors are the live variables: read them, do not dispose.
+   */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, v] of m.ownParameters) out[join(prefix, name)] = v;
+      for (const [name, v] of m.ownBuffers) out[join(prefix, name)] = v;
+    }
+    return out;
+  }
+
+  /**
+   * Copies values into the parameters and buffers by PyTorch name. Shapes must match; with
+   * `strict` (the default) the names must match exactly too. Values are cast to each variable's
+   * dtype (PyTorch's int64 `num_batches_tracked` becomes int32). The given tensors stay the caller's.
+   */
+  loadStateDict(
+    state: Readonly<Record<string, tf.Tensor>>,
+    options: { strict?: boolean } = {},
+  ): void {
+    const own = this.stateDict();
+    if (options.strict ?? true) {
+      const missing = Object.keys(own).filter((k) => !(k in state));
+      const unexpected = Object.keys(state).filter((k) => !(k in own));
+      if (missing.length > 0 || unexpected.length > 0) {
+        throw new Error(
+          `loadStateDict: keys differ from the model's: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`,
+        );
+      }
+    }
+    for (const [key, target] of Object.entries(own)) {
+      const value = state[key];
+      if (value === undefined) continue;
+      if (!tf.util.arraysEqual(value.shape, target.shape)) {
+        throw new Error(
+          `loadStateDict: '${key}' has shape [${value.shape.join(', ')}], expected [${target.shape.join(', ')}]`,
+        );
+      }
+      tf.tidy(() =>
+        (target as tf.Variable).assign(
+          value.dtype === target.dtype ? value : tf.cast(value, target.dtype),
+        ),
+      );
+    }
+  }
+
+  /** Calls `fn` on every module in the tree, this one first, like PyTorch's `Module.apply`. */
+  apply(fn: (module: Module, name: string) => void): this {
+    for (const [name, m] of this.namedModules()) fn(m, name);
+    return this;
+  }
+
+  /** Frees every variable of the tree. */
+  dispose(): void {
+    for (const [, v] of [...this.namedParameters(), ...this.namedBuffers()]) v.dispose();
+  }
+
+  private collect<T>(pick: (m: Module) => Map<string, T>): [string, T][] {
+    const out: [string, T][] = [];
+    for (const [prefix, m] of this.namedModules()) {
+      for (const [name, value] of pick(m)) out.push([join(prefix, name), value]);
+    }
+    return out;
+  }
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}

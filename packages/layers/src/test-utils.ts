@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { initBackend } from '@mnist-lab/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect } from 'vitest';
+
+/** The backends every numeric test runs on here (webgpu joins where an adapter exists). */
+export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
+
+/** Runs a suite once per backend, with that backend active (tfjs-layers' `describeMathCPUAndGPU`). */
+export function describeBackends(name: string, suite: (backend: string) => void): void {
+  for (const backend of TEST_BACKENDS) {
+    describe(`${name} [${backend}]`, () => {
+      beforeAll(async () => {
+        await initBackend({ prefer: backend });
+      });
+      suite(backend);
+    });
+  }
+}
+
+/** A PyTorch parity fixture from `fixtures/torch-parity/`. */
+export function loadFixture<T>(name: string): T {
+  const url = new URL(`../../../fixtures/torch-parity/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as T;
+}
+
+/** The tolerance of every parity test: |actual − expected| ≤ 1e-5 · max(1, |expected|). */
+export const PARITY_TOL = 1e-5;
+
+type Nested = number | readonly Nested[];
+
+/** Asserts element-wise closeness: |a − e| ≤ tol · max(1, |e|) (absolute near 0, relative above 1). */
+export function expectAllClose(
+  actual: tf.Tensor | Nested,
+  expected: Nested,
+  tol = PARITY_TOL,
+): void {
+  const a =
+    actual instanceof tf.Tensor
+      ? Array.from(actual.dataSync())
+      : [actual].flat(Number.POSITIVE_INFINITY as 1);
+  const e = [expected].flat(Number.POSITIVE_INFINITY as 1) as number[];
+  expect(a.length).toBe(e.length);
+  for (let i = 0; i < e.length; i++) {
+    const err =
+      Math.abs((a[i] as number) - (e[i] as number)) / Math.max(1, Math.abs(e[i] as number));
+    if (!(err <= tol)) {
+      throw new Error(`element ${i}: got ${a[i]}, expected ${e[i]} (scaled error ${err} > ${tol})`);
+    }
+  }
+}
+
+/** Asserts that `fn` leaves no tensor behind. */
+export function expectNoLeak(fn: () => void): void {
+  const before = tf.memory().numTensors;
+  fn();
+  expect(tf.memory().numTensors).toBe(before);
+}
