@@ -9,3 +9,4 @@ export { BackendUnavailableError } from './errors';
 export type { InitBackendOptions } from './node';
 export { initBackend, NODE_AUTO_ORDER, probeBackends } from './node';
 export { registerGradients } from './register-gradients-node';
+export { installedSpeedFixes, installSpeedFixes, removeSpeedFixes } from './speed-fixes';

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendProbe, BackendReport, NodeBackendName } from './backend-report';
 import { BackendUnavailableError } from './errors';
 import { registerGradients } from './register-gradients-node';
+import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -12,6 +13,11 @@ export interface InitBackendOptions {
    * that backend or throws {@link BackendUnavailableError} saying why.
    */
   readonly prefer?: 'auto' | NodeBackendName;
+  /**
+   * Install the measured speed fixes for the chosen backend (today: wasm's transposed matrix
+   * products). Defaults to true; `false` restores tfjs's own kernels, for comparisons.
+   */
+  readonly speedFixes?: boolean;
 }
 
 /** The order `auto` tries in Node. */
@@ -85,7 +91,13 @@ const starters: Record<NodeBackendName, () => Promise<Started>> = {
  * const report = await initBackend(); // { backend: 'wasm', device: 'AMD EPYC ...', ... }
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
-  const prefer = options.prefer ?? 'auto';
+  const report = await startPreferred(options.prefer ?? 'auto');
+  if (options.speedFixes ?? true) installSpeedFixes(report.backend);
+  else removeSpeedFixes();
+  return report;
+}
+
+async function startPreferred(prefer: 'auto' | NodeBackendName): Promise<BackendReport> {
   await registerGradients();
   if (prefer !== 'auto') {
     if (!(prefer in starters)) {

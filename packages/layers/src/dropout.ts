@@ -34,10 +34,15 @@ export class Dropout extends Module {
   }
 }
 
-/** A mask of `size` elements: 0 with probability `p`, else `1/(1-p)` (float32). */
+/**
+ * A mask of `size` elements: 0 with probability `p` (to within 2⁻³², one 32-bit draw per
+ * element), else `1/(1-p)` (float32).
+ */
 export function dropoutMask(size: number, p: number, rng: Rng): Float32Array {
+  const bits = rng.fillUint32(new Uint32Array(size));
   const mask = new Float32Array(size);
+  const threshold = Math.round(p * 2 ** 32);
   const scale = 1 / (1 - p);
-  for (let i = 0; i < size; i++) mask[i] = rng.nextFloat() < p ? 0 : scale;
+  for (let i = 0; i < size; i++) mask[i] = (bits[i] as number) < threshold ? 0 : scale;
   return mask;
 }

@@ -11,6 +11,15 @@ describe('Rng (xoshiro128**)', () => {
     ]);
   });
 
+  it('fills arrays with exactly the values nextUint32 would give, and continues the stream', () => {
+    const a = new Rng(99);
+    const b = new Rng(99);
+    const filled = Array.from(a.fillUint32(new Uint32Array(1000)));
+    expect(filled).toEqual(Array.from({ length: 1000 }, () => b.nextUint32()));
+    expect(a.getState()).toEqual(b.getState());
+    expect(a.nextUint32()).toBe(b.nextUint32());
+  });
+
   it('gives the same sequence for the same seed and a different one for another seed', () => {
     const a = new Rng(7);
     const b = new Rng(7);
