@@ -1,2 +1,35 @@
+export type { BatchSource, TrainBatch } from './batch-source';
+export type { CheckpointData, CheckpointStore, TrainingPosition } from './checkpoint';
+export {
+  encodeOptimizer,
+  encodeStateDict,
+  loadOptimizerBytes,
+  loadStateDictBytes,
+} from './checkpoint';
+export type { TrainerErrorCode } from './errors';
+export { TrainerError } from './errors';
+export type { EvaluateOptions, LossFn } from './evaluate';
+export { evaluate } from './evaluate';
+export type {
+  BatchEvent,
+  CheckpointEvent,
+  DoneEvent,
+  EpochEvent,
+  EpochRecord,
+  TrainEvent,
+} from './events';
+export type { FitOptions, FitResult } from './fit';
+export { fit } from './fit';
 export type { LrScheduleConfig } from './lr-schedule';
 export { learningRateAt } from './lr-schedule';
+export type { ClassMetrics, EvaluationResult } from './metrics';
+export { DeviceSums, perClassMetrics } from './metrics';
+export type { OptimizerConfig, OptimizerConfigInput } from './optimizer';
+export {
+  createOptimizer,
+  optimizerConfigSchema,
+  parseOptimizerConfig,
+  setLearningRate,
+} from './optimizer';
+export type { DecodedSafetensors, StoredTensor } from './safetensors';
+export { decodeSafetensors, encodeSafetensors } from './safetensors';

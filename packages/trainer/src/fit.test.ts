@@ -1,0 +1,237 @@
+import { initBackend } from '@mnist-lab/backends';
+import { crossEntropy, Mlp } from '@mnist-lab/layers';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CheckpointData,
+  type CheckpointStore,
+  decodeSafetensors,
+  fit,
+  type TrainEvent,
+  TrainerError,
+} from './index';
+import { arraySource, closeness, loadFixture } from './test-utils';
+
+interface FcState {
+  weight_out_in: number[][];
+  bias: number[];
+}
+interface TrainCase {
+  dims: [number, number, number, number];
+  activation: 'relu' | 'sigmoid';
+  batchnorm: boolean;
+  lr: number;
+  momentum: number;
+  init: { fc: FcState[] };
+  steps: {
+    x: number[][];
+    labels: number[];
+    loss: number;
+    fc_after: FcState[];
+    bn_after: { gamma: number[]; beta: number[]; running_mean: number[]; running_var: number[] }[];
+  }[];
+}
+const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
+
+/** Keeps checkpoints in memory. */
+class MemoryStore implements CheckpointStore {
+  saved: CheckpointData[] = [];
+  async save(c: CheckpointData) {
+    this.saved.push(c);
+    return `memory:${this.saved.length}`;
+  }
+  async loadLatest() {
+    return this.saved.at(-1);
+  }
+}
+
+function fixtureModel(c: TrainCase): Mlp {
+  const [inputSize, h1, h2, classes] = c.dims;
+  const model = new Mlp({
+    inputSize,
+    hidden: [h1, h2],
+    numClasses: classes,
+    activation: c.activation,
+    dropout: 0,
+    batchNorm: c.batchnorm,
+  });
+  const init = Object.fromEntries(
+    c.init.fc.flatMap((fc, i) => [
+      [`fc${i + 1}.weight`, tf.tensor2d(fc.weight_out_in)],
+      [`fc${i + 1}.bias`, tf.tensor1d(fc.bias)],
+    ]),
+  );
+  model.loadStateDict(init, { strict: false });
+  tf.dispose(Object.values(init));
+  return model;
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`fit [${backend}]`, () => {
+    beforeAll(async () => {
+      await initBackend({ prefer: backend });
+    });
+
+    for (const c of fx.cases) {
+      it(`reproduces PyTorch's three training steps (${c.activation}${c.batchnorm ? ' + BN' : ''}) within 1e-5`, async () => {
+        const model = fixtureModel(c);
+        const store = new MemoryStore();
+        // One fixture step per epoch, so the per-epoch checkpoint holds the weights after each step.
+        const losses: number[] = [];
+        await fit(
+          model,
+          arraySource((e) => [{ x: c.steps[e]?.x ?? [], y: c.steps[e]?.labels ?? [] }]),
+          {
+            epochs: 3,
+            optimizer: { name: 'sgd', lr: c.lr, momentum: c.momentum },
+            checkpoint: { store },
+            reportEvery: 1,
+            onEvent: (e) => {
+              if (e.type === 'batch') losses.push(e.loss);
+            },
+          },
+        );
+        expect(store.saved).toHaveLength(3);
+        for (const [i, step] of c.steps.entries()) {
+          expect(closeness([losses[i] as number], [step.loss])).toBeUndefined();
+          const { tensors } = decodeSafetensors(store.saved[i]?.model ?? new Uint8Array());
+          for (const [j, fc] of step.fc_after.entries()) {
+            expect(
+              closeness(tensors[`fc${j + 1}.weight`]?.data ?? [], fc.weight_out_in.flat()),
+            ).toBeUndefined();
+            expect(closeness(tensors[`fc${j + 1}.bias`]?.data ?? [], fc.bias)).toBeUndefined();
+          }
+          for (const [j, bn] of step.bn_after.entries()) {
+            expect(
+              closeness(tensors[`batch_norm${j + 1}.running_mean`]?.data ?? [], bn.running_mean),
+            ).toBeUndefined();
+            expect(
+              closeness(tensors[`batch_norm${j + 1}.running_var`]?.data ?? [], bn.running_var),
+            ).toBeUndefined();
+            expect(
+              closeness(tensors[`batch_norm${j + 1}.weight`]?.data ?? [], bn.gamma),
+            ).toBeUndefined();
+          }
+        }
+        model.dispose();
+      });
+    }
+
+    it('keeps the tensor count constant from epoch 1 to epoch 3', async () => {
+      const model = new Mlp({
+        inputSize: 8,
+        hidden: [16, 8],
+        numClasses: 3,
+        batchNorm: true,
+        seed: 1,
+      });
+      const rows = Array.from({ length: 24 }, (_, i) =>
+        Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j)),
+      );
+      const source = arraySource(() =>
+        [0, 1, 2].map((b) => ({
+          x: rows.slice(b * 8, b * 8 + 8),
+          y: rows.slice(b * 8, b * 8 + 8).map((_, k) => k % 3),
+        })),
+      );
+      const counts: number[] = [];
+      await fit(model, source, {
+        epochs: 3,
+        optimizer: { name: 'sgd', lr: 0.1, momentum: 0.5 },
+        validation: source,
+        onEvent: (e) => {
+          if (e.type === 'epoch') counts.push(tf.memory().numTensors);
+        },
+      });
+      expect(counts).toHaveLength(3);
+      expect(counts[2]).toBe(counts[0]);
+      model.dispose();
+    });
+
+    it('stops on a NaN loss naming the epoch and step, and keeps the last good checkpoint', async () => {
+      const model = new Mlp({ inputSize: 4, hidden: [4], numClasses: 2, dropout: 0, seed: 2 });
+      const rows = Array.from({ length: 10 }, (_, i) => [i, -i, i / 2, 1]);
+      const source = arraySource(() => rows.map((r, i) => ({ x: [r], y: [i % 2] })));
+      let calls = 0;
+      const store = new MemoryStore();
+      const error = await fit(model, source, {
+        epochs: 3,
+        optimizer: { name: 'sgd', lr: 0.01 },
+        // The 13th loss (epoch 2, step 3) is NaN.
+        loss: (scores, labels) =>
+          tf.tidy(() =>
+            ++calls === 13
+              ? tf.mul(crossEntropy(scores, labels), Number.NaN)
+              : crossEntropy(scores, labels),
+          ) as tf.Scalar,
+        checkpoint: { store, everySteps: 2 },
+        reportEvery: 4,
+      }).catch((e: unknown) => e);
+      expect(TrainerError.isInstance(error) && error.code).toBe('non-finite-loss');
+      expect((error as Error).message).toContain('at epoch 2, step 3 (global step 13)');
+      const last = store.saved.at(-1);
+      expect(last?.position.globalStep).toBe(12);
+      const { tensors } = decodeSafetensors(last?.model ?? new Uint8Array());
+      for (const t of Object.values(tensors))
+        expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
+      model.dispose();
+    });
+
+    it('stops cleanly between steps when the signal aborts, saving a checkpoint to resume from', async () => {
+      const model = new Mlp({ inputSize: 4, hidden: [4], numClasses: 2, dropout: 0.5, seed: 3 });
+      const source = arraySource(() =>
+        Array.from({ length: 10 }, (_, i) => ({ x: [[i, 1, 0, -i]], y: [i % 2] })),
+      );
+      const controller = new AbortController();
+      const store = new MemoryStore();
+      const events: TrainEvent['type'][] = [];
+      const result = await fit(model, source, {
+        epochs: 2,
+        optimizer: { name: 'sgd', lr: 0.01 },
+        checkpoint: { store, everyEpoch: false },
+        reportEvery: 1,
+        signal: controller.signal,
+        onEvent: (e) => {
+          events.push(e.type);
+          if (e.type === 'batch' && e.globalStep === 4) controller.abort();
+        },
+      });
+      expect(result.reason).toBe('aborted');
+      expect(result.globalStep).toBe(4);
+      expect(store.saved.at(-1)?.position).toMatchObject({ epoch: 0, batch: 4, globalStep: 4 });
+      expect(events.slice(-2)).toEqual(['checkpoint', 'done']);
+      model.dispose();
+    });
+  });
+}
+
+describe('fit option validation', () => {
+  const model = () => new Mlp({ inputSize: 2, hidden: [], numClasses: 2 });
+  const source = arraySource(() => []);
+  it.each([
+    [
+      { epochs: 0, optimizer: { name: 'sgd', lr: 0.1 } },
+      'fit: epochs must be a positive integer, got 0',
+    ],
+    [{ epochs: 1, optimizer: { name: 'sgd', lr: -1 } }, 'invalid optimizer config: optimizer.lr'],
+    [
+      { epochs: 1, optimizer: { name: 'lbfgs', lr: 1 } },
+      'invalid optimizer config: optimizer.name',
+    ],
+    [{ epochs: 1, optimizer: { name: 'sgd', lr: 0.1, momentum: 1.5 } }, 'optimizer.momentum'],
+    [
+      { epochs: 1, optimizer: { name: 'sgd', lr: 0.1 }, reportEvery: 0.5 },
+      'fit: reportEvery must be a positive integer, got 0.5',
+    ],
+    [
+      { epochs: 1, optimizer: { name: 'sgd', lr: 0.1 }, lrSchedule: { type: 'step', stepSize: 0 } },
+      'lrSchedule.stepSize',
+    ],
+  ])('rejects %j up front, naming the option', async (options, message) => {
+    const m = model();
+    const error = await fit(m, source, options as never).catch((e: unknown) => e);
+    expect(TrainerError.isInstance(error) && error.code).toBe('invalid-option');
+    expect((error as Error).message).toContain(message);
+    m.dispose();
+  });
+});

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchSource } from './index';
+
+/** A PyTorch parity fixture from `fixtures/torch-parity/`. */
+export function loadFixture<T>(name: string): T {
+  const url = new URL(`../../../fixtures/torch-parity/${name}.json`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as T;
+}
+
+/** A batch source over fixed arrays: epoch `e` yields `batchesOf(e)` as tensors. */
+export function arraySource(
+  batchesOf: (epoch: number) => { x: number[][]; y: number[] }[],
+): BatchSource {
+  return {
+    *epoch(epoch: number, start = 0) {
+      for (const b of batchesOf(epoch).slice(start))
+        yield { x: tf.tensor2d(b.x), y: tf.tensor1d(b.y, 'int32') };
+    },
+  };
+}
+
+/** |a − e| ≤ tol · max(1, |e|) element-wise, or a message naming the first element that is not. */
+export function closeness(
+  actual: ArrayLike<number>,
+  expected: readonly number[],
+  tol = 1e-5,
+): string | undefined {
+  if (actual.length !== expected.length)
+    return `length ${actual.length}, expected ${expected.length}`;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i] as number;
+    const err = Math.abs((actual[i] as number) - e) / Math.max(1, Math.abs(e));
+    if (!(err <= tol)) return `element ${i}: got ${actual[i]}, expected ${e}`;
+  }
+  return undefined;
+}
