@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
-import { libraryConfig } from '../../tsup.config.base';
+import { libraryConfig } from '../../tooling/tsup.config.base';
 
 export default defineConfig(libraryConfig());

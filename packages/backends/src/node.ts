@@ -1,7 +1,7 @@
-import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, BackendProbe, BackendReport, NodeBackendName } from './backend-report';
+import type { BackendProbe, BackendReport, NodeBackendName } from './backend-report';
 import { BackendUnavailableError } from './errors';
+import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
@@ -9,8 +9,8 @@ import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 export interface InitBackendOptions {
   /**
    * `auto` (the default) tries, in order: `tensorflow` on a CUDA GPU (tfjs-node-gpu), `webgpu` on
-   * a hardware adapter, `tensorflow` on the CPU (tfjs-node), `wasm`, `cpu`. A name starts exactly
-   * that backend or throws {@link BackendUnavailableError} saying why.
+   * a hardware adapter (Dawn), `tensorflow` on the CPU (tfjs-node), `wasm`, `cpu`. A name starts
+   * exactly that backend or throws {@link BackendUnavailableError} saying why and how to fix it.
    */
   readonly prefer?: 'auto' | NodeBackendName;
   /**
@@ -20,77 +20,51 @@ export interface InitBackendOptions {
   readonly speedFixes?: boolean;
 }
 
-/** The order `auto` tries in Node. */
-export const NODE_AUTO_ORDER: readonly NodeBackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/** The backend names Node accepts. */
+export const NODE_BACKENDS: readonly NodeBackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-const cpuModel = () => cpus()[0]?.model.trim() ?? 'unknown CPU';
-
-interface Started {
-  readonly report: BackendReport;
+interface Candidate {
+  readonly name: NodeBackendName;
+  /** How `auto` lists this step, e.g. `tensorflow (CUDA GPU)`. */
+  readonly label: string;
+  readonly start: () => Promise<BackendReport>;
 }
 
-async function startCpu(): Promise<Started> {
-  await import('@tensorflow/tfjs-backend-cpu');
-  await setBackendOrThrow('cpu', '@tensorflow/tfjs-backend-cpu');
-  // The cpu backend's first write prints an advert for tfjs-node; `mnist-lab backends` already
-  // says what is installed, so mark the backend as used instead of printing it on every run.
-  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return { report: cpuReport('cpu', '@tensorflow/tfjs-backend-cpu', 1) };
-}
+/** What `auto` tries, in order. */
+export const NODE_AUTO_ORDER: readonly Candidate[] = [
+  {
+    name: 'tensorflow',
+    label: 'tensorflow (tfjs-node-gpu on a CUDA GPU)',
+    start: () => startTensorflow('gpu'),
+  },
+  { name: 'webgpu', label: 'webgpu (Dawn, hardware adapter)', start: () => startWebgpu(true) },
+  { name: 'tensorflow', label: 'tensorflow (tfjs-node, CPU)', start: () => startTensorflow('cpu') },
+  { name: 'wasm', label: 'wasm', start: startWasm },
+  { name: 'cpu', label: 'cpu', start: startCpu },
+];
 
-async function startWasm(): Promise<Started> {
-  await import('@tensorflow/tfjs-backend-wasm');
-  await setBackendOrThrow('wasm', '@tensorflow/tfjs-backend-wasm');
-  // tfjs-backend-wasm disables its threaded build in Node (its worker is a blob: URL).
-  return { report: cpuReport('wasm', '@tensorflow/tfjs-backend-wasm', 1) };
-}
-
-async function setBackendOrThrow(name: BackendName, packageName: string): Promise<void> {
-  const ok = await tf.setBackend(name);
-  if (!ok) {
-    throw new BackendUnavailableError(
-      name,
-      `backend '${name}' is installed (${packageName}) but failed to initialize; see the warning above`,
-    );
-  }
-  await tf.ready();
-}
-
-function cpuReport(backend: BackendName, packageName: string, threads: number): BackendReport {
-  return {
-    backend,
-    device: cpuModel(),
-    deviceKind: 'cpu',
-    threads,
-    packageName,
-    tfjsVersion: tf.version_core,
-  };
-}
-
-function unavailable(name: NodeBackendName): never {
-  const why: Record<Exclude<NodeBackendName, 'wasm' | 'cpu'>, string> = {
-    tensorflow:
-      "backend 'tensorflow' needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA 11.2 + cuDNN 8.1), which are not installed; install one with `npm install @tensorflow/tfjs-node` on a machine that can download libtensorflow",
-    webgpu:
-      "backend 'webgpu' is not supported by this version of @mnist-lab/backends in Node yet; use --backend wasm",
-  };
-  throw new BackendUnavailableError(name, why[name as keyof typeof why]);
-}
-
-const starters: Record<NodeBackendName, () => Promise<Started>> = {
-  tensorflow: async () => unavailable('tensorflow'),
-  webgpu: async () => unavailable('webgpu'),
+const explicit: Record<NodeBackendName, () => Promise<BackendReport>> = {
+  tensorflow: async () => {
+    try {
+      return await startTensorflow('gpu');
+    } catch {
+      return startTensorflow('cpu');
+    }
+  },
+  webgpu: () => startWebgpu(false),
   wasm: startWasm,
   cpu: startCpu,
 };
 
 /**
- * Starts the best (or the named) tfjs backend in Node, registers gradients, and reports what runs.
+ * Starts the best (or the named) tfjs backend in Node, registers gradients, installs the speed
+ * fixes, and reports what runs.
  *
  * @example
  * const report = await initBackend(); // { backend: 'wasm', device: 'AMD EPYC ...', ... }
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  await registerGradients();
   const report = await startPreferred(options.prefer ?? 'auto');
   if (options.speedFixes ?? true) installSpeedFixes(report.backend);
   else removeSpeedFixes();
@@ -98,37 +72,57 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 }
 
 async function startPreferred(prefer: 'auto' | NodeBackendName): Promise<BackendReport> {
-  await registerGradients();
   if (prefer !== 'auto') {
-    if (!(prefer in starters)) {
+    const start = explicit[prefer];
+    if (start === undefined) {
       throw new BackendUnavailableError(
         prefer,
-        `unknown backend '${prefer}'; expected one of auto, ${NODE_AUTO_ORDER.join(', ')}`,
+        `unknown backend '${prefer}'; expected one of auto, ${NODE_BACKENDS.join(', ')}`,
       );
     }
-    return (await starters[prefer]()).report;
+    return start();
   }
-  for (const name of NODE_AUTO_ORDER) {
+  const reasons: string[] = [];
+  for (const candidate of NODE_AUTO_ORDER) {
     try {
-      return (await starters[name]()).report;
+      return await candidate.start();
     } catch (error) {
       if (!BackendUnavailableError.isInstance(error)) throw error;
+      reasons.push(error.message);
     }
   }
-  throw new BackendUnavailableError('auto', 'no tfjs backend could start');
+  throw new BackendUnavailableError(
+    'auto',
+    `no tfjs backend could start:\n  ${reasons.join('\n  ')}`,
+  );
 }
 
-/** Probes every Node backend without keeping any of them active, for `mnist-lab backends`. */
-export async function probeBackends(): Promise<BackendProbe[]> {
+/** One step of `auto`'s order: whether it would start now, or why not. */
+export interface AutoProbe extends BackendProbe {
+  readonly label: string;
+  readonly report?: BackendReport;
+}
+
+/**
+ * Probes every step of `auto`'s order (for `mnist-lab backends`) and returns to the backend that
+ * was active. The first available step is what `auto` picks.
+ */
+export async function probeBackends(): Promise<AutoProbe[]> {
+  await registerGradients();
   const previous = tf.getBackend();
-  const probes: BackendProbe[] = [];
-  for (const name of NODE_AUTO_ORDER) {
+  const probes: AutoProbe[] = [];
+  for (const candidate of NODE_AUTO_ORDER) {
     try {
-      await starters[name]();
-      probes.push({ backend: name, available: true });
+      const report = await candidate.start();
+      probes.push({ backend: candidate.name, label: candidate.label, available: true, report });
     } catch (error) {
       if (!BackendUnavailableError.isInstance(error)) throw error;
-      probes.push({ backend: name, available: false, reason: error.message });
+      probes.push({
+        backend: candidate.name,
+        label: candidate.label,
+        available: false,
+        reason: error.message,
+      });
     }
   }
   if (previous) await tf.setBackend(previous);

@@ -26,41 +26,41 @@ const FIXTURE_NAMES = {
 
 describeBackends('activations', () => {
   for (const [name, fixtureName] of Object.entries(FIXTURE_NAMES)) {
-    it(`${name}: value and derivative match PyTorch within 1e-5`, () => {
+    it(`${name}: value and derivative match PyTorch within 1e-5`, async () => {
       const f = activationFunctions[name as keyof typeof FIXTURE_NAMES];
       const ref = fx.functions[fixtureName];
       if (ref === undefined) throw new Error(`fixture has no ${fixtureName}`);
       const x = tf.tensor1d(fx.x);
-      expectNoLeak(() => {
+      await expectNoLeak(async () => {
         const y = f(x);
-        expectAllClose(y, ref.y);
+        await expectAllClose(y, ref.y);
         const dydx = tf.grad((input: tf.Tensor) => tf.sum(f(input)))(x);
-        expectAllClose(dydx, ref.dydx);
+        await expectAllClose(dydx, ref.dydx);
         tf.dispose([y, dydx]);
       });
       x.dispose();
     });
   }
 
-  it('prelu: value, derivative and weight gradient match PyTorch within 1e-5', () => {
+  it('prelu: value, derivative and weight gradient match PyTorch within 1e-5', async () => {
     const ref = fx.functions['prelu_0.25'];
     const prelu = new PReLU();
     const x = tf.tensor1d(fx.x);
-    expectAllClose(prelu.forward(x), ref?.y ?? []);
+    await expectAllClose(prelu.forward(x), ref?.y ?? []);
     const dydx = tf.grad((input: tf.Tensor) => tf.sum(prelu.forward(input)))(x);
-    expectAllClose(dydx, ref?.dydx ?? []);
+    await expectAllClose(dydx, ref?.dydx ?? []);
     const { value, grads } = tf.variableGrads(() => tf.sum(prelu.forward(x)) as tf.Scalar);
-    expectAllClose(grads[prelu.weight.name] as tf.Tensor, fx.prelu_weight_grad);
+    await expectAllClose(grads[prelu.weight.name] as tf.Tensor, fx.prelu_weight_grad);
     tf.dispose([x, dydx, value, ...Object.values(grads)]);
     prelu.dispose();
   });
 });
 
-it("SERLU's constants are the fixture's", () => {
+it("SERLU's constants are the fixture's", async () => {
   expect(SERLU_LAMBDA).toBe(fx.serlu_constants.lambda);
   expect(SERLU_ALPHA).toBe(fx.serlu_constants.alpha);
 });
 
-it('Activation names an unknown activation', () => {
+it('Activation names an unknown activation', async () => {
   expect(() => new Activation('swish' as never)).toThrow("unknown activation 'swish'");
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import { BatchNorm1d } from './index';
-import { describeBackends, expectAllClose, expectNoLeak, loadFixture } from './test-utils';
+import { describeBackends, expectAllClose, expectNoLeak, loadFixture, values } from './test-utils';
 
 interface BnStep {
   x: number[][];
@@ -40,59 +40,59 @@ function fixtureLayer(): BatchNorm1d {
 }
 
 describeBackends('BatchNorm1d', () => {
-  it('matches two PyTorch training steps (outputs, gradients, running stats) and eval within 1e-5', () => {
+  it('matches two PyTorch training steps (outputs, gradients, running stats) and eval within 1e-5', async () => {
     const bn = fixtureLayer();
     for (const [i, step] of fx.train_steps.entries()) {
       const x = tf.tensor2d(step.x);
       const up = tf.tensor2d(step.upstream_grad);
       const y = bn.forward(x, { training: true });
-      expectAllClose(y, step.y);
+      await expectAllClose(y, step.y);
       y.dispose();
       // The gradient pass runs forward again, which updates the running stats a second time:
       // restore them to the values after this step's first forward.
       const runningMean = tf.clone(bn.runningMean);
       const runningVar = tf.clone(bn.runningVar);
-      expectAllClose(runningMean, step.running_mean_after);
-      expectAllClose(runningVar, step.running_var_after);
+      await expectAllClose(runningMean, step.running_mean_after);
+      await expectAllClose(runningVar, step.running_var_after);
       const loss = (input: tf.Tensor) => tf.sum(tf.mul(bn.forward(input, { training: true }), up));
       const dx = tf.grad(loss)(x);
       const { value, grads } = tf.variableGrads(
         () => loss(x) as tf.Scalar,
         [bn.weight as tf.Variable, bn.bias as tf.Variable],
       );
-      expectAllClose(dx, step.dx);
-      expectAllClose(grads[(bn.weight as tf.Variable).name] as tf.Tensor, step.dgamma);
-      expectAllClose(grads[(bn.bias as tf.Variable).name] as tf.Tensor, step.dbeta);
+      await expectAllClose(dx, step.dx);
+      await expectAllClose(grads[(bn.weight as tf.Variable).name] as tf.Tensor, step.dgamma);
+      await expectAllClose(grads[(bn.bias as tf.Variable).name] as tf.Tensor, step.dbeta);
       bn.runningMean.assign(runningMean);
       bn.runningVar.assign(runningVar);
       bn.numBatchesTracked.assign(tf.scalar(i + 1, 'int32'));
       tf.dispose([x, up, dx, value, runningMean, runningVar, ...Object.values(grads)]);
     }
-    expect(bn.numBatchesTracked.dataSync()[0]).toBe(2);
+    expect(await values(bn.numBatchesTracked)).toEqual([2]);
     const evalX = tf.tensor2d(fx.eval.x);
     const evalY = bn.forward(evalX, { training: false });
-    expectAllClose(evalY, fx.eval.y);
+    await expectAllClose(evalY, fx.eval.y);
     tf.dispose([evalX, evalY]);
     bn.dispose();
   });
 
-  it('counts batches and leaves eval without side effects', () => {
+  it('counts batches and leaves eval without side effects', async () => {
     const bn = new BatchNorm1d(5);
     const x = tf.tensor2d(fx.train_steps[0]?.x ?? []);
     bn.forward(x, { training: true }).dispose();
     bn.forward(x, { training: true }).dispose();
-    const mean = Array.from(bn.runningMean.dataSync());
+    const mean = await values(bn.runningMean);
     bn.forward(x, { training: false }).dispose();
-    expect(Array.from(bn.runningMean.dataSync())).toEqual(mean);
-    expect(bn.numBatchesTracked.dataSync()[0]).toBe(2);
+    expect(await values(bn.runningMean)).toEqual(mean);
+    expect(await values(bn.numBatchesTracked)).toEqual([2]);
     x.dispose();
     bn.dispose();
   });
 
-  it('leaks no tensors in forward and backward, in both modes', () => {
+  it('leaks no tensors in forward and backward, in both modes', async () => {
     const bn = fixtureLayer();
     const x = tf.tensor2d(fx.train_steps[0]?.x ?? []);
-    expectNoLeak(() => {
+    await expectNoLeak(async () => {
       bn.forward(x, { training: true }).dispose();
       bn.forward(x, { training: false }).dispose();
       const { value, grads } = tf.variableGrads(
@@ -104,7 +104,7 @@ describeBackends('BatchNorm1d', () => {
     bn.dispose();
   });
 
-  it('names its state as PyTorch does and rejects bad arguments', () => {
+  it('names its state as PyTorch does and rejects bad arguments', async () => {
     const bn = new BatchNorm1d(4);
     expect(Object.keys(bn.stateDict())).toEqual([
       'weight',

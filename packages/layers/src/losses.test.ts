@@ -12,26 +12,26 @@ interface CeFixture {
 const fx = loadFixture<CeFixture>('cross_entropy');
 
 describeBackends('losses', () => {
-  it("the lesson's loss, CrossEntropyLoss(log_softmax(z)), and its gradient match PyTorch within 1e-5", () => {
+  it("the lesson's loss, CrossEntropyLoss(log_softmax(z)), and its gradient match PyTorch within 1e-5", async () => {
     const z = tf.tensor2d(fx.logits);
     const labels = tf.tensor1d(fx.labels, 'int32');
-    expectNoLeak(() => {
+    await expectNoLeak(async () => {
       const f = (logits: tf.Tensor) => tf.tidy(() => crossEntropy(tf.logSoftmax(logits), labels));
       const loss = f(z);
-      expectAllClose(loss, fx.loss_mean);
+      await expectAllClose(loss, fx.loss_mean);
       const dz = tf.grad(f)(z);
-      expectAllClose(dz, fx.dlogits);
+      await expectAllClose(dz, fx.dlogits);
       // Idempotence: the same value on raw logits, and NLL on log-probabilities.
       const direct = crossEntropy(z, labels);
       const nll = tf.tidy(() => nllLoss(tf.logSoftmax(z), labels));
-      expectAllClose(direct, fx.loss_mean);
-      expectAllClose(nll, fx.loss_mean);
+      await expectAllClose(direct, fx.loss_mean);
+      await expectAllClose(nll, fx.loss_mean);
       tf.dispose([loss, dz, direct, nll]);
     });
     tf.dispose([z, labels]);
   });
 
-  it('rejects labels that do not match the batch', () => {
+  it('rejects labels that do not match the batch', async () => {
     const z = tf.zeros([3, 10]);
     const labels = tf.tensor1d([1, 2], 'int32');
     expect(() => crossEntropy(z, labels)).toThrow('crossEntropy: expected labels [3], got [2]');

@@ -10,7 +10,7 @@ import {
   MlpConfigError,
   parseMlpConfig,
 } from './index';
-import { describeBackends, expectAllClose, expectNoLeak, loadFixture } from './test-utils';
+import { describeBackends, expectAllClose, expectNoLeak, loadFixture, values } from './test-utils';
 
 interface FcState {
   weight_out_in: number[][];
@@ -42,7 +42,7 @@ const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
 
 describeBackends('Mlp: three whole PyTorch training steps (mlp_train_steps.json)', () => {
   for (const c of fx.cases) {
-    it(`${c.activation}${c.batchnorm ? ' + BatchNorm1d' : ''}: loss, weights and running stats within 1e-5 after each step`, () => {
+    it(`${c.activation}${c.batchnorm ? ' + BatchNorm1d' : ''}: loss, weights and running stats within 1e-5 after each step`, async () => {
       const [inputSize, h1, h2, classes] = c.dims;
       const model = new Mlp({
         inputSize,
@@ -70,27 +70,33 @@ describeBackends('Mlp: three whole PyTorch training steps (mlp_train_steps.json)
           true,
           model.parameters(),
         );
-        expectAllClose(loss as tf.Scalar, step.loss);
+        await expectAllClose(loss as tf.Scalar, step.loss);
         const state = model.stateDict();
         for (const [i, fc] of step.fc_after.entries()) {
-          expectAllClose(state[`fc${i + 1}.weight`] as tf.Tensor, fc.weight_out_in);
-          expectAllClose(state[`fc${i + 1}.bias`] as tf.Tensor, fc.bias);
+          await expectAllClose(state[`fc${i + 1}.weight`] as tf.Tensor, fc.weight_out_in);
+          await expectAllClose(state[`fc${i + 1}.bias`] as tf.Tensor, fc.bias);
         }
         for (const [i, bn] of step.bn_after.entries()) {
-          expectAllClose(state[`batch_norm${i + 1}.weight`] as tf.Tensor, bn.gamma);
-          expectAllClose(state[`batch_norm${i + 1}.bias`] as tf.Tensor, bn.beta);
-          expectAllClose(state[`batch_norm${i + 1}.running_mean`] as tf.Tensor, bn.running_mean);
-          expectAllClose(state[`batch_norm${i + 1}.running_var`] as tf.Tensor, bn.running_var);
+          await expectAllClose(state[`batch_norm${i + 1}.weight`] as tf.Tensor, bn.gamma);
+          await expectAllClose(state[`batch_norm${i + 1}.bias`] as tf.Tensor, bn.beta);
+          await expectAllClose(
+            state[`batch_norm${i + 1}.running_mean`] as tf.Tensor,
+            bn.running_mean,
+          );
+          await expectAllClose(
+            state[`batch_norm${i + 1}.running_var`] as tf.Tensor,
+            bn.running_var,
+          );
         }
         tf.dispose([x, labels, loss as tf.Tensor]);
       }
-      expect(step3Count(model, c.batchnorm)).toBe(c.batchnorm ? 3 : undefined);
+      expect(await step3Count(model, c.batchnorm)).toBe(c.batchnorm ? 3 : undefined);
       optimizer.dispose();
       model.dispose();
     });
   }
 
-  it('leaks no tensors in a training step or an evaluation', () => {
+  it('leaks no tensors in a training step or an evaluation', async () => {
     const model = new Mlp({ ...LESSON_PRESETS.he, inputSize: 20, hidden: [16, 8], numClasses: 4 });
     const optimizer = tf.train.momentum(0.01, 0.5);
     const x = tf.randomNormal([6, 20]);
@@ -101,7 +107,7 @@ describeBackends('Mlp: three whole PyTorch training steps (mlp_train_steps.json)
       false,
       model.parameters(),
     );
-    expectNoLeak(() => {
+    await expectNoLeak(async () => {
       optimizer.minimize(
         () => crossEntropy(model.forward(x, { training: true }), labels),
         false,
@@ -115,9 +121,9 @@ describeBackends('Mlp: three whole PyTorch training steps (mlp_train_steps.json)
   });
 });
 
-function step3Count(model: Mlp, batchNorm: boolean): number | undefined {
+async function step3Count(model: Mlp, batchNorm: boolean): Promise<number | undefined> {
   if (!batchNorm) return undefined;
-  return model.stateDict()['batch_norm1.num_batches_tracked']?.dataSync()[0];
+  return (await values(model.stateDict()['batch_norm1.num_batches_tracked']))[0];
 }
 
 describe("the lesson's four networks", () => {
@@ -142,7 +148,7 @@ describe("the lesson's four networks", () => {
     'batch_norm2.num_batches_tracked': [],
   };
 
-  it("have the state dict names, order and shapes of the lesson's Net", () => {
+  it("have the state dict names, order and shapes of the lesson's Net", async () => {
     for (const [preset, expected] of [
       ['sigmoid', netState],
       ['relu', netState],
@@ -159,44 +165,41 @@ describe("the lesson's four networks", () => {
     }
   });
 
-  it('round-trip their state dict into a fresh model', () => {
+  it('round-trip their state dict into a fresh model', async () => {
     const a = new Mlp({ ...LESSON_PRESETS.bn, seed: 1 });
     const b = new Mlp({ ...LESSON_PRESETS.bn, seed: 2 });
     b.loadStateDict(a.stateDict());
     for (const [key, t] of Object.entries(a.stateDict())) {
-      expect(Array.from(b.stateDict()[key]?.dataSync() ?? [])).toEqual(Array.from(t.dataSync()));
+      expect(await values(b.stateDict()[key])).toEqual(await values(t));
     }
     a.dispose();
     b.dispose();
   });
 
-  it('He init re-initializes weights from U(±sqrt(6/fan_in)) and keeps the default biases', () => {
+  it('He init re-initializes weights from U(±sqrt(6/fan_in)) and keeps the default biases', async () => {
     const he = new Mlp({ ...LESSON_PRESETS.he, seed: 3 });
-    const maxAbsOf = (key: string) =>
-      Array.from(he.stateDict()[key]?.dataSync() ?? []).reduce(
-        (m, v) => Math.max(m, Math.abs(v)),
-        0,
-      );
-    const maxAbs = maxAbsOf('fc1.weight');
+    const maxAbsOf = async (key: string) =>
+      (await values(he.stateDict()[key])).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const maxAbs = await maxAbsOf('fc1.weight');
     expect(maxAbs).toBeGreaterThan(1 / Math.sqrt(784));
     expect(maxAbs).toBeLessThanOrEqual(Math.sqrt(6 / 784));
-    expect(maxAbsOf('fc1.bias')).toBeLessThanOrEqual(1 / Math.sqrt(784));
+    expect(await maxAbsOf('fc1.bias')).toBeLessThanOrEqual(1 / Math.sqrt(784));
     he.dispose();
   });
 
-  it('applyInit leaves biases untouched with only: weight', () => {
+  it('applyInit leaves biases untouched with only: weight', async () => {
     const layer = new Linear(4, 3);
-    const bias = Array.from(layer.bias?.dataSync() ?? []);
-    const weight = Array.from(layer.weight.dataSync());
+    const bias = await values(layer.bias);
+    const weight = await values(layer.weight);
     applyInit(layer, 'he-normal', { rng: new Rng(9) });
-    expect(Array.from(layer.bias?.dataSync() ?? [])).toEqual(bias);
-    expect(Array.from(layer.weight.dataSync())).not.toEqual(weight);
+    expect(await values(layer.bias)).toEqual(bias);
+    expect(await values(layer.weight)).not.toEqual(weight);
     layer.dispose();
   });
 });
 
 describe('MLP config validation', () => {
-  it('fills in the lesson defaults', () => {
+  it('fills in the lesson defaults', async () => {
     expect(parseMlpConfig({})).toEqual({
       inputSize: 784,
       hidden: [512, 256],
@@ -210,7 +213,7 @@ describe('MLP config validation', () => {
     });
   });
 
-  it('names every bad field', () => {
+  it('names every bad field', async () => {
     const error = (() => {
       try {
         parseMlpConfig({ hidden: [512, -3], activation: 'swish', dropout: 1, hiden: [1] });

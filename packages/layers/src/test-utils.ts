@@ -1,13 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { initBackend } from '@mnist-lab/backends';
+import { BackendUnavailableError, initBackend, type NodeBackendName } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
 
-/** The backends every numeric test runs on here (webgpu joins where an adapter exists). */
-export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
+async function webgpuAdapterExists(): Promise<boolean> {
+  try {
+    await initBackend({ prefer: 'webgpu' });
+    return true;
+  } catch (error) {
+    if (BackendUnavailableError.isInstance(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * The backends every numeric test runs on: cpu and wasm, and webgpu where an adapter exists (on a
+ * machine without a GPU, SwiftShader from Debian's chromium: see tooling/vitest-swiftshader.ts).
+ */
+export const TEST_BACKENDS: readonly NodeBackendName[] = [
+  'cpu',
+  'wasm',
+  ...((await webgpuAdapterExists()) ? (['webgpu'] as const) : []),
+];
 
 /** Runs a suite once per backend, with that backend active (tfjs-layers' `describeMathCPUAndGPU`). */
-export function describeBackends(name: string, suite: (backend: string) => void): void {
+export function describeBackends(name: string, suite: (backend: NodeBackendName) => void): void {
   for (const backend of TEST_BACKENDS) {
     describe(`${name} [${backend}]`, () => {
       beforeAll(async () => {
@@ -30,14 +47,15 @@ export const PARITY_TOL = 1e-5;
 type Nested = number | readonly Nested[];
 
 /** Asserts element-wise closeness: |a − e| ≤ tol · max(1, |e|) (absolute near 0, relative above 1). */
-export function expectAllClose(
+export async function expectAllClose(
   actual: tf.Tensor | Nested,
   expected: Nested,
   tol = PARITY_TOL,
-): void {
+): Promise<void> {
+  // Asynchronous reads: the webgpu backend cannot read synchronously in Node.
   const a =
     actual instanceof tf.Tensor
-      ? Array.from(actual.dataSync())
+      ? Array.from(await actual.data())
       : [actual].flat(Number.POSITIVE_INFINITY as 1);
   const e = [expected].flat(Number.POSITIVE_INFINITY as 1) as number[];
   expect(a.length).toBe(e.length);
@@ -51,8 +69,13 @@ export function expectAllClose(
 }
 
 /** Asserts that `fn` leaves no tensor behind. */
-export function expectNoLeak(fn: () => void): void {
+export async function expectNoLeak(fn: () => void | Promise<void>): Promise<void> {
   const before = tf.memory().numTensors;
-  fn();
+  await fn();
   expect(tf.memory().numTensors).toBe(before);
+}
+
+/** A tensor's values as a plain array, read asynchronously (safe on webgpu). */
+export async function values(t: tf.Tensor | undefined): Promise<number[]> {
+  return t === undefined ? [] : Array.from(await t.data());
 }

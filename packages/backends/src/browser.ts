@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
+import { BackendUnavailableError } from './errors';
+import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+import { describeAdapter } from './webgpu-adapter';
+
+export type {
+  BackendName,
+  BackendProbe,
+  BackendReport,
+  BrowserBackendName,
+  NodeBackendName,
+} from './backend-report';
+export { BackendUnavailableError } from './errors';
+export { installedSpeedFixes, installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+export type { AdapterDescription } from './webgpu-adapter';
+export { describeAdapter } from './webgpu-adapter';
+
+/** Options of the browser's {@link initBackend}. */
+export interface BrowserInitOptions {
+  /** `auto` (the default) tries webgpu, webgl, wasm, cpu; a name starts exactly that backend. */
+  readonly prefer?: 'auto' | BrowserBackendName;
+  /**
+   * Where the wasm backend's `.wasm` files are served (`setWasmPaths`): a directory URL ending in
+   * `/`, or one URL per file. Bundlers do not copy them; the app passes the URLs it serves.
+   */
+  readonly wasmPaths?:
+    | string
+    | Partial<
+        Record<
+          | 'tfjs-backend-wasm.wasm'
+          | 'tfjs-backend-wasm-simd.wasm'
+          | 'tfjs-backend-wasm-threaded-simd.wasm',
+          string
+        >
+      >;
+  /** Install the measured speed fixes (wasm's transposed products). Defaults to true. */
+  readonly speedFixes?: boolean;
+}
+
+/** The order `auto` tries in a browser. */
+export const BROWSER_AUTO_ORDER: readonly BrowserBackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+let gradients: Promise<unknown> | undefined;
+
+/** Registers tfjs's gradients, once; bundlers resolve core's own registration module. */
+export function registerGradients(): Promise<void> {
+  gradients ??= import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  return gradients.then(() => undefined);
+}
+
+const cpuName = () => `CPU (${globalThis.navigator?.hardwareConcurrency ?? 1} logical cores)`;
+
+async function setBackendOrThrow(name: BrowserBackendName, packageName: string): Promise<void> {
+  if (!(await tf.setBackend(name))) {
+    throw new BackendUnavailableError(
+      name,
+      `backend '${name}' (${packageName}) failed to initialize; see the console`,
+    );
+  }
+  await tf.ready();
+}
+
+function report(
+  backend: BrowserBackendName,
+  packageName: string,
+  device: string,
+  deviceKind: BackendReport['deviceKind'],
+  threads: number,
+): BackendReport {
+  return { backend, device, deviceKind, threads, packageName, tfjsVersion: tf.version_core };
+}
+
+const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<BackendReport>> = {
+  async webgpu() {
+    const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+    if (gpu === undefined) {
+      throw new BackendUnavailableError(
+        'webgpu',
+        "backend 'webgpu' is unavailable: this browser has no navigator.gpu (WebGPU is off, unsupported, or the page is not a secure context)",
+      );
+    }
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null)
+      throw new BackendUnavailableError(
+        'webgpu',
+        "backend 'webgpu' is unavailable: the browser found no WebGPU adapter",
+      );
+    const { device, deviceKind } = describeAdapter(adapter as never);
+    await import('@tensorflow/tfjs-backend-webgpu');
+    await setBackendOrThrow('webgpu', '@tensorflow/tfjs-backend-webgpu');
+    return report('webgpu', '@tensorflow/tfjs-backend-webgpu', device, deviceKind, 1);
+  },
+  async webgl() {
+    await import('@tensorflow/tfjs-backend-webgl');
+    await setBackendOrThrow('webgl', '@tensorflow/tfjs-backend-webgl');
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    const renderer =
+      gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : 'WebGL device';
+    return report(
+      'webgl',
+      '@tensorflow/tfjs-backend-webgl',
+      renderer,
+      /swiftshader|llvmpipe|software/i.test(renderer) ? 'software' : 'hardware',
+      1,
+    );
+  },
+  async wasm(options) {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as never);
+    await setBackendOrThrow('wasm', '@tensorflow/tfjs-backend-wasm');
+    // The threaded build runs only where SharedArrayBuffer does: a cross-origin isolated page.
+    return report(
+      'wasm',
+      '@tensorflow/tfjs-backend-wasm',
+      cpuName(),
+      'cpu',
+      wasm.getThreadsCount(),
+    );
+  },
+  async cpu() {
+    await import('@tensorflow/tfjs-backend-cpu');
+    await setBackendOrThrow('cpu', '@tensorflow/tfjs-backend-cpu');
+    return report('cpu', '@tensorflow/tfjs-backend-cpu', cpuName(), 'cpu', 1);
+  },
+};
+
+/**
+ * Starts the best (or the named) tfjs backend in a browser, registers gradients, installs the
+ * speed fixes, and reports what runs: `auto` tries webgpu, webgl, wasm, then cpu.
+ */
+export async function initBackend(
+  options: BrowserInitOptions = {},
+): Promise<BackendReport & { readonly skipped: readonly BackendProbe[] }> {
+  await registerGradients();
+  const prefer = options.prefer ?? 'auto';
+  const order = prefer === 'auto' ? BROWSER_AUTO_ORDER : [prefer];
+  const skipped: BackendProbe[] = [];
+  for (const name of order) {
+    const start = starters[name];
+    if (start === undefined) {
+      throw new BackendUnavailableError(
+        name,
+        `unknown backend '${name}'; expected one of auto, ${BROWSER_AUTO_ORDER.join(', ')}`,
+      );
+    }
+    try {
+      const started = await start(options);
+      if (options.speedFixes ?? true) installSpeedFixes(started.backend);
+      else removeSpeedFixes();
+      return { ...started, skipped };
+    } catch (error) {
+      if (!BackendUnavailableError.isInstance(error) || prefer !== 'auto') throw error;
+      skipped.push({ backend: name, available: false, reason: error.message });
+    }
+  }
+  throw new BackendUnavailableError(
+    'auto',
+    `no tfjs backend could start: ${skipped.map((s) => s.reason).join('; ')}`,
+  );
+}
