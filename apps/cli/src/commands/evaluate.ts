@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { initBackend } from '@mnist-lab/backends';
+import { BatchLoader } from '@mnist-lab/data';
+import type { Mlp } from '@mnist-lab/layers';
+import { evaluate } from '@mnist-lab/trainer';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { loadData } from '../data-source';
+import { UsageError } from '../errors';
+import { loadWeights, readModelConfig } from '../model-dir';
+import { Output } from '../output';
+import { modelConfig, parseRunConfig } from '../run-config';
+import { addDataOptions, addModelOptions, resolveRunConfig } from './train';
+
+export function registerEvaluateCommand(program: Command): void {
+  const cmd = program
+    .command('evaluate')
+    .description(
+      'evaluate a saved model (--model DIR) or a bare state dict (--weights FILE with --preset or architecture flags) on the test set',
+    )
+    .option('--model <dir>', 'a model directory saved by mnist-lab train')
+    .option(
+      '--weights <file>',
+      "a safetensors state dict with the lesson Net's names (e.g. saved by PyTorch)",
+    );
+  addModelOptions(cmd);
+  addDataOptions(cmd)
+    .option('--json', 'one JSON object on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.opts<{
+        model?: string;
+        weights?: string;
+        json?: boolean;
+        quiet?: boolean;
+      }>();
+      const output = new Output(opts);
+      if ((opts.model === undefined) === (opts.weights === undefined)) {
+        throw new UsageError('evaluate: give exactly one of --model DIR or --weights FILE');
+      }
+      // The architecture and the data settings come from the model directory (or the flags); the
+      // backend starts before any tensor is made.
+      const saved = opts.model === undefined ? undefined : await readModelConfig(opts.model);
+      const run = (saved?.run ?? {}) as Record<string, unknown>;
+      const base = Object.fromEntries(
+        ['dataset', 'data', 'testSize', 'backend']
+          .filter((k) => run[k] !== undefined)
+          .map((k) => [k, run[k]]),
+      );
+      const config =
+        saved !== undefined
+          ? parseRunConfig({ ...base, ...flagsOnly(command) }, 'flags')
+          : await resolveRunConfig(command);
+      const report = await initBackend({ prefer: config.backend });
+      output.log(output.c.dim(`backend: ${report.backend} on ${report.device}`));
+      const model: Mlp =
+        saved !== undefined
+          ? await loadWeights(saved.model, join(opts.model as string, 'model.safetensors'))
+          : await loadWeights(modelConfig(config), opts.weights as string);
+      try {
+        const data = await loadData({ ...config, trainSize: undefined });
+        const result = await evaluate(
+          model,
+          new BatchLoader(data.test, { batchSize: config.batchSize, shuffle: false }),
+        );
+        output.event({
+          event: 'evaluate',
+          correct: result.correct,
+          total: result.total,
+          testAccuracy: result.accuracy * 100,
+          testLoss: result.loss,
+          seedTestLoss: result.seedTestLoss,
+          confusion: result.confusion,
+          perClass: result.perClass,
+          backend: report.backend,
+        });
+        output.line(
+          `${data.test.name}: ${result.correct}/${result.total} correct, test accuracy ${output.c.bold((result.accuracy * 100).toFixed(2))} %, mean loss ${result.loss.toFixed(4)} (the lesson's test loss ${result.seedTestLoss.toFixed(4)})`,
+        );
+        const style = { head: output.color ? ['cyan'] : [], border: output.color ? ['grey'] : [] };
+        const confusion = new Table({
+          head: ['true \\ predicted', ...result.confusion.map((_, i) => String(i))],
+          style,
+        });
+        for (const [i, row] of result.confusion.entries())
+          confusion.push([String(i), ...row.map(String)]);
+        output.line(confusion.toString());
+        const perClass = new Table({
+          head: ['class', 'precision', 'recall', 'F1', 'support'],
+          style,
+        });
+        for (const c of result.perClass)
+          perClass.push([
+            String(c.label),
+            c.precision.toFixed(4),
+            c.recall.toFixed(4),
+            c.f1.toFixed(4),
+            String(c.support),
+          ]);
+        output.line(perClass.toString());
+      } finally {
+        model.dispose();
+      }
+    });
+}
+
+function flagsOnly(command: Command): Record<string, unknown> {
+  const opts = command.opts<Record<string, unknown>>();
+  const out: Record<string, unknown> = {};
+  for (const key of ['dataset', 'data', 'testSize', 'backend', 'batchSize']) {
+    if (command.getOptionValueSource(key) === 'cli') out[key] = opts[key];
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+import { basename } from 'node:path';
+import { initBackend } from '@mnist-lab/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Command, Option } from 'commander';
+import { readImage, toMnistPixels } from '../digit-image';
+import { loadModelDir } from '../model-dir';
+import { Output } from '../output';
+import { BACKEND_CHOICES } from '../run-config';
+
+export function registerPredictCommand(program: Command): void {
+  program
+    .command('predict')
+    .description('classify images of digits (PNG or JPEG, any size and colour) with a saved model')
+    .argument('<images...>', 'image files')
+    .requiredOption('--model <dir>', 'a model directory saved by mnist-lab train')
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto'),
+    )
+    .option('--json', 'one JSON object per image on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(
+      async (
+        images: string[],
+        opts: { model: string; backend: string; json?: boolean; quiet?: boolean },
+      ) => {
+        const output = new Output(opts);
+        const pixels = await Promise.all(
+          images.map(async (file) => toMnistPixels(await readImage(file), file)),
+        );
+        await initBackend({ prefer: opts.backend as never });
+        const { model } = await loadModelDir(opts.model);
+        try {
+          const probabilities = tf.tidy(() => {
+            const x = tf.tensor2d(
+              pixels.flatMap((p) => Array.from(p)),
+              [pixels.length, 784],
+            );
+            const out = model.forward(x, { training: false });
+            return model.config.output === 'log-softmax' ? tf.exp(out) : tf.softmax(out);
+          });
+          const rows = (await probabilities.array()) as number[][];
+          probabilities.dispose();
+          for (const [i, probs] of rows.entries()) {
+            const prediction = probs.indexOf(Math.max(...probs));
+            const file = images[i] as string;
+            output.event({ event: 'predict', file, prediction, probabilities: probs });
+            const top = probs
+              .map((p, c) => [c, p] as const)
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 3)
+              .map(([c, p]) => `${c}: ${(p * 100).toFixed(1)}%`)
+              .join(', ');
+            output.line(`${basename(file)}: ${output.c.bold(String(prediction))}  (${top})`);
+          }
+        } finally {
+          model.dispose();
+        }
+      },
+    );
+}

@@ -1,0 +1,80 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Mlp, type MlpConfigInput, parseMlpConfig } from '@mnist-lab/layers';
+import { type EpochRecord, encodeStateDict, loadStateDictBytes } from '@mnist-lab/trainer';
+import { writeFileAtomic, writeHistory } from '@mnist-lab/trainer/node';
+import { UsageError } from './errors';
+
+/** `config.json` of a saved model: the architecture, and how it was trained. */
+export interface SavedModelConfig {
+  readonly format: 'mnist-lab-model';
+  readonly version: 1;
+  readonly model: MlpConfigInput;
+  readonly run?: unknown;
+}
+
+/**
+ * Saves a model directory: `model.safetensors` (the lesson's `Net` state-dict names and layouts,
+ * loadable by PyTorch), `config.json` (the architecture) and `history.jsonl`, each written atomically.
+ */
+export async function saveModelDir(
+  dir: string,
+  model: Mlp,
+  history: readonly EpochRecord[],
+  run?: unknown,
+): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'model.safetensors');
+  await writeFileAtomic(path, await encodeStateDict(model));
+  const config: SavedModelConfig = {
+    format: 'mnist-lab-model',
+    version: 1,
+    model: model.config,
+    ...(run === undefined ? {} : { run }),
+  };
+  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeHistory(join(dir, 'history.jsonl'), history);
+  return path;
+}
+
+/** Reads a model directory's `config.json`. */
+export async function readModelConfig(dir: string): Promise<SavedModelConfig> {
+  const path = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new UsageError(
+      `--model ${dir}: no config.json (${(cause as Error).message}); expected a directory saved by mnist-lab train`,
+    );
+  }
+  const config = JSON.parse(text) as SavedModelConfig;
+  if (config.format !== 'mnist-lab-model')
+    throw new UsageError(`${path}: not an mnist-lab model config`);
+  return config;
+}
+
+/** Builds a model of an architecture and loads a safetensors state dict into it. */
+export async function loadWeights(architecture: MlpConfigInput, weightsPath: string): Promise<Mlp> {
+  const model = new Mlp(parseMlpConfig(architecture));
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(weightsPath);
+  } catch (cause) {
+    model.dispose();
+    throw new UsageError(`${weightsPath}: cannot read the weights: ${(cause as Error).message}`);
+  }
+  try {
+    loadStateDictBytes(model, bytes, weightsPath);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/** Loads a model directory saved by `mnist-lab train`. */
+export async function loadModelDir(dir: string): Promise<{ model: Mlp; config: SavedModelConfig }> {
+  const config = await readModelConfig(dir);
+  return { model: await loadWeights(config.model, join(dir, 'model.safetensors')), config };
+}

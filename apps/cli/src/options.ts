@@ -1,0 +1,50 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Parses a positive integer flag value, or says what was expected. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+/** Parses any integer (seeds). */
+export function integer(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected an integer.');
+  return n;
+}
+
+/** Parses a finite number. */
+export function finite(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError('expected a number.');
+  return n;
+}
+
+/** Parses a comma-separated list of positive integers: `512,256`. */
+export function intList(value: string): number[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!/^\d+$/.test(part.trim()) || n < 1)
+      throw new InvalidArgumentError(
+        `expected positive integers separated by commas, got '${part}'.`,
+      );
+    return n;
+  });
+}
+
+/** Parses a comma-separated list of names from `choices`. */
+export function nameList(choices: readonly string[]) {
+  return (value: string): string[] =>
+    value.split(',').map((part) => {
+      const name = part.trim();
+      if (!choices.includes(name))
+        throw new InvalidArgumentError(
+          `expected names among ${choices.join(', ')}, got '${name}'.`,
+        );
+      return name;
+    });
+}

@@ -1,0 +1,135 @@
+import { join, resolve } from 'node:path';
+import { initBackend } from '@mnist-lab/backends';
+import { BatchLoader } from '@mnist-lab/data';
+import { Mlp } from '@mnist-lab/layers';
+import {
+  type CheckpointData,
+  type EpochRecord,
+  fit,
+  type OptimizerConfigInput,
+} from '@mnist-lab/trainer';
+import { FileCheckpointStore } from '@mnist-lab/trainer/node';
+import { loadData } from './data-source';
+import { saveModelDir } from './model-dir';
+import type { Output } from './output';
+import { modelConfig, type RunConfig, runName } from './run-config';
+
+/** What a finished (or interrupted) run left behind. */
+export interface RunOutcome {
+  readonly reason: 'completed' | 'aborted';
+  readonly history: EpochRecord[];
+  readonly out: string;
+  readonly modelPath?: string;
+}
+
+function optimizerFor(config: RunConfig): OptimizerConfigInput {
+  switch (config.optimizer) {
+    case 'sgd':
+      return { name: 'sgd', lr: config.lr, momentum: config.momentum };
+    case 'adam':
+      return { name: 'adam', lr: config.lr };
+    case 'rmsprop':
+      return { name: 'rmsprop', lr: config.lr, momentum: config.momentum };
+    default:
+      config.optimizer satisfies never;
+      throw new Error(`unknown optimizer ${String(config.optimizer)}`);
+  }
+}
+
+/** The directory a run writes to: `--out`, else `mnist-lab-runs/<preset>-seed<seed>`. */
+export function outDir(config: RunConfig): string {
+  return resolve(config.out ?? join('mnist-lab-runs', runName(config)));
+}
+
+/**
+ * One training run as the CLI does it: backend, data, the lesson's network, `fit` with checkpoints
+ * under `<out>/checkpoints`, events to the output, and the model directory at the end.
+ */
+export async function runTraining(
+  config: RunConfig,
+  output: Output,
+  signal: AbortSignal,
+  resume?: CheckpointData,
+): Promise<RunOutcome> {
+  const report = await initBackend({ prefer: config.backend });
+  output.log(
+    output.c.dim(
+      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})`,
+    ),
+  );
+  const data = await loadData(config);
+  const model = new Mlp(modelConfig(config));
+  const out = outDir(config);
+  const name = config.preset ?? 'custom';
+  output.log(
+    output.c.dim(
+      `data: ${data.name}, ${data.train.count} training and ${data.test.count} test examples; output: ${out}`,
+    ),
+  );
+  try {
+    const started = performance.now();
+    const result = await fit(
+      model,
+      new BatchLoader(data.train, { batchSize: config.batchSize, seed: config.seed }),
+      {
+        epochs: config.epochs,
+        optimizer: optimizerFor(config),
+        validation: new BatchLoader(data.test, { batchSize: config.batchSize, shuffle: false }),
+        signal,
+        reportEvery: 25,
+        checkpoint: {
+          store: new FileCheckpointStore(join(out, 'checkpoints'), { keepLast: 2 }),
+          ...(config.checkpointEvery === undefined ? {} : { everySteps: config.checkpointEvery }),
+        },
+        runInfo: config,
+        ...(resume === undefined ? {} : { resume }),
+        onEvent: (e) => {
+          if (e.type === 'batch') output.progress(e, config.epochs);
+          if (e.type === 'checkpoint')
+            output.event({
+              event: 'checkpoint',
+              config: name,
+              seed: config.seed,
+              epoch: e.epoch,
+              step: e.globalStep,
+              path: e.location,
+            });
+          if (e.type === 'epoch') {
+            output.endProgress();
+            output.epochLine(e);
+            output.event({
+              event: 'epoch',
+              config: name,
+              seed: config.seed,
+              epoch: e.epoch,
+              trainLoss: e.trainLoss,
+              trainAccuracy: e.trainAccuracy * 100,
+              testLoss: e.validation?.loss,
+              seedTestLoss: e.validation?.seedTestLoss,
+              testAccuracy: (e.validation?.accuracy ?? Number.NaN) * 100,
+              seconds: e.seconds,
+              samplesPerSecond: e.samplesPerSecond,
+              backend: report.backend,
+            });
+          }
+        },
+      },
+    );
+    output.endProgress();
+    if (result.reason === 'aborted') return { reason: 'aborted', history: result.history, out };
+    const modelPath = await saveModelDir(out, model, result.history, config);
+    output.event({
+      event: 'done',
+      config: name,
+      seed: config.seed,
+      model: modelPath,
+      epochs: result.history.length,
+      seconds: (performance.now() - started) / 1000,
+      backend: report.backend,
+    });
+    return { reason: 'completed', history: result.history, out, modelPath };
+  } finally {
+    output.endProgress();
+    model.dispose();
+  }
+}
