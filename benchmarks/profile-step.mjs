@@ -1,6 +1,6 @@
 // Where a training step of the lesson's ReLU + dropout network spends its time, per kernel, on one
 // backend (default wasm): every kernel of that backend is wrapped with a timer.
-// Run: node benchmarks/profile-step.mjs [wasm|cpu] [--no-fixes]
+// Run: node benchmarks/profile-step.mjs [wasm|cpu] [--no-fixes] [--preset relu|bn|...]
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
@@ -30,7 +30,9 @@ for (const config of tf.getKernelsForBackend(backend)) {
   });
 }
 const { train } = await loadMnist();
-const model = new Mlp({ ...LESSON_PRESETS.relu, seed: 1 });
+const presetFlag = process.argv.indexOf('--preset');
+const preset = presetFlag >= 0 ? process.argv[presetFlag + 1] : 'relu';
+const model = new Mlp({ ...LESSON_PRESETS[preset], seed: 1 });
 const optimizer = tf.train.momentum(0.01, 0.5);
 const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
 const steps = 200;

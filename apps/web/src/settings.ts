@@ -1,50 +1,116 @@
-/** The knobs of one run, as the page's controls and its URL hold them. */
+/** The lesson's four networks, as the page offers them. */
+export const PRESET_NAMES = ['sigmoid', 'relu', 'bn', 'he'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+export const ACTIVATIONS = [
+  'sigmoid',
+  'tanh',
+  'relu',
+  'leaky-relu',
+  'elu',
+  'selu',
+  'prelu',
+  'serlu',
+  'gelu',
+  'silu',
+] as const;
+export const INITS = [
+  'torch-default',
+  'lecun-normal',
+  'lecun-uniform',
+  'xavier-normal',
+  'xavier-uniform',
+  'he-normal',
+  'he-uniform',
+] as const;
+
+/** Every knob of one run, as the controls and the URL hold them. */
 export interface RunSettings {
-  readonly preset: 'sigmoid' | 'relu' | 'bn' | 'he';
+  readonly preset: PresetName;
+  readonly activation: (typeof ACTIVATIONS)[number];
+  readonly dropout: number;
+  readonly batchNorm: boolean;
+  readonly init: (typeof INITS)[number];
+  readonly hidden: readonly number[];
   readonly epochs: number;
   readonly batchSize: number;
   readonly lr: number;
   readonly momentum: number;
   readonly seed: number;
+  /** Train on the first N examples (60000: all). */
+  readonly trainSize: number;
+  /** Evaluate on the first N test examples (10000: all). */
+  readonly testSize: number;
 }
 
-/** The lesson's settings: the ReLU network, 10 epochs of SGD(0.01, momentum 0.5) at batch 32. */
+/** What each preset sets; the other knobs keep their values. */
+export const PRESET_SETTINGS: Readonly<
+  Record<PresetName, Pick<RunSettings, 'activation' | 'dropout' | 'batchNorm' | 'init'>>
+> = {
+  sigmoid: { activation: 'sigmoid', dropout: 0.5, batchNorm: false, init: 'torch-default' },
+  relu: { activation: 'relu', dropout: 0.5, batchNorm: false, init: 'torch-default' },
+  bn: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'torch-default' },
+  he: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'he-uniform' },
+};
+
+/** The lesson's ReLU network and training: SGD(0.01, momentum 0.5), batch 32, 10 epochs. */
 export const DEFAULT_SETTINGS: RunSettings = {
   preset: 'relu',
+  ...PRESET_SETTINGS.relu,
+  hidden: [512, 256],
   epochs: 10,
   batchSize: 32,
   lr: 0.01,
   momentum: 0.5,
   seed: 1,
+  trainSize: 60000,
+  testSize: 10000,
 };
 
-const PRESETS: readonly RunSettings['preset'][] = ['sigmoid', 'relu', 'bn', 'he'];
+const oneOf = <T extends string>(choices: readonly T[], value: string | null, fallback: T): T =>
+  choices.find((c) => c === value) ?? fallback;
 
 /**
  * Reads settings from a URL query string so that a run can be shared as a link. Values that are
- * missing or not valid fall back to the defaults, so a hand-edited link never breaks the page.
+ * missing or not valid fall back to the preset's and then the lesson's, so a hand-edited link
+ * never breaks the page.
  */
 export function settingsFromQuery(query: string): RunSettings {
   const params = new URLSearchParams(query);
   const num = (key: keyof RunSettings, fallback: number, ok: (n: number) => boolean) => {
     const raw = params.get(key);
-    const value = raw === null ? Number.NaN : Number(raw);
+    const value = raw === null || raw.trim() === '' ? Number.NaN : Number(raw);
     return Number.isFinite(value) && ok(value) ? value : fallback;
   };
-  const preset = params.get('preset');
+  const preset = oneOf(PRESET_NAMES, params.get('preset'), DEFAULT_SETTINGS.preset);
+  const base = { ...DEFAULT_SETTINGS, ...PRESET_SETTINGS[preset], preset };
+  const hiddenRaw = params.get('hidden');
+  const hidden = hiddenRaw === null ? base.hidden : hiddenRaw.split(',').map(Number);
+  const batchNorm = params.get('batchNorm');
   return {
-    preset: PRESETS.find((p) => p === preset) ?? DEFAULT_SETTINGS.preset,
-    epochs: num('epochs', DEFAULT_SETTINGS.epochs, (n) => Number.isInteger(n) && n >= 1),
-    batchSize: num('batchSize', DEFAULT_SETTINGS.batchSize, (n) => Number.isInteger(n) && n >= 1),
-    lr: num('lr', DEFAULT_SETTINGS.lr, (n) => n > 0),
-    momentum: num('momentum', DEFAULT_SETTINGS.momentum, (n) => n >= 0 && n < 1),
-    seed: num('seed', DEFAULT_SETTINGS.seed, Number.isInteger),
+    preset,
+    activation: oneOf(ACTIVATIONS, params.get('activation'), base.activation),
+    dropout: num('dropout', base.dropout, (n) => n >= 0 && n < 1),
+    batchNorm: batchNorm === 'true' ? true : batchNorm === 'false' ? false : base.batchNorm,
+    init: oneOf(INITS, params.get('init'), base.init),
+    hidden:
+      hidden.length > 0 && hidden.every((n) => Number.isInteger(n) && n >= 1 && n <= 4096)
+        ? hidden
+        : base.hidden,
+    epochs: num('epochs', base.epochs, (n) => Number.isInteger(n) && n >= 1 && n <= 100),
+    batchSize: num('batchSize', base.batchSize, (n) => Number.isInteger(n) && n >= 1 && n <= 4096),
+    lr: num('lr', base.lr, (n) => n > 0 && n <= 10),
+    momentum: num('momentum', base.momentum, (n) => n >= 0 && n < 1),
+    seed: num('seed', base.seed, Number.isInteger),
+    trainSize: num('trainSize', base.trainSize, (n) => Number.isInteger(n) && n >= 1 && n <= 60000),
+    testSize: num('testSize', base.testSize, (n) => Number.isInteger(n) && n >= 1 && n <= 10000),
   };
 }
 
 /** Writes settings as a query string (without `?`), the inverse of {@link settingsFromQuery}. */
 export function settingsToQuery(settings: RunSettings): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(settings)) params.set(key, String(value));
+  for (const [key, value] of Object.entries(settings))
+    params.set(key, Array.isArray(value) ? value.join(',') : String(value));
   return params.toString();
 }

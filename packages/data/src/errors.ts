@@ -12,7 +12,8 @@ export type DataErrorCode =
   | 'not-found'
   | 'checksum-mismatch'
   | 'download-failed'
-  | 'bad-gzip';
+  | 'bad-gzip'
+  | 'blank-image';
 
 /**
  * Every malformed or missing input this package meets: `code` says what is wrong, `file` names

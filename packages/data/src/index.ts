@@ -9,6 +9,8 @@ export { DataError } from './errors';
 export { gunzipWithStreams, isGzip } from './gzip';
 export type { IdxArray, IdxDtype } from './idx-format';
 export { encodeIdxUint8, parseIdx } from './idx-format';
+export type { RgbaImage } from './image-to-mnist';
+export { imageToMnist } from './image-to-mnist';
 export type { Normalization } from './preprocess';
 export { MNIST_NORMALIZATION, toFloat32Pixels } from './preprocess';
 export type { ValidationSplitOptions } from './subset';

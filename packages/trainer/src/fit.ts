@@ -112,26 +112,24 @@ export async function fit(
   const history = [...position.history];
   let globalStep = position.globalStep;
   const started = performance.now();
-  let badStep: tf.Tensor | undefined;
-  let lastLoss: tf.Tensor | undefined;
-
-  // Where each step since the last check ran, to name the epoch and step of a bad loss.
-  let unchecked: { globalStep: number; epoch: number; batch: number }[] = [];
+  // Each step's loss since the last check, and where it ran: read in one go at the next check
+  // (a report, a checkpoint, an epoch's end), so that no step waits for the device.
+  let unchecked: { loss: tf.Tensor; globalStep: number; epoch: number; batch: number }[] = [];
   const checkFinite = async (epoch: number) => {
-    if (badStep === undefined) return;
-    const step = (await badStep.data())[0] as number;
-    if (step >= 0) {
-      const at = unchecked.find((u) => u.globalStep === step);
-      const where =
-        at === undefined
-          ? `global step ${step}`
-          : `epoch ${at.epoch + 1}, step ${at.batch} (global step ${step})`;
+    if (unchecked.length === 0) return;
+    const stacked = tf.stack(unchecked.map((u) => u.loss));
+    const values = await stacked.data();
+    stacked.dispose();
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    const at = unchecked[bad];
+    tf.dispose(unchecked.map((u) => u.loss));
+    unchecked = [];
+    if (at !== undefined) {
       throw new TrainerError(
         'non-finite-loss',
-        `the training loss became NaN or infinite at ${where}; stopped before epoch ${epoch + 1} could save it`,
+        `the training loss became NaN or infinite at epoch ${at.epoch + 1}, step ${at.batch} (global step ${at.globalStep}); stopped before epoch ${epoch + 1} could save it`,
       );
     }
-    unchecked = [];
   };
 
   const save = async (epoch: number, batch: number, state: EpochState | undefined) => {
@@ -200,23 +198,15 @@ export async function fit(
         tf.dispose([x, y]);
         globalStep++;
         batch++;
-        unchecked.push({ globalStep, epoch, batch });
         state.seen += size;
         segmentSeen += size;
-        const step = globalStep;
-        const previousBad = badStep;
-        badStep = tf.tidy(() => {
-          const bad = tf.logicalNot(tf.isFinite(loss));
-          const before = previousBad ?? tf.scalar(-1, 'int32');
-          return tf.where(tf.logicalAnd(bad, tf.less(before, 0)), tf.scalar(step, 'int32'), before);
-        });
-        previousBad?.dispose();
         state.sums.add('loss', tf.mul(loss, size));
         state.sums.add('correct', correct as tf.Tensor);
-        lastLoss?.dispose();
-        lastLoss = loss;
+        unchecked.push({ loss, globalStep, epoch, batch });
+        if (unchecked.length >= 1000) await checkFinite(epoch);
 
         if (globalStep % opts.reportEvery === 0 || batch === train.batchesPerEpoch) {
+          const lastLoss = (await loss.data())[0] as number;
           await checkFinite(epoch);
           const sums = await state.sums.read();
           const seconds = (performance.now() - segmentStart) / 1000;
@@ -226,7 +216,7 @@ export async function fit(
             batch,
             batchesPerEpoch: train.batchesPerEpoch,
             globalStep,
-            loss: (await loss.data())[0] as number,
+            loss: lastLoss,
             meanLoss: (sums.loss?.[0] ?? 0) / state.seen,
             samplesPerSecond: segmentSeen / Math.max(seconds, 1e-9),
             elapsedMs: performance.now() - started,
@@ -276,7 +266,7 @@ export async function fit(
     }
     return await finish('completed');
   } finally {
-    tf.dispose([badStep, lastLoss].filter((t): t is tf.Tensor => t !== undefined));
+    tf.dispose(unchecked.map((u) => u.loss));
     optimizer.dispose();
   }
 

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
+import { imageToMnist } from '@mnist-lab/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Command, Option } from 'commander';
-import { readImage, toMnistPixels } from '../digit-image';
+import { readImage } from '../digit-image';
 import { loadModelDir } from '../model-dir';
 import { Output } from '../output';
 import { BACKEND_CHOICES } from '../run-config';
@@ -25,7 +26,7 @@ export function registerPredictCommand(program: Command): void {
       ) => {
         const output = new Output(opts);
         const pixels = await Promise.all(
-          images.map(async (file) => toMnistPixels(await readImage(file), file)),
+          images.map(async (file) => imageToMnist(await readImage(file), file)),
         );
         await initBackend({ prefer: opts.backend as never });
         const { model } = await loadModelDir(opts.model);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { LESSON_PRESETS } from '@mnist-lab/layers';
+import type { CheckpointData } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { type Command, Option } from 'commander';
 import { ACTIVATION_CHOICES, INIT_CHOICES } from '../choices';
@@ -123,7 +124,7 @@ export function registerTrainCommand(program: Command): void {
       const opts = command.opts<{ json?: boolean; quiet?: boolean; resume?: string }>();
       const output = new Output(opts);
       let config: RunConfig;
-      let resume;
+      let resume: CheckpointData | undefined;
       if (opts.resume !== undefined) {
         const latest = await new FileCheckpointStore(join(opts.resume, 'checkpoints')).loadLatest();
         if (latest === undefined)

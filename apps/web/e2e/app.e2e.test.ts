@@ -1,0 +1,222 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic } from './static-server';
+
+// The built app (`vite build`), served from 127.0.0.1 and driven in Debian's headless Chromium.
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const QUIET = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-sandbox',
+  '--headless=new',
+];
+// A short run on a subset: 10 batches of 32, tested on 200 images.
+const QUICK = '?preset=relu&epochs=1&trainSize=320&testSize=200&batchSize=32&seed=3';
+
+let server: Awaited<ReturnType<typeof serveStatic>>;
+// Playwright gives each browser a fresh temporary profile.
+function launch(args: string[]): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: false, args: [...QUIET, ...args] });
+}
+
+async function trainQuickRun(page: Page) {
+  await page.goto(`${server.url}${QUICK}`);
+  await page.getByRole('button', { name: 'Start' }).waitFor();
+  await expect
+    .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
+    .toBe(true);
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect
+    .poll(() => page.locator('#accuracy').textContent(), { timeout: 120_000, interval: 250 })
+    .toMatch(/^\d+\.\d\d% \(run 1, epoch 1\)$/);
+  await expect
+    .poll(() => page.locator('#runs li').textContent(), { timeout: 120_000 })
+    .toMatch(/done/);
+}
+
+beforeAll(async () => {
+  server = await serveStatic(dist);
+  await mkdir(artifacts, { recursive: true });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('the browser lab in headless Chromium', () => {
+  it('trains on WebGPU (SwiftShader), updates chart and accuracy, stays responsive, and predicts a drawn digit', async () => {
+    const browser = await launch(['--enable-unsafe-webgpu']);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await trainQuickRun(page);
+      expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
+      expect(await page.locator('#backend').textContent()).toMatch(
+        /Backend: webgpu on .*swiftshader.*\(software\)/i,
+      );
+      // The charts got the run's points: losses per batch, one epoch's accuracy.
+      const run = await page.evaluate(() => {
+        const lab = (
+          window as unknown as {
+            __lab: { runs: { losses: unknown[]; epochs: unknown[] }[]; frameGaps: number[] };
+          }
+        ).__lab;
+        return {
+          losses: lab.runs[0]?.losses.length,
+          epochs: lab.runs[0]?.epochs.length,
+          gaps: [...lab.frameGaps],
+        };
+      });
+      expect(run.losses).toBeGreaterThanOrEqual(2);
+      expect(run.epochs).toBe(1);
+      // Training runs in a worker: the page's frames keep coming (median gap under 50 ms).
+      const sorted = run.gaps.slice(5).sort((a, b) => a - b);
+      expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(50);
+      // The results: a confusion matrix over the test set and the digit grid with predictions.
+      await expect.poll(() => page.locator('#confusion tr').count(), { timeout: 60_000 }).toBe(11);
+      expect(await page.locator('#digits .digit span').count()).toBe(48);
+      expect(await page.locator('#weights canvas').count()).toBe(32);
+      // Draw a "1" on the pad: a prediction and ten probabilities appear.
+      await page.locator('#pad').scrollIntoViewIfNeeded();
+      const pad = await page.locator('#pad').boundingBox();
+      if (pad === null) throw new Error('no drawing pad');
+      await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
+      await page.mouse.down();
+      for (let i = 1; i <= 10; i++)
+        await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * (0.15 + 0.07 * i));
+      await page.mouse.up();
+      await expect
+        .poll(() => page.locator('#prediction').textContent(), { timeout: 30_000 })
+        .toMatch(/^\d \(\d+\.\d%\)$/);
+      expect(await page.locator('#probabilities li').count()).toBe(10);
+      await page.screenshot({ path: join(artifacts, 'webgpu.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+
+  it('falls back from WebGPU when the browser has none, says so, and still trains', async () => {
+    const browser = await launch(['--disable-features=WebGPU']);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+      // Pause, then resume, a run of 60 batches: while paused, no batch is trained.
+      await page.goto(`${server.url}?preset=relu&epochs=1&trainSize=1920&testSize=200&seed=4`);
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
+        .toBe(true);
+      await page.getByRole('button', { name: 'Start' }).click();
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await expect
+        .poll(() => page.locator('#runs li').textContent(), { timeout: 30_000 })
+        .toMatch(/paused/);
+      const steps = () =>
+        page.evaluate(
+          () =>
+            (window as unknown as { __lab: { runs: { losses: unknown[] }[] } }).__lab.runs[0]
+              ?.losses.length ?? 0,
+        );
+      const pausedAt = await steps();
+      await page.waitForTimeout(1000);
+      expect(await steps()).toBe(pausedAt);
+      expect(pausedAt).toBeLessThan(60);
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await expect
+        .poll(() => page.locator('#runs li').textContent(), { timeout: 120_000 })
+        .toMatch(/done/);
+      expect(await steps()).toBe(60);
+      await trainQuickRun(page);
+      const backend = await page.locator('body').getAttribute('data-backend');
+      expect(['webgl', 'wasm', 'cpu']).toContain(backend);
+      expect(await page.locator('#backend').textContent()).toMatch(
+        /fell back from webgpu: backend 'webgpu' is unavailable/,
+      );
+      await page.screenshot({ path: join(artifacts, 'fallback.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+
+  it('keeps the settings in the URL and works offline once loaded', async () => {
+    const browser = await launch(['--enable-unsafe-webgpu']);
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${server.url}?preset=bn&epochs=3&lr=0.05`);
+      expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.05');
+      expect(await page.getByLabel('Batch normalization').isChecked()).toBe(true);
+      await page.getByLabel('Seed').fill('9');
+      await page.getByLabel('Seed').dispatchEvent('change');
+      await expect.poll(() => new URL(page.url()).searchParams.get('seed')).toBe('9');
+      expect(new URL(page.url()).searchParams.get('preset')).toBe('bn');
+      // Keyboard: the preset radios and Start are reachable and operable without a mouse.
+      await page.getByLabel('Sigmoid + dropout').focus();
+      await page.keyboard.press('ArrowDown');
+      await expect.poll(() => page.getByLabel('ReLU + dropout').isChecked()).toBe(true);
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
+        .toBe(true);
+      // Every control has an accessible name, and text contrast is at least 4.5:1 (WCAG AA).
+      const audit = await page.evaluate(() => {
+        const unlabelled = [
+          ...document.querySelectorAll<HTMLElement>('input, select, button, canvas, progress'),
+        ]
+          .filter(
+            (el) =>
+              el.getAttribute('aria-hidden') !== 'true' &&
+              ((el as HTMLInputElement).labels?.length ?? 0) === 0 &&
+              !el.getAttribute('aria-label') &&
+              !el.textContent?.trim(),
+          )
+          .map((el) => el.outerHTML.slice(0, 80));
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+        const lum = ([r = 0, g = 0, b = 0]: number[]) =>
+          [r, g, b]
+            .map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4))
+            .reduce((a, v, i) => a + v * ([0.2126, 0.7152, 0.0722][i] ?? 0), 0);
+        const background = (el: Element | null): number[] => {
+          for (let e = el; e !== null; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c[3] ?? 0) > 0.99) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        };
+        const low = [
+          ...document.querySelectorAll<HTMLElement>(
+            'h1, h2, h3, p, label, legend, button, a, figcaption, span, output, th',
+          ),
+        ]
+          .filter((el) => el.offsetParent !== null && el.textContent?.trim())
+          .map((el) => {
+            const [l1, l2] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))].sort(
+              (x, y) => y - x,
+            ) as [number, number];
+            return { text: el.textContent?.trim().slice(0, 30), ratio: (l1 + 0.05) / (l2 + 0.05) };
+          })
+          .filter((x) => x.ratio < 4.5);
+        return { unlabelled, low };
+      });
+      expect(audit.unlabelled).toEqual([]);
+      expect(audit.low).toEqual([]);
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await page.reload();
+      await expect
+        .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
+        .toBe(true);
+      await context.setOffline(true);
+      await page.reload();
+      await expect
+        .poll(() => page.locator('#data-text').textContent(), { timeout: 60_000 })
+        .toMatch(/60000 training and 10000 test images/);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+});

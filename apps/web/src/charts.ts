@@ -1,0 +1,50 @@
+import {
+  CategoryScale,
+  Chart,
+  type ChartDataset,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  CategoryScale,
+  Legend,
+  Tooltip,
+);
+
+type Point = { x: number; y: number };
+export type LineDataset = ChartDataset<'line', Point[]>;
+
+/** A line chart of {x, y} points with one dataset per run (and the lesson's, dashed). */
+export function lineChart(
+  canvas: HTMLCanvasElement,
+  xTitle: string,
+  yTitle: string,
+): Chart<'line', Point[]> {
+  return new Chart(canvas, {
+    type: 'line',
+    data: { datasets: [] },
+    options: {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: true,
+      aspectRatio: 1.6,
+      scales: {
+        x: { type: 'linear', title: { display: true, text: xTitle } },
+        y: { type: 'linear', title: { display: true, text: yTitle } },
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+      elements: { point: { radius: 2 }, line: { borderWidth: 2 } },
+    },
+  });
+}

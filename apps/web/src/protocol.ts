@@ -1,0 +1,73 @@
+import type { BackendProbe, BackendReport } from '@mnist-lab/backends/browser';
+import type { EpochRecord } from '@mnist-lab/trainer';
+import type { RunSettings } from './settings';
+
+/** Messages from the page to the training worker. */
+export type ToWorker =
+  | {
+      readonly type: 'init';
+      readonly dataUrl: string;
+      readonly wasmUrl: string;
+      readonly prefer?: string;
+    }
+  | { readonly type: 'start'; readonly runId: number; readonly settings: RunSettings }
+  | { readonly type: 'pause' | 'resume' | 'stop'; readonly runId: number }
+  | {
+      readonly type: 'predict';
+      readonly runId: number;
+      readonly pixels: Float32Array;
+      readonly requestId: number;
+    }
+  | { readonly type: 'inspect'; readonly runId: number };
+
+/** Messages from the training worker to the page. */
+export type FromWorker =
+  | {
+      readonly type: 'backend';
+      readonly report: BackendReport;
+      readonly skipped: readonly BackendProbe[];
+    }
+  | { readonly type: 'data-progress'; readonly loaded: number; readonly total: number }
+  | {
+      readonly type: 'ready';
+      readonly trainCount: number;
+      readonly testCount: number;
+      readonly samples: Uint8Array;
+      readonly sampleLabels: number[];
+    }
+  | {
+      readonly type: 'batch';
+      readonly runId: number;
+      readonly globalStep: number;
+      readonly epoch: number;
+      readonly batch: number;
+      readonly batchesPerEpoch: number;
+      readonly loss: number;
+      readonly samplesPerSecond: number;
+    }
+  | { readonly type: 'epoch'; readonly runId: number; readonly record: EpochRecord }
+  | {
+      readonly type: 'state';
+      readonly runId: number;
+      readonly state: 'running' | 'paused' | 'stopped' | 'done';
+    }
+  | {
+      readonly type: 'inspection';
+      readonly runId: number;
+      readonly confusion: number[][];
+      readonly samplePredictions: number[];
+      readonly weights: Float32Array;
+      readonly weightCount: number;
+    }
+  | {
+      readonly type: 'prediction';
+      readonly runId: number;
+      readonly requestId: number;
+      readonly probabilities: number[];
+    }
+  | { readonly type: 'error'; readonly runId?: number; readonly message: string };
+
+/** How many test digits the results grid shows. */
+export const SAMPLE_COUNT = 48;
+/** How many first-layer units are drawn as images. */
+export const WEIGHT_IMAGES = 32;

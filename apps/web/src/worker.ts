@@ -1,0 +1,204 @@
+/// <reference lib="webworker" />
+import { initBackend } from '@mnist-lab/backends/browser';
+import {
+  BatchLoader,
+  type DatasetSplits,
+  idxUrls,
+  loadIdxFromUrls,
+  takeFirst,
+} from '@mnist-lab/data';
+import { Mlp } from '@mnist-lab/layers';
+import { evaluate, fit } from '@mnist-lab/trainer';
+import * as tf from '@tensorflow/tfjs-core';
+import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
+import { PRESET_SETTINGS, type RunSettings } from './settings';
+
+// Training runs here, off the page's thread: the page stays responsive whatever the backend does.
+declare const self: DedicatedWorkerGlobalScope;
+const post = (message: FromWorker, transfer: Transferable[] = []) =>
+  self.postMessage(message, transfer);
+
+interface Run {
+  readonly model: Mlp;
+  readonly controller: AbortController;
+  paused: boolean;
+  resumeWaiter?: () => void;
+}
+const runs = new Map<number, Run>();
+let data: DatasetSplits | undefined;
+
+/** Lets queued messages (pause, stop, predict) in between training steps. */
+const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function init(message: Extract<ToWorker, { type: 'init' }>) {
+  const report = await initBackend({
+    prefer: (message.prefer ?? 'auto') as never,
+    wasmPaths: message.wasmUrl,
+  });
+  post({ type: 'backend', report, skipped: report.skipped });
+  data = await loadIdxFromUrls(idxUrls(message.dataUrl, '.gz'), {
+    name: 'mnist',
+    onProgress: (loaded, total) => post({ type: 'data-progress', loaded, total }),
+  });
+  const samples = data.test.images.slice(0, SAMPLE_COUNT * 784);
+  post(
+    {
+      type: 'ready',
+      trainCount: data.train.count,
+      testCount: data.test.count,
+      samples,
+      sampleLabels: Array.from(data.test.labels.subarray(0, SAMPLE_COUNT)),
+    },
+    [samples.buffer],
+  );
+}
+
+function modelFor(settings: RunSettings): Mlp {
+  const preset = PRESET_SETTINGS[settings.preset];
+  return new Mlp({
+    ...preset,
+    activation: settings.activation,
+    dropout: settings.dropout,
+    batchNorm: settings.batchNorm,
+    init: settings.init,
+    hidden: [...settings.hidden],
+    seed: settings.seed,
+  });
+}
+
+async function start(runId: number, settings: RunSettings) {
+  if (data === undefined) throw new Error('the data is not loaded yet');
+  const run: Run = { model: modelFor(settings), controller: new AbortController(), paused: false };
+  runs.set(runId, run);
+  const train = new BatchLoader(takeFirst(data.train, settings.trainSize), {
+    batchSize: settings.batchSize,
+    seed: settings.seed,
+  });
+  const test = new BatchLoader(takeFirst(data.test, settings.testSize), {
+    batchSize: settings.batchSize,
+    shuffle: false,
+  });
+  post({ type: 'state', runId, state: 'running' });
+  const result = await fit(run.model, train, {
+    epochs: settings.epochs,
+    optimizer: { name: 'sgd', lr: settings.lr, momentum: settings.momentum },
+    validation: test,
+    signal: run.controller.signal,
+    // Every step's loss on the chart for short runs; every fifth for long ones (each report reads
+    // the loss back from the device).
+    reportEvery: train.batchesPerEpoch <= 200 ? 1 : 5,
+    onEvent: async (e) => {
+      if (e.type === 'batch') {
+        post({
+          type: 'batch',
+          runId,
+          globalStep: e.globalStep,
+          epoch: e.epoch,
+          batch: e.batch,
+          batchesPerEpoch: e.batchesPerEpoch ?? 0,
+          loss: e.loss,
+          samplesPerSecond: e.samplesPerSecond,
+        });
+        await yieldToMessages();
+        if (run.paused && !run.controller.signal.aborted) {
+          // Paused here, between steps: say so only now, so that no step follows the word.
+          post({ type: 'state', runId, state: 'paused' });
+          while (run.paused && !run.controller.signal.aborted) {
+            await new Promise<void>((resolve) => (run.resumeWaiter = resolve));
+          }
+          post({ type: 'state', runId, state: 'running' });
+        }
+      }
+      if (e.type === 'epoch') {
+        post({ type: 'epoch', runId, record: e });
+        await inspect(runId, false);
+      }
+    },
+  });
+  await inspect(runId, true);
+  post({ type: 'state', runId, state: result.reason === 'aborted' ? 'stopped' : 'done' });
+}
+
+/**
+ * The sample digits' predictions and the first layer's weights as images; with `confusion`, also
+ * the confusion matrix over the whole test set (at the end of a run: it costs an evaluation).
+ */
+async function inspect(runId: number, confusion: boolean) {
+  const run = runs.get(runId);
+  if (run === undefined || data === undefined) return;
+  const test = new BatchLoader(data.test, { batchSize: 500, shuffle: false });
+  const matrix = confusion ? (await evaluate(run.model, test)).confusion : [];
+  const batch = test.makeBatch(Array.from({ length: SAMPLE_COUNT }, (_, i) => i));
+  const predicted = tf.tidy(() => tf.argMax(run.model.forward(batch.x, { training: false }), 1));
+  const samplePredictions = Array.from(await predicted.data());
+  tf.dispose([batch.x, batch.y, predicted]);
+  const weight = run.model.stateDict()['fc1.weight'] as tf.Tensor2D;
+  const rows = tf.tidy(() => {
+    const w = tf.slice(weight, [0, 0], [Math.min(WEIGHT_IMAGES, weight.shape[0]), weight.shape[1]]);
+    const min = tf.min(w, 1, true);
+    return tf.div(tf.sub(w, min), tf.add(tf.sub(tf.max(w, 1, true), min), 1e-8));
+  });
+  const weights = (await rows.data()) as Float32Array;
+  const weightCount = rows.shape[0] as number;
+  rows.dispose();
+  post({ type: 'inspection', runId, confusion: matrix, samplePredictions, weights, weightCount }, [
+    weights.buffer,
+  ]);
+}
+
+async function predict(message: Extract<ToWorker, { type: 'predict' }>) {
+  const run = runs.get(message.runId);
+  if (run === undefined) return;
+  const probs = tf.tidy(() =>
+    tf.exp(run.model.forward(tf.tensor2d(message.pixels, [1, 784]), { training: false })),
+  );
+  post({
+    type: 'prediction',
+    runId: message.runId,
+    requestId: message.requestId,
+    probabilities: Array.from(await probs.data()),
+  });
+  probs.dispose();
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  try {
+    switch (message.type) {
+      case 'init':
+        await init(message);
+        break;
+      case 'start':
+        await start(message.runId, message.settings);
+        break;
+      case 'pause':
+      case 'resume': {
+        const run = runs.get(message.runId);
+        if (run === undefined) break;
+        run.paused = message.type === 'pause';
+        if (!run.paused) run.resumeWaiter?.();
+        break;
+      }
+      case 'stop': {
+        const run = runs.get(message.runId);
+        run?.controller.abort();
+        run?.resumeWaiter?.();
+        break;
+      }
+      case 'predict':
+        await predict(message);
+        break;
+      case 'inspect':
+        await inspect(message.runId, true);
+        break;
+      default:
+        message satisfies never;
+    }
+  } catch (error) {
+    post({
+      type: 'error',
+      ...('runId' in message ? { runId: message.runId } : {}),
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+};
