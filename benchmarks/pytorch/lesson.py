@@ -12,6 +12,7 @@ Usage: python3 lesson.py --data DIR [--preset relu] [--epochs 10] [--seed 1] [--
 import argparse
 import json
 import os
+import resource
 import tempfile
 import time
 
@@ -174,6 +175,7 @@ def main():
                 "seedTestLoss": test_loss, "testAccuracy": test_accuracy, "trainSeconds": train_seconds,
                 "seconds": seconds, "steps": len(train_loader), "threads": torch.get_num_threads(),
                 "preload": args.preload,
+                "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }), flush=True)
         else:
             print("\n[EPOCH: {}], \tTest Loss: {:.4f}, \tTest Accuracy: {:2f} %\n".format(Epoch, test_loss, test_accuracy))

@@ -108,6 +108,7 @@ export async function runTraining(
               seedTestLoss: e.validation?.seedTestLoss,
               testAccuracy: (e.validation?.accuracy ?? Number.NaN) * 100,
               seconds: e.seconds,
+              validationSeconds: e.validationSeconds,
               samplesPerSecond: e.samplesPerSecond,
               backend: report.backend,
             });
@@ -126,6 +127,7 @@ export async function runTraining(
       epochs: result.history.length,
       seconds: (performance.now() - started) / 1000,
       backend: report.backend,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
     });
     return { reason: 'completed', history: result.history, out, modelPath };
   } finally {

@@ -14,6 +14,8 @@ export interface EpochRecord {
   readonly lr: number;
   /** Wall-clock seconds of the epoch's training (validation excluded). */
   readonly seconds: number;
+  /** Wall-clock seconds of the validation pass (0 without validation). */
+  readonly validationSeconds: number;
   readonly samplesPerSecond: number;
   /** Training steps done so far, over all epochs. */
   readonly globalStep: number;

@@ -236,10 +236,12 @@ export async function fit(
       await checkFinite(epoch);
       const partial = await readPartial(state);
       state.sums.dispose();
+      const validationStart = performance.now();
       const validation =
         options.validation === undefined
           ? undefined
           : await evaluate(model, options.validation, { loss: lossFn });
+      const validationSeconds = (performance.now() - validationStart) / 1000;
       const record: EpochRecord = {
         epoch: epoch + 1,
         trainLoss: partial.lossSum / partial.seen,
@@ -257,6 +259,7 @@ export async function fit(
             }),
         lr,
         seconds: partial.seconds,
+        validationSeconds,
         samplesPerSecond: partial.seen / Math.max(partial.seconds, 1e-9),
         globalStep,
       };

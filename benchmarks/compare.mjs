@@ -1,0 +1,201 @@
+// mnist-lab against PyTorch on the same machine, in one invocation: one epoch (1875 steps of 32) and
+// the test evaluation of the lesson's ReLU + dropout network, for PyTorch in its best setting here
+// (one thread, preloaded tensors) and as the notebook runs it, and for each mnist-lab backend.
+// Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
+// Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--no-write]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend, probeBackends } from '@mnist-lab/backends';
+import { embeddedMnistDir } from '@mnist-lab/data/node';
+import * as tf from '@tensorflow/tfjs-core';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'apps/cli/dist/cli.js');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+const STEPS = 1875;
+const FLOPS_PER_STEP = 2 * 32 * (2 * (784 * 512 + 512 * 256 + 256 * 10) + (512 * 256 + 256 * 10));
+const work = mkdtempSync(join(tmpdir(), 'mnist-lab-bench-'));
+const rows = [];
+
+function torchAvailable() {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], {
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function runTorch(label, extra) {
+  const out = execFileSync(
+    PYTHON,
+    [
+      join(root, 'benchmarks/pytorch/lesson.py'),
+      '--data',
+      embeddedMnistDir(),
+      '--preset',
+      'relu',
+      '--epochs',
+      '1',
+      '--seed',
+      '1',
+      '--json',
+      ...extra,
+    ],
+    { encoding: 'utf8' },
+  );
+  const e = JSON.parse(out.trim().split('\n').at(-1));
+  return {
+    name: `PyTorch ${label}`,
+    msPerStep: (e.trainSeconds / e.steps) * 1000,
+    epochSeconds: e.trainSeconds,
+    withEvalSeconds: e.seconds,
+    accuracy: e.testAccuracy,
+    maxRssMB: e.maxRssMB,
+    extrapolated: false,
+  };
+}
+
+function runOurs(backend, steps) {
+  const trainSize = steps * 32;
+  const r = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--preset',
+      'relu',
+      '--epochs',
+      '1',
+      '--seed',
+      '1',
+      '--backend',
+      backend,
+      '--json',
+      '--out',
+      join(work, backend),
+      ...(steps < STEPS ? ['--train-size', String(trainSize)] : []),
+    ],
+    { encoding: 'utf8', env: { ...process.env } },
+  );
+  if (r.status !== 0) throw new Error(`mnist-lab train on ${backend} failed: ${r.stderr}`);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const epoch = events.find((e) => e.event === 'epoch');
+  const done = events.find((e) => e.event === 'done');
+  const scale = STEPS / steps;
+  return {
+    name: `mnist-lab ${backend}`,
+    msPerStep: (epoch.seconds / steps) * 1000,
+    epochSeconds: epoch.seconds * scale,
+    withEvalSeconds: epoch.seconds * scale + epoch.validationSeconds,
+    accuracy: steps < STEPS ? undefined : epoch.testAccuracy,
+    maxRssMB: done.maxRssMB,
+    extrapolated: steps < STEPS,
+  };
+}
+
+/** GFLOP/s of the biggest product of a step (32×784 by 784×512) on a tfjs backend. */
+async function tfjsProductRate(backend) {
+  await initBackend({ prefer: backend });
+  const a = tf.randomUniform([32, 784]);
+  const b = tf.randomUniform([784, 512]);
+  for (let i = 0; i < 5; i++) tf.matMul(a, b).dispose();
+  const n = backend === 'cpu' ? 10 : 200;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+  }
+  const seconds = (performance.now() - t0) / 1000 / n;
+  tf.dispose([a, b]);
+  return (2 * 32 * 784 * 512) / seconds / 1e9;
+}
+
+function torchProductRate() {
+  const code =
+    'import torch,time\ntorch.set_num_threads(1)\na=torch.rand(32,784);b=torch.rand(784,512)\nfor _ in range(20): a@b\nt=time.perf_counter()\nfor _ in range(2000): a@b\nprint((2*32*784*512)/((time.perf_counter()-t)/2000)/1e9)';
+  return Number(execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim());
+}
+
+const torchVersion = torchAvailable();
+if (torchVersion === undefined) {
+  console.log(
+    `PyTorch is missing (${PYTHON} cannot import torch and torchvision): install python3-torch python3-torchvision libopenblas0-pthread with apt-get. Skipping the PyTorch rows.`,
+  );
+} else {
+  console.log(`PyTorch ${torchVersion}: one epoch, best setting (1 thread, preloaded tensors)...`);
+  rows.push(runTorch('best (1 thread, preloaded)', ['--preload', '--threads', '1']));
+  console.log('PyTorch: one epoch as the notebook runs it (default threads, PIL DataLoader)...');
+  rows.push(runTorch('as the notebook runs it', []));
+}
+const backends =
+  flag('--backends', undefined)?.split(',') ??
+  (await probeBackends()).filter((p) => p.available).map((p) => p.backend);
+const cpuSteps = Number(flag('--cpu-steps', '200'));
+for (const backend of [...new Set(backends)]) {
+  const steps = backend === 'cpu' ? cpuSteps : STEPS;
+  console.log(
+    `mnist-lab ${backend}: ${steps === STEPS ? 'one epoch' : `${steps} steps (extrapolated to an epoch)`}...`,
+  );
+  rows.push(runOurs(backend, steps));
+}
+rmSync(work, { recursive: true, force: true });
+
+const best = rows.find((r) => r.name.startsWith('PyTorch best'));
+const rates = {};
+for (const backend of [...new Set(backends)]) rates[backend] = await tfjsProductRate(backend);
+if (torchVersion !== undefined) rates.pytorch = torchProductRate();
+
+const machine = `${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}${torchVersion ? `; PyTorch ${torchVersion} (Debian, OpenBLAS)` : ''}; tfjs ${tf.version_core}`;
+const fmt = (n, d = 2) => (n === undefined ? '—' : n.toFixed(d));
+const table = [
+  '| run | ms per step | s per epoch (1875 steps) | + test evaluation | ratio to PyTorch best | test accuracy after 1 epoch | peak RSS |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...rows.map(
+    (r) =>
+      `| ${r.name}${r.extrapolated ? ` (${cpuSteps} steps, extrapolated)` : ''} | ${fmt(r.msPerStep)} | ${fmt(r.epochSeconds, 1)} | ${fmt(r.withEvalSeconds, 1)} | ${best ? `${fmt(r.epochSeconds / best.epochSeconds)}×` : '—'} | ${r.accuracy === undefined ? '—' : `${fmt(r.accuracy)} %`} | ${fmt(r.maxRssMB, 0)} MB |`,
+  ),
+];
+const floor = Object.entries(rates).map(
+  ([name, gflops]) =>
+    `| ${name} | ${fmt(gflops, 1)} GFLOP/s | ${fmt((FLOPS_PER_STEP / (gflops * 1e9)) * 1000)} ms | ${fmt((FLOPS_PER_STEP * STEPS) / (gflops * 1e9), 1)} s |`,
+);
+const section = [
+  '## Measured by `npm run bench:compare`',
+  '',
+  `Machine: ${machine}. Generated ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  "One epoch of the lesson's ReLU + dropout network (batch 32, SGD lr 0.01 momentum 0.5, seed 1), then the test evaluation; each run in its own process, one after another.",
+  '',
+  ...table,
+  '',
+  `The physical floor: a training step is ${(FLOPS_PER_STEP / 1e6).toFixed(1)} MFLOP of matrix products (forward, weight gradients, and input gradients of layers 2 and 3), ${((FLOPS_PER_STEP * STEPS) / 1e9).toFixed(0)} GFLOP per epoch. At the rate each engine reaches on the biggest product of the step (32×784 by 784×512), that alone takes:`,
+  '',
+  '| engine | product rate | floor per step | floor per epoch |',
+  '| --- | --- | --- | --- |',
+  ...floor,
+  '',
+];
+console.log(`\n${section.join('\n')}`);
+if (!args.includes('--no-write')) {
+  const path = join(root, 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf('## Measured by `npm run bench:compare`');
+  const end = start < 0 ? -1 : text.indexOf('\n## ', start + 10);
+  const updated =
+    start < 0
+      ? `${text.trimEnd()}\n\n${section.join('\n')}`
+      : `${text.slice(0, start)}${section.join('\n')}${end < 0 ? '' : text.slice(end + 1)}`;
+  writeFileSync(path, `${updated.trimEnd()}\n`);
+  console.log(`BENCHMARKS.md updated (${dirname(path)})`);
+}
