@@ -1,36 +1,27 @@
-/** The lesson's four networks, as the page offers them. */
-export const PRESET_NAMES = ['sigmoid', 'relu', 'bn', 'he'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
+import {
+  ACTIVATION_NAMES,
+  type ActivationName,
+  INIT_NAMES,
+  type InitName,
+  LESSON_PRESETS,
+  type LessonPreset,
+} from '@mnist-lab/layers';
 
-export const ACTIVATIONS = [
-  'sigmoid',
-  'tanh',
-  'relu',
-  'leaky-relu',
-  'elu',
-  'selu',
-  'prelu',
-  'serlu',
-  'gelu',
-  'silu',
-] as const;
-export const INITS = [
-  'torch-default',
-  'lecun-normal',
-  'lecun-uniform',
-  'xavier-normal',
-  'xavier-uniform',
-  'he-normal',
-  'he-uniform',
-] as const;
+/** The lesson's four networks, as the page offers them. */
+export const PRESET_NAMES = Object.keys(LESSON_PRESETS) as LessonPreset[];
+export type PresetName = LessonPreset;
+
+export const ACTIVATIONS: readonly ActivationName[] = ACTIVATION_NAMES;
+/** The initializers that need no parameter. */
+export const INITS = INIT_NAMES.filter((n) => n !== 'constant' && n !== 'zeros' && n !== 'ones');
 
 /** Every knob of one run, as the controls and the URL hold them. */
 export interface RunSettings {
   readonly preset: PresetName;
-  readonly activation: (typeof ACTIVATIONS)[number];
+  readonly activation: ActivationName;
   readonly dropout: number;
   readonly batchNorm: boolean;
-  readonly init: (typeof INITS)[number];
+  readonly init: InitName;
   readonly hidden: readonly number[];
   readonly epochs: number;
   readonly batchSize: number;
@@ -43,15 +34,10 @@ export interface RunSettings {
   readonly testSize: number;
 }
 
-/** What each preset sets; the other knobs keep their values. */
+/** What each preset sets (the lesson's networks); the other knobs keep their values. */
 export const PRESET_SETTINGS: Readonly<
   Record<PresetName, Pick<RunSettings, 'activation' | 'dropout' | 'batchNorm' | 'init'>>
-> = {
-  sigmoid: { activation: 'sigmoid', dropout: 0.5, batchNorm: false, init: 'torch-default' },
-  relu: { activation: 'relu', dropout: 0.5, batchNorm: false, init: 'torch-default' },
-  bn: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'torch-default' },
-  he: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'he-uniform' },
-};
+> = LESSON_PRESETS;
 
 /** The lesson's ReLU network and training: SGD(0.01, momentum 0.5), batch 32, 10 epochs. */
 export const DEFAULT_SETTINGS: RunSettings = {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
 import { BackendUnavailableError } from './errors';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+import { report, setBackendOrThrow } from './start-backend';
 import { describeAdapter } from './webgpu-adapter';
 
 export type {
@@ -50,26 +51,6 @@ export function registerGradients(): Promise<void> {
 }
 
 const cpuName = () => `CPU (${globalThis.navigator?.hardwareConcurrency ?? 1} logical cores)`;
-
-async function setBackendOrThrow(name: BrowserBackendName, packageName: string): Promise<void> {
-  if (!(await tf.setBackend(name))) {
-    throw new BackendUnavailableError(
-      name,
-      `backend '${name}' (${packageName}) failed to initialize; see the console`,
-    );
-  }
-  await tf.ready();
-}
-
-function report(
-  backend: BrowserBackendName,
-  packageName: string,
-  device: string,
-  deviceKind: BackendReport['deviceKind'],
-  threads: number,
-): BackendReport {
-  return { backend, device, deviceKind, threads, packageName, tfjsVersion: tf.version_core };
-}
 
 const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<BackendReport>> = {
   async webgpu() {

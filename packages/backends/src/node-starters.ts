@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from './backend-report';
 import { BackendUnavailableError } from './errors';
+import { report, setBackendOrThrow } from './start-backend';
 import { describeAdapter } from './webgpu-adapter';
 
 const cpuModel = () => cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -28,28 +29,6 @@ async function importOptional(
       `backend '${backend}' is unavailable: ${why}; ${fix}`,
     );
   }
-}
-
-async function setBackendOrThrow(name: BackendName, packageName: string): Promise<void> {
-  // tfjs logs a failed backend factory with console.warn and returns false; we throw instead.
-  const ok = await tf.setBackend(name);
-  if (!ok) {
-    throw new BackendUnavailableError(
-      name,
-      `backend '${name}' (${packageName}) failed to initialize; see the warning above`,
-    );
-  }
-  await tf.ready();
-}
-
-function report(
-  backend: BackendName,
-  packageName: string,
-  device: string,
-  deviceKind: BackendReport['deviceKind'],
-  threads: number,
-): BackendReport {
-  return { backend, device, deviceKind, threads, packageName, tfjsVersion: tf.version_core };
 }
 
 export async function startCpu(): Promise<BackendReport> {
