@@ -203,6 +203,15 @@ describe('the browser lab in headless Chromium', () => {
           .filter((x) => x.ratio < 4.5);
         return { unlabelled, low };
       });
+      // Seeded shuffling gives the same order here as in Node (pinned in @mnist-lab/data's tests).
+      const order = await page.evaluate(() =>
+        (
+          window as unknown as {
+            __lab: { shuffleOrder: (s: number, e: number, n: number) => number[] };
+          }
+        ).__lab.shuffleOrder(1, 0, 12),
+      );
+      expect(order).toEqual([8, 1, 2, 7, 10, 6, 11, 0, 5, 4, 3, 9]);
       expect(audit.unlabelled).toEqual([]);
       expect(audit.low).toEqual([]);
       await page.evaluate(() => navigator.serviceWorker.ready);

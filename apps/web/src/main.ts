@@ -1,5 +1,6 @@
 import { imageToMnist } from '@mnist-lab/data';
 import { LESSON_RESULTS, type LessonPreset } from '@mnist-lab/layers';
+import { deriveSeed, Rng } from '@mnist-lab/random';
 import type { EpochRecord } from '@mnist-lab/trainer';
 import { type LineDataset, lineChart } from './charts';
 import { drawPad } from './draw-pad';
@@ -53,7 +54,11 @@ const watchFrames = (now: number) => {
   requestAnimationFrame(watchFrames);
 };
 requestAnimationFrame(watchFrames);
-Object.assign(window, { __lab: { frameGaps, runs } });
+// The batch order of a seed and epoch, as @mnist-lab/data's BatchLoader draws it: the tests check
+// that this browser computes the same order as Node.
+const shuffleOrder = (seed: number, epoch: number, n: number) =>
+  Array.from(new Rng(deriveSeed(seed, 'shuffle', epoch)).permutation(n));
+Object.assign(window, { __lab: { frameGaps, runs, shuffleOrder } });
 
 // Settings: the URL holds them, the form shows them.
 const form = $<HTMLFormElement>('settings');
