@@ -78,6 +78,35 @@ describe('mnist-lab usage', () => {
   });
 });
 
+describe('mnist-lab train --config', () => {
+  it('reads a YAML config, lets flags override it, and trains with Adam', async () => {
+    await writeFile(
+      join(work, 'run.yaml'),
+      'preset: bn\nepochs: 1\ntrainSize: 320\ntestSize: 100\noptimizer: adam\nlr: 0.001\nseed: 5\n',
+    );
+    const r = runCli(
+      'train',
+      '--config',
+      'run.yaml',
+      '--seed',
+      '2',
+      '--out',
+      'from-config',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events.find((e) => e.event === 'epoch')).toMatchObject({
+      config: 'bn',
+      seed: 2,
+      epoch: 1,
+    });
+    const saved = JSON.parse(await readFile(join(work, 'from-config', 'config.json'), 'utf8'));
+    expect(saved.model).toMatchObject({ batchNorm: true, seed: 2 });
+    expect(saved.run).toMatchObject({ optimizer: 'adam', lr: 0.001, trainSize: 320 });
+  }, 60_000);
+});
+
 describe('mnist-lab data and backends', () => {
   it('verifies embedded MNIST (counts, histograms, SHA-256s) as JSON', () => {
     const r = runCli('data', 'verify', '--json');

@@ -235,3 +235,37 @@ describe('fit option validation', () => {
     m.dispose();
   });
 });
+
+describe('fit with schedules and other optimizers', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: 'cpu' });
+  });
+  const rows = Array.from({ length: 16 }, (_, i) => [Math.sin(i), Math.cos(i), i / 16, 1]);
+  const source = arraySource(() =>
+    [0, 1].map((b) => ({
+      x: rows.slice(b * 8, b * 8 + 8),
+      y: rows.slice(b * 8, b * 8 + 8).map((_, k) => k % 2),
+    })),
+  );
+
+  it('applies a step schedule per epoch and records the rate used', async () => {
+    const model = new Mlp({ inputSize: 4, hidden: [8], numClasses: 2, dropout: 0, seed: 5 });
+    const { history } = await fit(model, source, {
+      epochs: 4,
+      optimizer: { name: 'sgd', lr: 0.1, momentum: 0.5 },
+      lrSchedule: { type: 'step', stepSize: 2, gamma: 0.5 },
+    });
+    expect(history.map((h) => h.lr)).toEqual([0.1, 0.1, 0.05, 0.05]);
+    model.dispose();
+  });
+
+  it.each([
+    { name: 'adam', lr: 0.01 },
+    { name: 'rmsprop', lr: 0.01 },
+  ] as const)('trains with %j: the loss goes down', async (optimizer) => {
+    const model = new Mlp({ inputSize: 4, hidden: [8], numClasses: 2, dropout: 0, seed: 6 });
+    const { history } = await fit(model, source, { epochs: 20, optimizer });
+    expect(history.at(-1)?.trainLoss as number).toBeLessThan(history[0]?.trainLoss as number);
+    model.dispose();
+  });
+});

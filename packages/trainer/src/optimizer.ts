@@ -71,10 +71,10 @@ export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
 
 /** Changes an optimizer's learning rate in place (for schedules). */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) {
-    // Also covers MomentumOptimizer: it keeps -lr in a kept scalar that setLearningRate replaces.
-    optimizer.setLearningRate(lr);
-  } else {
-    (optimizer as unknown as { learningRate: number }).learningRate = lr;
-  }
+  // Not `instanceof tf.SGDOptimizer`: tfjs's optimizers answer instanceof by duck typing, so every
+  // optimizer would pass. SGD and momentum keep -lr in a kept scalar that setLearningRate replaces;
+  // Adam and RMSProp read the field at each step.
+  const sgd = optimizer as unknown as { setLearningRate?: (lr: number) => void };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
+  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
