@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from '@mnist-lab/trainer';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +138,63 @@ describe('mnist-lab data and backends', () => {
     );
     expect(r.stderr).not.toContain('    at ');
   });
+
+  it('downloads MNIST from a mirror into the cache, verified, and leaves nothing when the mirror is corrupt', async () => {
+    // A local mirror on 127.0.0.1 serving the real MNIST files gzipped; /bad/ flips a byte of each.
+    const files = new Map<string, Buffer>();
+    for (const name of [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ]) {
+      files.set(name, await readFile(join(mnistDir, name)));
+    }
+    const server = createServer((req, res) => {
+      const [, mode, file] = (req.url ?? '').split('/');
+      const bytes = files.get((file ?? '').replace(/\.gz$/, ''));
+      if (bytes === undefined) return void res.writeHead(404).end();
+      const content = Buffer.from(bytes);
+      if (mode === 'bad') content[content.length - 1] = (content.at(-1) ?? 0) ^ 1;
+      res.writeHead(200).end(gzipSync(content, { level: 1 }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const run = (...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'data', 'download', ...args], { cwd: work });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+        child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+        child.on('exit', (status) => resolve({ status, stdout, stderr }));
+      });
+    try {
+      const bad = await run('--mirror', `${base}/bad/`, '--cache', 'cache-bad', '--json');
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain('every mirror failed; nothing was saved');
+      expect(await readdir(join(work, 'cache-bad', 'mnist'))).toEqual([]);
+      const good = await run(
+        '--mirror',
+        `${base}/bad/`,
+        `${base}/good/`,
+        '--cache',
+        'cache',
+        '--json',
+      );
+      expect(good.status, good.stderr).toBe(0);
+      expect(jsonLines(good.stdout)[0]).toMatchObject({
+        event: 'data-download',
+        dataset: 'mnist',
+        train: 60000,
+        test: 10000,
+      });
+      const cached = await readFile(join(work, 'cache', 'mnist', 'train-labels-idx1-ubyte'));
+      expect(cached.equals(files.get('train-labels-idx1-ubyte') as Buffer)).toBe(true);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 
   it('lists backends in auto order as JSON lines, with what auto picks', () => {
     const r = runCli('backends', '--json');

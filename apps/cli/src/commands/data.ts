@@ -115,12 +115,17 @@ export function registerDataCommand(program: Command): void {
       .description('download a dataset into the cache, verifying its SHA-256s'),
   )
     .option('--cache <dir>', 'cache directory (default $MNIST_LAB_CACHE or ~/.cache/mnist-lab)')
-    .action(async (opts: DataOptions) => {
+    .option(
+      '--mirror <url...>',
+      "base URLs holding the gzipped IDX files, tried in order (default: the dataset's known mirrors)",
+    )
+    .action(async (opts: DataOptions & { mirror?: string[] }) => {
       const output = new Output(opts);
       const cacheDir = opts.cache ?? defaultCacheDir();
       const splits = await downloadDataset({
         dataset: opts.dataset,
         cacheDir,
+        ...(opts.mirror === undefined ? {} : { mirrors: opts.mirror }),
         onEvent: (e) =>
           output.log(
             e.type === 'failed'
