@@ -66,6 +66,17 @@ const fill = (select: HTMLSelectElement, values: readonly string[]) =>
   select.replaceChildren(...values.map((v) => new Option(v, v)));
 fill($('activation'), ACTIVATIONS);
 fill($('init'), INITS);
+/** The knobs that are plain number inputs, named as the settings and the inputs' ids are. */
+const NUMBER_KNOBS = [
+  'dropout',
+  'lr',
+  'momentum',
+  'batchSize',
+  'epochs',
+  'seed',
+  'trainSize',
+  'testSize',
+] as const;
 function showSettings(s: RunSettings) {
   for (const input of form.querySelectorAll<HTMLInputElement>('input[name="preset"]'))
     input.checked = input.value === s.preset;
@@ -73,17 +84,7 @@ function showSettings(s: RunSettings) {
   $<HTMLSelectElement>('init').value = s.init;
   $<HTMLInputElement>('batchNorm').checked = s.batchNorm;
   $<HTMLInputElement>('hidden').value = s.hidden.join(',');
-  for (const key of [
-    'dropout',
-    'lr',
-    'momentum',
-    'batchSize',
-    'epochs',
-    'seed',
-    'trainSize',
-    'testSize',
-  ] as const)
-    $<HTMLInputElement>(key).value = String(s[key]);
+  for (const key of NUMBER_KNOBS) $<HTMLInputElement>(key).value = String(s[key]);
 }
 function readSettings(): RunSettings {
   const params = new URLSearchParams();
@@ -94,17 +95,7 @@ function readSettings(): RunSettings {
   params.set('init', $<HTMLSelectElement>('init').value);
   params.set('batchNorm', String($<HTMLInputElement>('batchNorm').checked));
   params.set('hidden', $<HTMLInputElement>('hidden').value.replace(/\s/g, ''));
-  for (const key of [
-    'dropout',
-    'lr',
-    'momentum',
-    'batchSize',
-    'epochs',
-    'seed',
-    'trainSize',
-    'testSize',
-  ])
-    params.set(key, $<HTMLInputElement>(key).value);
+  for (const key of NUMBER_KNOBS) params.set(key, $<HTMLInputElement>(key).value);
   return settingsFromQuery(params.toString());
 }
 // `?backend=webgl` (or webgpu, wasm, cpu) asks for one backend; it stays in shared links.

@@ -265,10 +265,13 @@ export function registerCompareCommand(program: Command): void {
           (r) => r.lessonSeedTestLoss,
         ),
       );
-      await writeFileAtomic(join(reportDir, 'accuracy.svg'), accuracyChart.svg);
-      await writeFileAtomic(join(reportDir, 'accuracy.png'), accuracyChart.png);
-      await writeFileAtomic(join(reportDir, 'loss.svg'), lossChart.svg);
-      await writeFileAtomic(join(reportDir, 'loss.png'), lossChart.png);
+      for (const [name, chart] of [
+        ['accuracy', accuracyChart],
+        ['loss', lossChart],
+      ] as const) {
+        await writeFileAtomic(join(reportDir, `${name}.svg`), chart.svg);
+        await writeFileAtomic(join(reportDir, `${name}.png`), chart.png);
+      }
 
       const settings = {
         presets,
@@ -339,6 +342,19 @@ function reportMarkdown(
   wallSeconds: number,
   failures: readonly string[],
 ): string {
+  // One row per epoch: ours and the lesson's, side by side for each network.
+  const table = (
+    ours: (r: SummaryRow | undefined) => string,
+    lesson: (r: SummaryRow | undefined) => string | undefined,
+  ) => [
+    `| epoch | ${presets.map((p) => `${p} (ours) | ${p} (lesson)`).join(' | ')} |`,
+    `| --- | ${presets.map(() => '--- | ---').join(' | ')} |`,
+    ...Array.from(
+      { length: epochs },
+      (_, i) =>
+        `| ${i + 1} | ${presets.map((p) => `${ours(summary[p]?.[i])} | ${lesson(summary[p]?.[i]) ?? '—'}`).join(' | ')} |`,
+    ),
+  ];
   const lines = [
     '# mnist-lab compare',
     '',
@@ -348,22 +364,16 @@ function reportMarkdown(
     '',
     `## Test accuracy (%)${seeds > 1 ? `, mean ± std over ${seeds} seeds` : ''}, beside the lesson's printed numbers`,
     '',
-    `| epoch | ${presets.map((p) => `${p} (ours) | ${p} (lesson)`).join(' | ')} |`,
-    `| --- | ${presets.map(() => '--- | ---').join(' | ')} |`,
-    ...Array.from(
-      { length: epochs },
-      (_, i) =>
-        `| ${i + 1} | ${presets.map((p) => `${fmt(summary[p]?.[i]?.accuracy ?? meanStd([]))} | ${summary[p]?.[i]?.lessonAccuracy?.toFixed(2) ?? '—'}`).join(' | ')} |`,
+    ...table(
+      (r) => fmt(r?.accuracy ?? meanStd([])),
+      (r) => r?.lessonAccuracy?.toFixed(2),
     ),
     '',
     "## Test loss (the lesson's: sum of batch means / examples)",
     '',
-    `| epoch | ${presets.map((p) => `${p} (ours) | ${p} (lesson)`).join(' | ')} |`,
-    `| --- | ${presets.map(() => '--- | ---').join(' | ')} |`,
-    ...Array.from(
-      { length: epochs },
-      (_, i) =>
-        `| ${i + 1} | ${presets.map((p) => `${fmt(summary[p]?.[i]?.seedTestLoss ?? meanStd([]), 4)} | ${summary[p]?.[i]?.lessonSeedTestLoss?.toFixed(4) ?? '—'}`).join(' | ')} |`,
+    ...table(
+      (r) => fmt(r?.seedTestLoss ?? meanStd([]), 4),
+      (r) => r?.lessonSeedTestLoss?.toFixed(4),
     ),
     '',
     '![Test accuracy per epoch](accuracy.svg)',
