@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { UsageError } from './errors';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const BLAS_CHOICES = ['auto', 'off', 'require'] as const;
 export const PRESETS = Object.keys(LESSON_PRESETS) as LessonPreset[];
 
 /** Everything a training run needs; what `--config FILE` holds and the flags override. */
@@ -28,6 +29,7 @@ export const runConfigSchema = z.strictObject({
   optimizer: z.enum(['sgd', 'adam', 'rmsprop']).default('sgd'),
   seed: z.number().int().default(1),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
+  blas: z.enum(BLAS_CHOICES).default('auto'),
   dataset: z.enum(['mnist', 'fashion-mnist']).default('mnist'),
   data: z.string().min(1).optional(),
   trainSize: z.number().int().positive().optional(),

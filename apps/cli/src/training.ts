@@ -51,10 +51,10 @@ export async function runTraining(
   signal: AbortSignal,
   resume?: CheckpointData,
 ): Promise<RunOutcome> {
-  const report = await initBackend({ prefer: config.backend });
+  const report = await initBackend({ prefer: config.backend, blas: config.blas });
   output.log(
     output.c.dim(
-      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})`,
+      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${report.matmul ? `; matrix products: ${report.matmul}` : ''}`,
     ),
   );
   const data = await loadData(config);
@@ -127,6 +127,7 @@ export async function runTraining(
       epochs: result.history.length,
       seconds: (performance.now() - started) / 1000,
       backend: report.backend,
+      matmul: report.matmul,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
     });
     return { reason: 'completed', history: result.history, out, modelPath };

@@ -18,6 +18,8 @@ export interface BackendReport {
   readonly packageName: string;
   /** The version of `@tensorflow/tfjs-core` in use. */
   readonly tfjsVersion: string;
+  /** What computes matrix products, where the backend offers a choice (wasm: OpenBLAS or XNNPACK). */
+  readonly matmul?: string;
 }
 
 /** One backend as `auto` saw it: usable, or why not. */

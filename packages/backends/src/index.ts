@@ -6,9 +6,16 @@ export type {
   NodeBackendName,
 } from './backend-report';
 export { BackendUnavailableError } from './errors';
-export type { AutoProbe, InitBackendOptions } from './node';
-export { initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends } from './node';
+export type { AutoProbe, BlasMode, InitBackendOptions } from './node';
+export { BLAS_MODES, initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends } from './node';
+export type { OpenBlas, OpenBlasInfo } from './openblas';
+export { coreTypeForFlags, loadOpenBlas, OpenBlasUnavailable } from './openblas';
 export { registerGradients } from './register-gradients-node';
-export { installedSpeedFixes, installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+export {
+  installedSpeedFixes,
+  installSpeedFixes,
+  removeSpeedFixes,
+  speedFixVariants,
+} from './speed-fixes';
 export type { AdapterDescription } from './webgpu-adapter';
 export { describeAdapter } from './webgpu-adapter';

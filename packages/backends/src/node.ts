@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, NodeBackendName } from './backend-report';
 import { BackendUnavailableError } from './errors';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
+import { loadOpenBlas, OpenBlasUnavailable } from './openblas';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
@@ -18,7 +19,18 @@ export interface InitBackendOptions {
    * products). Defaults to true; `false` restores tfjs's own kernels, for comparisons.
    */
   readonly speedFixes?: boolean;
+  /**
+   * Where wasm's matrix products run. `auto` (the default): OpenBLAS when it can be opened
+   * (through the optional `koffi` package), else tfjs-wasm's XNNPACK; `off`: always XNNPACK (pure
+   * wasm, as in a browser); `require`: OpenBLAS or a {@link BackendUnavailableError} saying what is
+   * missing. Ignored by other backends and when `speedFixes` is false.
+   */
+  readonly blas?: BlasMode;
 }
+
+/** See {@link InitBackendOptions.blas}. */
+export type BlasMode = 'auto' | 'off' | 'require';
+export const BLAS_MODES: readonly BlasMode[] = ['auto', 'off', 'require'];
 
 /** The backend names Node accepts. */
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -64,11 +76,48 @@ const explicit: Record<NodeBackendName, () => Promise<BackendReport>> = {
  * const report = await initBackend(); // { backend: 'wasm', device: 'AMD EPYC ...', ... }
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  const blasMode = options.blas ?? 'auto';
+  if (!BLAS_MODES.includes(blasMode)) {
+    throw new BackendUnavailableError(
+      'wasm',
+      `unknown blas mode '${String(blasMode)}'; expected one of ${BLAS_MODES.join(', ')}`,
+    );
+  }
   await registerGradients();
   const report = await startPreferred(options.prefer ?? 'auto');
-  if (options.speedFixes ?? true) installSpeedFixes(report.backend);
-  else removeSpeedFixes();
-  return report;
+  if (!(options.speedFixes ?? true)) {
+    removeSpeedFixes();
+    return report.backend === 'wasm'
+      ? { ...report, matmul: 'XNNPACK (wasm), tfjs kernels as shipped' }
+      : report;
+  }
+  if (report.backend !== 'wasm') {
+    installSpeedFixes(report.backend);
+    return report;
+  }
+  if (blasMode !== 'off') {
+    try {
+      const blas = await loadOpenBlas();
+      installSpeedFixes('wasm', blas);
+      const kernels = blas.coreTypeOverride
+        ? `${blas.coreName} kernels, chosen from the CPU flags`
+        : `${blas.coreName} kernels`;
+      return {
+        ...report,
+        matmul: `OpenBLAS (${blas.config.split(' ').slice(0, 2).join(' ')}, ${kernels}, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})`,
+      };
+    } catch (error) {
+      if (!(error instanceof OpenBlasUnavailable)) throw error;
+      if (blasMode === 'require') {
+        throw new BackendUnavailableError(
+          'wasm',
+          `wasm with OpenBLAS is unavailable: ${error.message}`,
+        );
+      }
+    }
+  }
+  installSpeedFixes('wasm');
+  return { ...report, matmul: 'XNNPACK (wasm SIMD)' };
 }
 
 async function startPreferred(prefer: 'auto' | NodeBackendName): Promise<BackendReport> {

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, installedSpeedFixes, installSpeedFixes, removeSpeedFixes } from './index';
+import {
+  initBackend,
+  installSpeedFixes,
+  loadOpenBlas,
+  type OpenBlas,
+  removeSpeedFixes,
+  speedFixVariants,
+} from './index';
 
 // Products as backpropagation through the lesson's MLP makes them, plus batched and odd shapes.
 const CASES: [number[], number[], boolean, boolean][] = [
@@ -11,6 +18,9 @@ const CASES: [number[], number[], boolean, boolean][] = [
   [[5, 3], [4, 5], true, true],
   [[2, 6, 4], [2, 5, 4], false, true], // batched
   [[3, 4, 6], [1, 4, 5], true, false], // batched, broadcast B
+  [[4, 6], [3, 6, 5], false, false], // rank 2 times rank 3: A broadcast
+  [[2, 1, 3, 4], [1, 3, 4, 2], false, false], // batch dimensions broadcast both ways
+  [[0, 5], [5, 3], false, false], // empty result
 ];
 
 function run(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float32Array {
@@ -20,14 +30,20 @@ function run(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float32Array
   return values;
 }
 
-describe('wasm transposed-product fast path', () => {
+// Both ways wasm's matrix products can run: OpenBLAS on the heap, and XNNPACK with transposes.
+describe.each(['openblas', 'transposes'] as const)('wasm matrix products: %s', (variant) => {
+  let blas: OpenBlas | undefined;
+  const install = () => installSpeedFixes('wasm', blas);
   beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', blas: variant === 'openblas' ? 'require' : 'off' });
+    blas = variant === 'openblas' ? await loadOpenBlas() : undefined;
+  });
+  afterAll(async () => {
     await initBackend({ prefer: 'wasm' });
   });
-  afterAll(() => installSpeedFixes('wasm'));
 
   it('is installed by initBackend on wasm', () => {
-    expect(installedSpeedFixes()).toEqual(['wasm_BatchMatMul']);
+    expect(speedFixVariants().wasm_BatchMatMul).toBe(variant);
   });
 
   it.each(CASES)(
@@ -37,7 +53,7 @@ describe('wasm transposed-product fast path', () => {
       const inner = ta ? (sa.at(-2) as number) : (sa.at(-1) as number);
       const a = tf.randomUniform(sa, 0, 1, 'float32', 1);
       const b = tf.randomNormal(sb, 0, 1 / Math.sqrt(inner), 'float32', 2);
-      installSpeedFixes('wasm');
+      install();
       const before = tf.memory().numTensors;
       const fast = run(a, b, ta, tb);
       expect(tf.memory().numTensors).toBe(before);
@@ -65,7 +81,7 @@ describe('wasm transposed-product fast path', () => {
       tf.dispose([dx, dw] as tf.Tensor[]);
       return out;
     };
-    installSpeedFixes('wasm');
+    install();
     const fast = grads();
     removeSpeedFixes();
     const reference = grads();
@@ -78,5 +94,35 @@ describe('wasm transposed-product fast path', () => {
       }
     }
     tf.dispose([x, w]);
+  });
+});
+
+describe('wasm matrix products on OpenBLAS: an empty inner dimension', () => {
+  it('gives zeros', async () => {
+    // tfjs-wasm's own kernel fails there (XNNPACK status 2) and returns whatever the heap held.
+    await initBackend({ prefer: 'wasm', blas: 'require' });
+    const a = tf.ones([2, 3, 0]);
+    const b = tf.ones([0, 4]);
+    expect(run(a, b, false, false)).toEqual(new Float32Array(24));
+    tf.dispose([a, b]);
+  });
+});
+
+describe('wasm Identity shares its input buffer', () => {
+  it('clones without copying, keeps values, and frees the buffer with the last holder', async () => {
+    await initBackend({ prefer: 'wasm' });
+    expect(speedFixVariants().wasm_Identity).toBe('shared buffer');
+    const backend = tf.backend() as unknown as { refCount(dataId: object): number };
+    const x = tf.tensor1d([1, 2, 3]);
+    const before = tf.memory();
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    expect(backend.refCount(x.dataId)).toBe(2);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors - 1);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers - 1);
   });
 });

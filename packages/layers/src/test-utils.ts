@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { BackendUnavailableError, initBackend, type NodeBackendName } from '@mnist-lab/backends';
+import {
+  BackendUnavailableError,
+  type InitBackendOptions,
+  initBackend,
+  type NodeBackendName,
+} from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
 
@@ -14,23 +19,29 @@ async function webgpuAdapterExists(): Promise<boolean> {
 }
 
 /**
- * The backends every numeric test runs on: cpu and wasm, and webgpu where an adapter exists (on a
- * machine without a GPU, SwiftShader from Debian's chromium: see tooling/vitest-swiftshader.ts).
+ * The backends every numeric test runs on: cpu; wasm twice, with its matrix products on OpenBLAS
+ * (what Node uses; CI installs libopenblas0-pthread) and on XNNPACK (pure wasm, what browsers run);
+ * and webgpu where an adapter exists (on a machine without a GPU, SwiftShader from Debian's
+ * chromium: see tooling/vitest-swiftshader.ts).
  */
-export const TEST_BACKENDS: readonly NodeBackendName[] = [
-  'cpu',
-  'wasm',
-  ...((await webgpuAdapterExists()) ? (['webgpu'] as const) : []),
+export const TEST_BACKENDS: readonly (InitBackendOptions & {
+  label: string;
+  prefer: NodeBackendName;
+})[] = [
+  { label: 'cpu', prefer: 'cpu' },
+  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
+  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
+  ...((await webgpuAdapterExists()) ? [{ label: 'webgpu', prefer: 'webgpu' as const }] : []),
 ];
 
 /** Runs a suite once per backend, with that backend active (tfjs-layers' `describeMathCPUAndGPU`). */
 export function describeBackends(name: string, suite: (backend: NodeBackendName) => void): void {
-  for (const backend of TEST_BACKENDS) {
-    describe(`${name} [${backend}]`, () => {
+  for (const { label, ...options } of TEST_BACKENDS) {
+    describe(`${name} [${label}]`, () => {
       beforeAll(async () => {
-        await initBackend({ prefer: backend });
+        await initBackend(options);
       });
-      suite(backend);
+      suite(options.prefer);
     });
   }
 }

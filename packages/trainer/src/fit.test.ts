@@ -66,10 +66,18 @@ function fixtureModel(c: TrainCase): Mlp {
   return model;
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fit [${backend}]`, () => {
+// wasm twice: matrix products and the SGD update on OpenBLAS (Node's default; CI installs
+// libopenblas0-pthread), and pure wasm (XNNPACK and tfjs's element-wise kernels, as in a browser).
+const BACKENDS = [
+  { label: 'cpu', prefer: 'cpu' },
+  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
+  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
+] as const;
+
+for (const { label, ...options } of BACKENDS) {
+  describe(`fit [${label}]`, () => {
     beforeAll(async () => {
-      await initBackend({ prefer: backend });
+      await initBackend(options);
     });
 
     for (const c of fx.cases) {

@@ -27,8 +27,10 @@ export { DeviceSums, perClassMetrics } from './metrics';
 export type { OptimizerConfig, OptimizerConfigInput } from './optimizer';
 export {
   createOptimizer,
+  FusedMomentumOptimizer,
   optimizerConfigSchema,
   parseOptimizerConfig,
+  SGD_MOMENTUM_KERNEL,
   setLearningRate,
 } from './optimizer';
 export type { DecodedSafetensors, StoredTensor } from './safetensors';

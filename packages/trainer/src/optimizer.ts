@@ -44,6 +44,65 @@ export function parseOptimizerConfig(input: unknown): OptimizerConfig {
 }
 
 /**
+ * The fused SGD-with-momentum kernel `@mnist-lab/backends` registers for wasm (its
+ * `SGD_MOMENTUM_KERNEL`): inputs `{ value, accumulation, gradient }`, attributes `{ lr, momentum }`,
+ * outputs `[newAccumulation, newValue]`. The name is the whole contract, so neither package depends
+ * on the other; any backend may register it.
+ */
+export const SGD_MOMENTUM_KERNEL = 'MnistLabSgdMomentum';
+
+type VariableGradients = Parameters<tf.MomentumOptimizer['applyGradients']>[0];
+
+interface MomentumInternals {
+  accumulations: { originalName: string; variable: tf.Variable }[];
+  learningRate: number;
+  momentum: number;
+  useNesterov: boolean;
+}
+
+/**
+ * tfjs's `MomentumOptimizer` (same state, weights and class name, so checkpoints are unchanged)
+ * that updates each parameter with one {@link SGD_MOMENTUM_KERNEL} call where the active backend
+ * has that kernel, instead of four element-wise kernels; elsewhere it is tfjs's own code.
+ */
+export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
+  override applyGradients(variableGradients: VariableGradients): void {
+    const self = this as unknown as MomentumInternals;
+    if (self.useNesterov || tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) === undefined) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const names = Array.isArray(variableGradients)
+      ? variableGradients.map((item) => item.name)
+      : Object.keys(variableGradients);
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name] as tf.Variable;
+      self.accumulations[i] ??= {
+        originalName: `${name}/momentum`,
+        variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
+      };
+      const accumulation = (self.accumulations[i] as { variable: tf.Variable }).variable;
+      const gradient = Array.isArray(variableGradients)
+        ? variableGradients[i]?.tensor
+        : variableGradients[name];
+      if (gradient == null) return;
+      tf.tidy(() => {
+        const [newAccumulation, newValue] = tf
+          .engine()
+          .runKernel(
+            SGD_MOMENTUM_KERNEL,
+            { value, accumulation, gradient },
+            { lr: self.learningRate, momentum: self.momentum },
+          ) as tf.Tensor[];
+        accumulation.assign(newAccumulation as tf.Tensor);
+        value.assign(newValue as tf.Tensor);
+      });
+    });
+    this.incrementIterations();
+  }
+}
+
+/**
  * Builds the tfjs-core optimizer for a config. tfjs's momentum optimizer computes exactly PyTorch's
  * SGD with momentum (dampening 0, first step `v = g`); Adam and RMSProp are tfjs's own.
  */
@@ -51,7 +110,7 @@ export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   switch (config.name) {
     case 'sgd':
       return config.momentum > 0
-        ? tf.train.momentum(config.lr, config.momentum)
+        ? new FusedMomentumOptimizer(config.lr, config.momentum)
         : tf.train.sgd(config.lr);
     case 'adam':
       return tf.train.adam(config.lr, config.beta1, config.beta2, config.eps);

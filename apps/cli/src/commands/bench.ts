@@ -30,7 +30,7 @@ export function registerBenchCommand(program: Command): void {
       }>();
       const output = new Output(opts);
       const config = await resolveRunConfig(command);
-      const report = await initBackend({ prefer: config.backend });
+      const report = await initBackend({ prefer: config.backend, blas: config.blas });
       const data = await loadData(config);
       const model = new Mlp(modelConfig(config));
       const optimizer = { name: 'sgd', lr: config.lr, momentum: config.momentum } as const;
@@ -52,6 +52,7 @@ export function registerBenchCommand(program: Command): void {
         backend: report.backend,
         device: report.device,
         deviceKind: report.deviceKind,
+        matmul: report.matmul,
         batchSize: config.batchSize,
         steps: timed.batchesPerEpoch,
         msPerStep: ms,
@@ -59,7 +60,7 @@ export function registerBenchCommand(program: Command): void {
       };
       output.event(result);
       output.line(
-        `${result.preset} on ${report.backend} (${report.device}): ${ms.toFixed(2)} ms per step, ${(1000 / ms).toFixed(1)} steps/s (batch ${config.batchSize}, ${result.steps} steps)`,
+        `${result.preset} on ${report.backend} (${report.device}${report.matmul ? `, matrix products: ${report.matmul}` : ''}): ${ms.toFixed(2)} ms per step, ${(1000 / ms).toFixed(1)} steps/s (batch ${config.batchSize}, ${result.steps} steps)`,
       );
     });
 }

@@ -42,6 +42,7 @@ interface CompareOptions {
   trainSize?: number;
   testSize?: number;
   backend?: string;
+  blas?: 'auto' | 'off' | 'require';
 }
 
 /** Per preset and epoch: our mean ± std over seeds, and the lesson's number. */
@@ -125,14 +126,17 @@ export function registerCompareCommand(program: Command): void {
       const epochs = opts.epochs ?? (opts.quick ? 1 : 10);
       const trainSize = opts.trainSize;
       const reportDir = resolve(opts.out ?? 'mnist-lab-report');
-      const backend = await initBackend({ prefer: (opts.backend ?? 'auto') as never });
+      const backend = await initBackend({
+        prefer: (opts.backend ?? 'auto') as never,
+        blas: opts.blas ?? 'auto',
+      });
       const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
       const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
       const runs = presets.flatMap((preset) =>
         Array.from({ length: opts.seeds }, (_, i) => ({ preset, seed: i + 1 })),
       );
       output.log(
-        `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}); report: ${reportDir}`,
+        `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${backend.matmul ? `; matrix products: ${backend.matmul}` : ''}); report: ${reportDir}`,
       );
       await mkdir(join(reportDir, 'runs'), { recursive: true });
 
@@ -169,6 +173,7 @@ export function registerCompareCommand(program: Command): void {
           ];
           for (const [flag, value] of [
             ['--backend', opts.backend],
+            ['--blas', opts.blas],
             ['--dataset', opts.dataset],
             ['--data', opts.data],
             ['--train-size', trainSize],
@@ -288,6 +293,7 @@ export function registerCompareCommand(program: Command): void {
         node: process.version,
         backend: backend.backend,
         device: backend.device,
+        matmul: backend.matmul,
       };
       const results = {
         generated: new Date().toISOString(),

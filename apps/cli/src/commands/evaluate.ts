@@ -51,8 +51,12 @@ export function registerEvaluateCommand(program: Command): void {
         saved !== undefined
           ? parseRunConfig({ ...base, ...flagsOnly(command) }, 'flags')
           : await resolveRunConfig(command);
-      const report = await initBackend({ prefer: config.backend });
-      output.log(output.c.dim(`backend: ${report.backend} on ${report.device}`));
+      const report = await initBackend({ prefer: config.backend, blas: config.blas });
+      output.log(
+        output.c.dim(
+          `backend: ${report.backend} on ${report.device}${report.matmul ? `; matrix products: ${report.matmul}` : ''}`,
+        ),
+      );
       const model: Mlp =
         saved !== undefined
           ? await loadWeights(saved.model, join(opts.model as string, 'model.safetensors'))

@@ -7,7 +7,13 @@ import { ACTIVATION_CHOICES, INIT_CHOICES } from '../choices';
 import { UsageError } from '../errors';
 import { finite, integer, intList, positiveInt } from '../options';
 import { Output } from '../output';
-import { BACKEND_CHOICES, parseRunConfig, type RunConfig, readConfigFile } from '../run-config';
+import {
+  BACKEND_CHOICES,
+  BLAS_CHOICES,
+  parseRunConfig,
+  type RunConfig,
+  readConfigFile,
+} from '../run-config';
 import { runTraining } from '../training';
 
 /** Options common to `train`, `compare`, `evaluate` and `bench` that shape data and backend. */
@@ -17,7 +23,13 @@ export function addDataOptions(cmd: Command): Command {
     .option('--data <dir>', 'a directory with the four IDX files (gzipped or not)')
     .option('--train-size <n>', 'use the first N training examples', positiveInt)
     .option('--test-size <n>', 'use the first N test examples', positiveInt)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES));
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES))
+    .addOption(
+      new Option(
+        '--blas <mode>',
+        "where wasm's matrix products run: auto (OpenBLAS when installed, else XNNPACK), off (pure wasm, as in a browser), require (OpenBLAS or fail)",
+      ).choices(BLAS_CHOICES),
+    );
 }
 
 /** The network and training flags of `train` (and `bench`). */
@@ -52,6 +64,7 @@ const FLAG_KEYS = [
   'optimizer',
   'seed',
   'backend',
+  'blas',
   'dataset',
   'data',
   'trainSize',

@@ -1,0 +1,34 @@
+// Shared by the benchmark drivers: the machine in one line, and rewriting one section of BENCHMARKS.md.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** `Intel(R) Xeon(R) Processor, 2 cores, 8 GiB; Node v20.20.2`, plus what the caller adds. */
+export function machineLine(extra = []) {
+  return [
+    `${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`,
+    ...extra,
+  ].join('; ');
+}
+
+/**
+ * Replaces the section that starts with `heading` (up to the next `## `) in BENCHMARKS.md, or
+ * appends it; written to a temporary file, then renamed.
+ */
+export function writeSection(heading, lines) {
+  const path = join(root, 'BENCHMARKS.md');
+  const text = readFileSync(path, 'utf8');
+  const section = [heading, ...lines].join('\n');
+  const start = text.indexOf(heading);
+  const end = start < 0 ? -1 : text.indexOf('\n## ', start + heading.length);
+  const updated =
+    start < 0
+      ? `${text.trimEnd()}\n\n${section}`
+      : `${text.slice(0, start)}${section}${end < 0 ? '' : `\n${text.slice(end + 1)}`}`;
+  writeFileSync(`${path}.tmp`, `${updated.trimEnd()}\n`);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}

@@ -1,0 +1,157 @@
+// The whole lesson, end to end, against the notebook's own code on the same machine: mnist-lab's
+// main job (`mnist-lab compare`: 4 networks × 10 epochs on full MNIST, evaluation after each epoch,
+// report and charts; what `npm start` runs) and the seed notebook's code as written (PyTorch, the
+// per-image PIL DataLoader, default threads and environment) running the same four experiments one
+// after another. Prints wall times and ratios; rewrites the "Measured by npm run bench:lesson"
+// section of BENCHMARKS.md.
+// Run: npm run bench:lesson [-- --xnnpack] [--coretype] [--epochs N] [--no-write]
+//   --xnnpack   also time mnist-lab with pure-wasm matrix products (--blas off)
+//   --coretype  also time the notebook with OpenBLAS told the CPU's kernels (OPENBLAS_CORETYPE)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { coreTypeForFlags } from '@mnist-lab/backends';
+import { embeddedMnistDir } from '@mnist-lab/data/node';
+import { machineLine, root, writeSection } from './bench-report.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const epochs = Number(flag('--epochs', '10'));
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+const PRESETS = ['sigmoid', 'relu', 'bn', 'he'];
+const work = mkdtempSync(join(tmpdir(), 'mnist-lab-lesson-'));
+const rows = [];
+
+function timed(command, commandArgs, env = {}) {
+  const t0 = performance.now();
+  const r = spawnSync(command, commandArgs, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) {
+    throw new Error(`${command} ${commandArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
+  }
+  return { seconds, stdout: r.stdout };
+}
+
+function ours(label, blas) {
+  console.log(`mnist-lab compare (${label})...`);
+  const { seconds, stdout } = timed(process.execPath, [
+    join(root, 'apps/cli/dist/cli.js'),
+    'compare',
+    '--epochs',
+    String(epochs),
+    '--blas',
+    blas,
+    '--out',
+    join(work, blas),
+    '--json',
+  ]);
+  const events = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const finals = Object.fromEntries(
+    PRESETS.map((p) => [
+      p,
+      events.filter((e) => e.event === 'epoch' && e.config === p && e.epoch === epochs).at(-1)
+        ?.testAccuracy,
+    ]),
+  );
+  rows.push({ name: `mnist-lab compare, ${label}`, seconds, finals });
+}
+
+function torchAvailable() {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], {
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function notebook(label, env) {
+  console.log(`the notebook's code as written (${label})...`);
+  let seconds = 0;
+  const finals = {};
+  for (const preset of PRESETS) {
+    const r = timed(
+      PYTHON,
+      [
+        join(root, 'benchmarks/pytorch/lesson.py'),
+        '--data',
+        embeddedMnistDir(),
+        '--preset',
+        preset,
+        '--epochs',
+        String(epochs),
+        '--seed',
+        '1',
+        '--json',
+      ],
+      env,
+    );
+    seconds += r.seconds;
+    finals[preset] = JSON.parse(r.stdout.trim().split('\n').at(-1)).testAccuracy;
+    console.log(`  ${preset}: ${r.seconds.toFixed(1)} s`);
+  }
+  rows.push({
+    name: `PyTorch, the notebook's code as written${label ? `, ${label}` : ''}`,
+    seconds,
+    finals,
+  });
+}
+
+ours('wasm + OpenBLAS (the default here)', 'require');
+if (args.includes('--xnnpack')) ours('wasm, XNNPACK (--blas off)', 'off');
+const torchVersion = torchAvailable();
+if (torchVersion === undefined) {
+  console.log(
+    `PyTorch is missing (${PYTHON} cannot import torch and torchvision): install python3-torch python3-torchvision libopenblas0-pthread with apt-get. Skipping the notebook rows.`,
+  );
+} else {
+  // The notebook as a user runs it: no environment of ours (clear what OpenBLAS would read).
+  notebook('', { OPENBLAS_CORETYPE: undefined });
+  if (args.includes('--coretype')) {
+    const { readFileSync } = await import('node:fs');
+    const flags = new Set(
+      readFileSync('/proc/cpuinfo', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('flags'))
+        ?.split(':')[1]
+        ?.trim()
+        .split(/\s+/),
+    );
+    const coreType = coreTypeForFlags(flags);
+    if (coreType) notebook(`OPENBLAS_CORETYPE=${coreType}`, { OPENBLAS_CORETYPE: coreType });
+  }
+}
+rmSync(work, { recursive: true, force: true });
+
+const reference = rows.find((r) => r.name === "PyTorch, the notebook's code as written");
+const fmt = (n, d = 1) => (n === undefined ? '—' : n.toFixed(d));
+const table = [
+  `| run | wall time | ratio to the notebook as written | final test accuracy: ${PRESETS.join(' / ')} |`,
+  '| --- | --- | --- | --- |',
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${fmt(r.seconds)} s | ${reference ? `${fmt(r.seconds / reference.seconds, 2)}×` : '—'} | ${PRESETS.map((p) => fmt(r.finals[p], 2)).join(' / ')} |`,
+  ),
+];
+const lines = [
+  '',
+  `Machine: ${machineLine(torchVersion ? [`PyTorch ${torchVersion} (Debian, OpenBLAS 0.3.21)`] : [])}. Generated ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  `The whole lesson: its four networks × ${epochs} epochs on full MNIST with a test evaluation after every epoch, seed 1. mnist-lab runs its main job, \`mnist-lab compare\` (one process per network, as many at a time as there are cores, then the report and charts). The notebook's code runs the four experiments one after another, as written (per-image PIL DataLoader, PyTorch's default threads, no environment set); its time includes starting Python for each.`,
+  '',
+  ...table,
+  '',
+];
+console.log(`\n${lines.join('\n')}`);
+if (!args.includes('--no-write')) {
+  console.log(`${writeSection('## Measured by `npm run bench:lesson`', lines)} updated`);
+}

@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { coreTypeForFlags, initBackend, loadOpenBlas, speedFixVariants } from './index';
+import { openBlasCandidates } from './openblas';
+
+const run = promisify(execFile);
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs an ES module snippet in a plain `node` process beside the built package. */
+async function node(script: string, env: Record<string, string | undefined>) {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: packageDir,
+    env: { ...process.env, ...env },
+  });
+  return stdout.trim();
+}
+
+/** C = op(A)·op(B) in double precision, the reference for sgemm. */
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = ta ? (a[p * m + i] as number) : (a[i * k + p] as number);
+        const bv = tb ? (b[j * k + p] as number) : (b[p * n + j] as number);
+        s += av * bv;
+      }
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+function cpuFlags(): Set<string> {
+  const line = readFileSync('/proc/cpuinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('flags'));
+  return new Set(line?.split(':')[1]?.trim().split(/\s+/));
+}
+
+describe('coreTypeForFlags', () => {
+  it('names the kernels a CPU can run from its flags', () => {
+    const avx512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl', 'avx2', 'fma'];
+    expect(coreTypeForFlags(new Set(avx512))).toBe('SkylakeX');
+    expect(coreTypeForFlags(new Set(['avx2', 'fma', 'avx512f']))).toBe('Haswell');
+    expect(coreTypeForFlags(new Set(['avx2']))).toBeUndefined();
+    expect(coreTypeForFlags(new Set(['sse4_2']))).toBeUndefined();
+  });
+
+  it('lets MNIST_LAB_OPENBLAS name the library', () => {
+    expect(openBlasCandidates({ MNIST_LAB_OPENBLAS: '/opt/blas/libopenblas.so' })).toEqual([
+      '/opt/blas/libopenblas.so',
+    ]);
+    if (process.platform === 'linux') expect(openBlasCandidates({})).toContain('libopenblas.so.0');
+  });
+});
+
+// CI installs Debian's libopenblas0-pthread (.ci/run); without it these fail and say so.
+describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
+  it('opens OpenBLAS with one thread and the kernels the CPU flags allow', async () => {
+    const blas = await loadOpenBlas();
+    expect(blas.config).toMatch(/^OpenBLAS \d+\.\d+\.\d+/);
+    expect(blas.threads).toBe(1);
+    const expected = coreTypeForFlags(cpuFlags());
+    if (blas.config.includes('DYNAMIC_ARCH') && expected !== undefined) {
+      expect(blas.coreName.toLowerCase()).toBe(expected.toLowerCase());
+      expect(blas.coreTypeOverride).toBe(expected);
+    }
+    // Set only while OpenBLAS loads.
+    expect(process.env.OPENBLAS_CORETYPE).toBeUndefined();
+  });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ])(
+    'sgemm (transposeA %s, transposeB %s) matches a float64 product within 1e-5',
+    async (ta, tb) => {
+      const blas = await loadOpenBlas();
+      const [m, n, k] = [7, 33, 129];
+      const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.7) / Math.sqrt(k));
+      // On a wasm-heap-like buffer at an offset, as the kernels use it.
+      const heap = new Float32Array(new WebAssembly.Memory({ initial: 1 }).buffer);
+      const c = heap.subarray(100, 100 + m * n).fill(Number.NaN);
+      blas.sgemm(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, c, n);
+      const expected = reference(a, b, m, n, k, ta, tb);
+      for (let i = 0; i < c.length; i++) {
+        const e = expected[i] as number;
+        expect(Math.abs((c[i] as number) - e)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(e)));
+      }
+      expect(heap[99]).toBe(0);
+      expect(heap[100 + m * n]).toBe(0);
+    },
+  );
+
+  it('axpy, copy and axpby compute their closed forms', async () => {
+    const blas = await loadOpenBlas();
+    const x = Float32Array.from([1, 2, 3, 4, 5]);
+    const y = Float32Array.from([10, 20, 30, 40, 50]);
+    blas.saxpy(0.5, x, y);
+    expect(Array.from(y)).toEqual([10.5, 21, 31.5, 42, 52.5]);
+    blas.saxpby(2, x, 0.5, y);
+    expect(Array.from(y)).toEqual([7.25, 14.5, 21.75, 29, 36.25]);
+    const z = new Float32Array(5);
+    blas.scopy(x, z);
+    expect(Array.from(z)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('is what initBackend puts under wasm by default, and says so', async () => {
+    const report = await initBackend({ prefer: 'wasm' });
+    expect(report.matmul).toMatch(/^OpenBLAS \(OpenBLAS \d+\.\d+\.\d+, \w+ kernels.*, 1 thread\)$/);
+    expect(speedFixVariants()).toEqual({
+      wasm_Identity: 'shared buffer',
+      wasm_BatchMatMul: 'openblas',
+      wasm_MnistLabSgdMomentum: 'openblas',
+    });
+    const off = await initBackend({ prefer: 'wasm', blas: 'off' });
+    expect(off.matmul).toBe('XNNPACK (wasm SIMD)');
+    expect(speedFixVariants()).toEqual({
+      wasm_Identity: 'shared buffer',
+      wasm_BatchMatMul: 'transposes',
+    });
+    expect(tf.getKernel('MnistLabSgdMomentum', 'wasm')).toBeUndefined();
+    await initBackend({ prefer: 'wasm' });
+  });
+
+  it('rejects an unknown blas mode by name', async () => {
+    const error = await initBackend({ prefer: 'wasm', blas: 'fast' as never }).catch((e) => e);
+    expect((error as Error).message).toBe(
+      "unknown blas mode 'fast'; expected one of auto, off, require",
+    );
+  });
+});
+
+describe('without OpenBLAS (plain node process, MNIST_LAB_OPENBLAS naming a missing file)', () => {
+  const missing = { MNIST_LAB_OPENBLAS: '/nonexistent/libopenblas.so' };
+
+  it('auto falls back to XNNPACK and says so', async () => {
+    const out = await node(
+      "import('@mnist-lab/backends').then(async (b) => { const r = await b.initBackend({ prefer: 'wasm' }); console.log(JSON.stringify([r.matmul, b.speedFixVariants()])); })",
+      missing,
+    );
+    expect(JSON.parse(out)).toEqual([
+      'XNNPACK (wasm SIMD)',
+      { wasm_Identity: 'shared buffer', wasm_BatchMatMul: 'transposes' },
+    ]);
+  });
+
+  it('require fails naming the library tried and how to install OpenBLAS', async () => {
+    const out = await node(
+      "import('@mnist-lab/backends').then(b => b.initBackend({ prefer: 'wasm', blas: 'require' })).then(() => console.log('started'), e => console.log(e.name + ': ' + e.message))",
+      missing,
+    );
+    expect(out).toMatch(
+      /^BackendUnavailableError: wasm with OpenBLAS is unavailable: OpenBLAS was not found \(tried \/nonexistent\/libopenblas\.so \(/,
+    );
+    expect(out).toContain('apt-get install libopenblas0-pthread');
+  });
+});

@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+
+/** What {@link loadOpenBlas} found, said plainly for reports. */
+export interface OpenBlasInfo {
+  /** The shared library that was opened, e.g. `libopenblas.so.0`. */
+  readonly library: string;
+  /** `openblas_get_config()`, e.g. `OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64`. */
+  readonly config: string;
+  /** The kernels OpenBLAS runs, `openblas_get_corename()`, e.g. `skylakex`. */
+  readonly coreName: string;
+  /** The `OPENBLAS_CORETYPE` this package chose because OpenBLAS would misread the CPU; absent when it chose none. */
+  readonly coreTypeOverride?: string;
+  /** Threads OpenBLAS computes with: 1, so parallel jobs do not fight over cores. */
+  readonly threads: number;
+}
+
+/** Row-major single-precision matrix product `C = op(A)·op(B)` (`beta = 0`), on any Float32Array, including views of a wasm heap. */
+export interface OpenBlas extends OpenBlasInfo {
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  /** `y = alpha·x + y` over `x.length` elements. */
+  saxpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  /** `y = x` over `x.length` elements. */
+  scopy(x: Float32Array, y: Float32Array): void;
+  /** `y = alpha·x + beta·y` over `x.length` elements (OpenBLAS's `cblas_saxpby`, or two passes where a library lacks it). */
+  saxpby(alpha: number, x: Float32Array, beta: number, y: Float32Array): void;
+}
+
+/** Where OpenBLAS lives: `MNIST_LAB_OPENBLAS` first, then the names Debian/Ubuntu, Fedora, Homebrew and Windows use. */
+export function openBlasCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const named = env.MNIST_LAB_OPENBLAS;
+  if (named) return [named];
+  switch (process.platform) {
+    case 'darwin':
+      return [
+        '/opt/homebrew/opt/openblas/lib/libopenblas.dylib',
+        '/usr/local/opt/openblas/lib/libopenblas.dylib',
+        'libopenblas.dylib',
+      ];
+    case 'win32':
+      return ['libopenblas.dll', 'openblas.dll'];
+    default:
+      return ['libopenblas.so.0', 'libopenblas.so', 'libopenblasp.so.0'];
+  }
+}
+
+/**
+ * The `OPENBLAS_CORETYPE` that matches a CPU's feature flags (`/proc/cpuinfo`), or undefined.
+ * OpenBLAS picks its kernels from a table of CPU models; a model newer than the library (0.3.21
+ * on a Xeon of model 207, measured here) falls back to `Prescott`, SSE3 kernels ~3.5x slower than
+ * the AVX-512 ones the CPU can run. The choice here only names kernels whose instructions the
+ * flags list, so it is never wrong for the CPU, only possibly less tuned than a newer OpenBLAS.
+ */
+export function coreTypeForFlags(flags: ReadonlySet<string>): string | undefined {
+  const all = (...names: string[]) => names.every((n) => flags.has(n));
+  if (all('avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl', 'fma')) return 'SkylakeX';
+  if (all('avx2', 'fma')) return 'Haswell';
+  return undefined;
+}
+
+function cpuFlags(): ReadonlySet<string> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return new Set();
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
+    return new Set(line?.split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
+interface Koffi {
+  load(path: string): { func(definition: string): (...args: unknown[]) => unknown };
+}
+
+/** Why OpenBLAS could not be used, with what to do about it. */
+export class OpenBlasUnavailable extends Error {
+  override readonly name = 'OpenBlasUnavailable';
+}
+
+export const OPENBLAS_FIX =
+  'install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; macOS: brew install openblas) or name the library with MNIST_LAB_OPENBLAS=/path/to/libopenblas.so';
+
+async function importKoffi(): Promise<Koffi> {
+  try {
+    // A variable specifier keeps bundlers from resolving this optional, Node-only package.
+    const specifier = 'koffi';
+    const mod = (await import(specifier)) as { default?: Koffi } & Koffi;
+    return mod.default ?? mod;
+  } catch (cause) {
+    throw new OpenBlasUnavailable(
+      `the koffi package (a C FFI with prebuilt binaries) is not installed or does not load here: ${(cause as Error).message}; reinstall @mnist-lab/backends with optional dependencies`,
+    );
+  }
+}
+
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+async function open(): Promise<OpenBlas> {
+  const koffi = await importKoffi();
+  // OpenBLAS reads OPENBLAS_CORETYPE once, while it loads; set it for that moment only.
+  const userCoreType = process.env.OPENBLAS_CORETYPE;
+  const override = userCoreType ? undefined : coreTypeForFlags(cpuFlags());
+  const tried: string[] = [];
+  for (const library of openBlasCandidates()) {
+    let lib: ReturnType<Koffi['load']>;
+    try {
+      if (override) process.env.OPENBLAS_CORETYPE = override;
+      lib = koffi.load(library);
+    } catch (cause) {
+      tried.push(`${library} (${(cause as Error).message.split('\n')[0]})`);
+      continue;
+    } finally {
+      if (override) delete process.env.OPENBLAS_CORETYPE;
+    }
+    const fn = (definition: string) => lib.func(definition);
+    let sgemm: (...args: unknown[]) => unknown;
+    let saxpy: (...args: unknown[]) => unknown;
+    let scopy: (...args: unknown[]) => unknown;
+    let sscal: (...args: unknown[]) => unknown;
+    try {
+      sgemm = fn(
+        'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)',
+      );
+      saxpy = fn(
+        'void cblas_saxpy(int n, float alpha, const float *x, int incx, float *y, int incy)',
+      );
+      scopy = fn('void cblas_scopy(int n, const float *x, int incx, float *y, int incy)');
+      sscal = fn('void cblas_sscal(int n, float alpha, float *x, int incx)');
+    } catch (cause) {
+      tried.push(`${library} (not a CBLAS library: ${(cause as Error).message})`);
+      continue;
+    }
+    const optional = (definition: string) => {
+      try {
+        return fn(definition);
+      } catch {
+        return undefined;
+      }
+    };
+    const saxpby = optional(
+      'void cblas_saxpby(int n, float alpha, const float *x, int incx, float beta, float *y, int incy)',
+    );
+    optional('void openblas_set_num_threads(int)')?.(1);
+    const config = String(optional('const char *openblas_get_config()')?.() ?? 'OpenBLAS');
+    const coreName = String(optional('const char *openblas_get_corename()')?.() ?? 'unknown');
+    const threads = Number(optional('int openblas_get_num_threads()')?.() ?? 1);
+    return {
+      library,
+      config,
+      coreName,
+      ...(override && config.includes('DYNAMIC_ARCH') ? { coreTypeOverride: override } : {}),
+      threads,
+      sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc) =>
+        sgemm(
+          ROW_MAJOR,
+          transA ? TRANS : NO_TRANS,
+          transB ? TRANS : NO_TRANS,
+          m,
+          n,
+          k,
+          1,
+          a,
+          lda,
+          b,
+          ldb,
+          0,
+          c,
+          ldc,
+        ),
+      saxpy: (alpha, x, y) => saxpy(x.length, alpha, x, 1, y, 1),
+      scopy: (x, y) => scopy(x.length, x, 1, y, 1),
+      saxpby: saxpby
+        ? (alpha, x, beta, y) => saxpby(x.length, alpha, x, 1, beta, y, 1)
+        : (alpha, x, beta, y) => {
+            sscal(y.length, beta, y, 1);
+            saxpy(x.length, alpha, x, 1, y, 1);
+          },
+    };
+  }
+  throw new OpenBlasUnavailable(
+    `OpenBLAS was not found (tried ${tried.join('; ')}); ${OPENBLAS_FIX}`,
+  );
+}
+
+let opening: Promise<OpenBlas> | undefined;
+
+/**
+ * Opens OpenBLAS through koffi once per process, with one thread and, where OpenBLAS would
+ * misread the CPU, the kernels its flags allow (see {@link coreTypeForFlags}). Rejects with
+ * {@link OpenBlasUnavailable} saying what is missing.
+ */
+export function loadOpenBlas(): Promise<OpenBlas> {
+  opening ??= open();
+  return opening;
+}

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from './index';
+import { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
+
+const LR = 0.01;
+const MOMENTUM = 0.5;
+
+/** v' = μv + g, p' = p − lr·v', in float64: PyTorch's SGD step. */
+function closedForm(p: Float32Array, v: Float32Array, g: Float32Array) {
+  const v2 = Array.from(v, (x, i) => MOMENTUM * x + (g[i] as number));
+  return { v: v2, p: Array.from(p, (x, i) => x - LR * (v2[i] as number)) };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: number[]) {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i] as number;
+    expect(Math.abs((actual[i] as number) - e)).toBeLessThanOrEqual(
+      1e-6 * Math.max(1, Math.abs(e)),
+    );
+  }
+}
+
+/** A variable that alone holds its buffer, as a model's parameters and an optimizer's velocities do. */
+function variable(shape: number[], seed: number): tf.Variable {
+  const t = tf.randomNormal(shape, 0, 1, 'float32', seed);
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
+function step(p: tf.Variable, v: tf.Variable, g: tf.Tensor) {
+  tf.tidy(() => {
+    const [v2, p2] = tf
+      .engine()
+      .runKernel(
+        SGD_MOMENTUM_KERNEL,
+        { value: p, accumulation: v, gradient: g },
+        { lr: LR, momentum: MOMENTUM },
+      ) as tf.Tensor[];
+    v.assign(v2 as tf.Tensor);
+    p.assign(p2 as tf.Tensor);
+  });
+}
+
+describe('fused SGD-momentum kernel on wasm (OpenBLAS)', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', blas: 'require' });
+  });
+
+  it('updates in place when only the variables hold their buffers, equal to the closed form within 1e-6', () => {
+    const p = variable([300, 7], 1);
+    const v = variable([300, 7], 2);
+    const g = tf.randomNormal([300, 7], 0, 1, 'float32', 3);
+    const expected = closedForm(
+      p.dataSync() as Float32Array,
+      v.dataSync() as Float32Array,
+      g.dataSync() as Float32Array,
+    );
+    const [pId, vId] = [p.dataId, v.dataId];
+    const before = tf.memory();
+    step(p, v, g);
+    expect([p.dataId, v.dataId]).toEqual([pId, vId]);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expectClose(v.dataSync(), expected.v);
+    expectClose(p.dataSync(), expected.p);
+    tf.dispose([p, v, g]);
+  });
+
+  it('writes new buffers when another tensor shares one, leaving that tensor unchanged', () => {
+    const p = variable([64], 4);
+    const v = variable([64], 5);
+    const g = tf.randomNormal([64], 0, 1, 'float32', 6);
+    const view = tf.reshape(p, [8, 8]); // shares p's buffer
+    const seen = Array.from(view.dataSync());
+    const expected = closedForm(
+      p.dataSync() as Float32Array,
+      v.dataSync() as Float32Array,
+      g.dataSync() as Float32Array,
+    );
+    const before = tf.memory().numTensors;
+    step(p, v, g);
+    expect(p.dataId).not.toBe(view.dataId);
+    expect(Array.from(view.dataSync())).toEqual(seen);
+    expect(tf.memory().numTensors).toBe(before);
+    expectClose(v.dataSync(), expected.v);
+    expectClose(p.dataSync(), expected.p);
+    tf.dispose([p, v, g, view]);
+  });
+
+  it('leaves a clone taken before the step unchanged (clones share buffers on wasm)', () => {
+    const p = variable([64], 9);
+    const v = variable([64], 10);
+    const g = tf.randomNormal([64], 0, 1, 'float32', 11);
+    const snapshot = tf.clone(p);
+    const seen = Array.from(snapshot.dataSync());
+    step(p, v, g);
+    expect(Array.from(snapshot.dataSync())).toEqual(seen);
+    expect(Array.from(p.dataSync())).not.toEqual(seen);
+    tf.dispose([p, v, g, snapshot]);
+  });
+
+  it('names an input of the wrong shape', () => {
+    const p = variable([4], 7);
+    const v = variable([4], 8);
+    const g = tf.zeros([5]);
+    expect(() => step(p, v, g)).toThrow(
+      `${SGD_MOMENTUM_KERNEL}: input gradient has shape [5], expected [4]`,
+    );
+    tf.dispose([p, v, g]);
+  });
+});

@@ -1,0 +1,50 @@
+import { initBackend, speedFixVariants } from '@mnist-lab/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { createOptimizer, FusedMomentumOptimizer, SGD_MOMENTUM_KERNEL } from './index';
+import { closeness, loadFixture } from './test-utils';
+
+interface SgdFixture {
+  lr: number;
+  momentum: number;
+  param_init: number[];
+  grads: number[][];
+  param_after_each_step: number[][];
+}
+const fx = loadFixture<SgdFixture>('sgd_momentum');
+
+// Where the fused kernel runs (wasm + OpenBLAS) and where tfjs's own ops do (cpu, pure wasm).
+const BACKENDS = [
+  { label: 'cpu', prefer: 'cpu', fused: false },
+  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require', fused: true },
+  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off', fused: false },
+] as const;
+
+describe.each(BACKENDS)('SGD with momentum [$label]', ({ fused, ...options }) => {
+  it("reproduces PyTorch's three steps (sgd_momentum.json) within 1e-6", async () => {
+    const { label: _, ...init } = options;
+    await initBackend(init);
+    expect(tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) !== undefined).toBe(fused);
+    if (fused) expect(speedFixVariants().wasm_MnistLabSgdMomentum).toBe('openblas');
+    const optimizer = createOptimizer({ name: 'sgd', lr: fx.lr, momentum: fx.momentum });
+    expect(optimizer).toBeInstanceOf(FusedMomentumOptimizer);
+    const start = tf.tensor1d(fx.param_init);
+    const param = tf.variable(start);
+    start.dispose();
+    const before = tf.memory().numTensors;
+    for (const [i, g] of fx.grads.entries()) {
+      const grad = tf.tensor1d(g);
+      optimizer.applyGradients({ [param.name]: grad });
+      grad.dispose();
+      expect(
+        closeness(param.dataSync(), fx.param_after_each_step[i] as number[], 1e-6),
+      ).toBeUndefined();
+    }
+    // One velocity per parameter, kept by the optimizer; nothing else.
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const weights = await optimizer.getWeights();
+    expect(weights.map((w) => w.name)).toEqual(['iter', `${param.name}/momentum`]);
+    optimizer.dispose();
+    param.dispose();
+  });
+});
