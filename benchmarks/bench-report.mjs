@@ -1,4 +1,5 @@
 // Shared by the benchmark drivers: the machine in one line, and rewriting one section of BENCHMARKS.md.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -30,5 +31,14 @@ export function writeSection(heading, lines) {
       : `${text.slice(0, start)}${section}${end < 0 ? '' : `\n${text.slice(end + 1)}`}`;
   writeFileSync(`${path}.tmp`, `${updated.trimEnd()}\n`);
   renameSync(`${path}.tmp`, path);
+  formatMarkdown(path);
   return path;
+}
+
+/** Lays a Markdown file out as the repository's formatter does (tables padded), so lint stays green. */
+export function formatMarkdown(path) {
+  const r = spawnSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', path], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) console.warn(`biome format ${path} failed: ${r.stderr || r.stdout}`);
 }

@@ -2,17 +2,18 @@
 // the test evaluation of the lesson's ReLU + dropout network, for PyTorch in its best setting here
 // (one thread, preloaded tensors) and as the notebook runs it, and for each mnist-lab backend.
 // Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
+// wasm runs twice: with its matrix products and SGD update on OpenBLAS (Node's default where
+// OpenBLAS is installed) and as pure wasm (XNNPACK, `--blas off`, what a browser runs).
 // Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--no-write]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initBackend, probeBackends } from '@mnist-lab/backends';
 import { embeddedMnistDir } from '@mnist-lab/data/node';
 import * as tf from '@tensorflow/tfjs-core';
+import { machineLine, root, writeSection } from './bench-report.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'apps/cli/dist/cli.js');
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -62,7 +63,16 @@ function runTorch(label, extra) {
   };
 }
 
-function runOurs(backend, steps) {
+/** The variants of a backend to time: wasm with and without OpenBLAS, others once. */
+const variants = (backend) =>
+  backend === 'wasm'
+    ? [
+        { backend, blas: 'require', label: 'wasm + OpenBLAS' },
+        { backend, blas: 'off', label: 'wasm, XNNPACK (--blas off)' },
+      ]
+    : [{ backend, blas: 'auto', label: backend }];
+
+function runOurs({ backend, blas, label }, steps) {
   const trainSize = steps * 32;
   const r = spawnSync(
     process.execPath,
@@ -77,9 +87,11 @@ function runOurs(backend, steps) {
       '1',
       '--backend',
       backend,
+      '--blas',
+      blas,
       '--json',
       '--out',
-      join(work, backend),
+      join(work, `${backend}-${blas}`),
       ...(steps < STEPS ? ['--train-size', String(trainSize)] : []),
     ],
     { encoding: 'utf8', env: { ...process.env } },
@@ -93,7 +105,7 @@ function runOurs(backend, steps) {
   const done = events.find((e) => e.event === 'done');
   const scale = STEPS / steps;
   return {
-    name: `mnist-lab ${backend}`,
+    name: `mnist-lab ${label}`,
     msPerStep: (epoch.seconds / steps) * 1000,
     epochSeconds: epoch.seconds * scale,
     withEvalSeconds: epoch.seconds * scale + epoch.validationSeconds,
@@ -104,8 +116,8 @@ function runOurs(backend, steps) {
 }
 
 /** GFLOP/s of the biggest product of a step (32×784 by 784×512) on a tfjs backend. */
-async function tfjsProductRate(backend) {
-  await initBackend({ prefer: backend });
+async function tfjsProductRate({ backend, blas }) {
+  await initBackend({ prefer: backend, blas });
   const a = tf.randomUniform([32, 784]);
   const b = tf.randomUniform([784, 512]);
   for (let i = 0; i < 5; i++) tf.matMul(a, b).dispose();
@@ -142,21 +154,25 @@ const backends =
   flag('--backends', undefined)?.split(',') ??
   (await probeBackends()).filter((p) => p.available).map((p) => p.backend);
 const cpuSteps = Number(flag('--cpu-steps', '200'));
-for (const backend of [...new Set(backends)]) {
-  const steps = backend === 'cpu' ? cpuSteps : STEPS;
+const runs = [...new Set(backends)].flatMap(variants);
+for (const run of runs) {
+  const steps = run.backend === 'cpu' ? cpuSteps : STEPS;
   console.log(
-    `mnist-lab ${backend}: ${steps === STEPS ? 'one epoch' : `${steps} steps (extrapolated to an epoch)`}...`,
+    `mnist-lab ${run.label}: ${steps === STEPS ? 'one epoch' : `${steps} steps (extrapolated to an epoch)`}...`,
   );
-  rows.push(runOurs(backend, steps));
+  rows.push(runOurs(run, steps));
 }
 rmSync(work, { recursive: true, force: true });
 
 const best = rows.find((r) => r.name.startsWith('PyTorch best'));
 const rates = {};
-for (const backend of [...new Set(backends)]) rates[backend] = await tfjsProductRate(backend);
+for (const run of runs) rates[`mnist-lab ${run.label}`] = await tfjsProductRate(run);
 if (torchVersion !== undefined) rates.pytorch = torchProductRate();
 
-const machine = `${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}${torchVersion ? `; PyTorch ${torchVersion} (Debian, OpenBLAS)` : ''}; tfjs ${tf.version_core}`;
+const machine = machineLine([
+  ...(torchVersion ? [`PyTorch ${torchVersion} (Debian, OpenBLAS)`] : []),
+  `tfjs ${tf.version_core}`,
+]);
 const fmt = (n, d = 2) => (n === undefined ? '—' : n.toFixed(d));
 const table = [
   '| run | ms per step | s per epoch (1875 steps) | + test evaluation | ratio to PyTorch best | test accuracy after 1 epoch | peak RSS |',
@@ -171,7 +187,6 @@ const floor = Object.entries(rates).map(
     `| ${name} | ${fmt(gflops, 1)} GFLOP/s | ${fmt((FLOPS_PER_STEP / (gflops * 1e9)) * 1000)} ms | ${fmt((FLOPS_PER_STEP * STEPS) / (gflops * 1e9), 1)} s |`,
 );
 const section = [
-  '## Measured by `npm run bench:compare`',
   '',
   `Machine: ${machine}. Generated ${new Date().toISOString().slice(0, 10)}.`,
   '',
@@ -188,14 +203,5 @@ const section = [
 ];
 console.log(`\n${section.join('\n')}`);
 if (!args.includes('--no-write')) {
-  const path = join(root, 'BENCHMARKS.md');
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf('## Measured by `npm run bench:compare`');
-  const end = start < 0 ? -1 : text.indexOf('\n## ', start + 10);
-  const updated =
-    start < 0
-      ? `${text.trimEnd()}\n\n${section.join('\n')}`
-      : `${text.slice(0, start)}${section.join('\n')}${end < 0 ? '' : text.slice(end + 1)}`;
-  writeFileSync(path, `${updated.trimEnd()}\n`);
-  console.log(`BENCHMARKS.md updated (${dirname(path)})`);
+  console.log(`${writeSection('## Measured by `npm run bench:compare`', section)} updated`);
 }

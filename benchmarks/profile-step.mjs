@@ -1,14 +1,20 @@
 // Where a training step of the lesson's ReLU + dropout network spends its time, per kernel, on one
 // backend (default wasm): every kernel of that backend is wrapped with a timer.
-// Run: node benchmarks/profile-step.mjs [wasm|cpu] [--no-fixes] [--preset relu|bn|...]
+// Run: node benchmarks/profile-step.mjs [wasm|cpu] [--no-fixes] [--blas off] [--preset relu|bn|...]
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
 import { crossEntropy, LESSON_PRESETS, Mlp } from '@mnist-lab/layers';
+import { createOptimizer } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 
 const backend = process.argv[2] ?? 'wasm';
-await initBackend({ prefer: backend, speedFixes: !process.argv.includes('--no-fixes') });
+const blasFlag = process.argv.indexOf('--blas');
+const report = await initBackend({
+  prefer: backend,
+  speedFixes: !process.argv.includes('--no-fixes'),
+  blas: blasFlag >= 0 ? process.argv[blasFlag + 1] : 'auto',
+});
 const totals = new Map();
 for (const config of tf.getKernelsForBackend(backend)) {
   const inner = config.kernelFunc;
@@ -33,7 +39,7 @@ const { train } = await loadMnist();
 const presetFlag = process.argv.indexOf('--preset');
 const preset = presetFlag >= 0 ? process.argv[presetFlag + 1] : 'relu';
 const model = new Mlp({ ...LESSON_PRESETS[preset], seed: 1 });
-const optimizer = tf.train.momentum(0.01, 0.5);
+const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.5 });
 const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
 const steps = 200;
 let n = 0;
@@ -56,7 +62,7 @@ let kernelMs = 0;
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 for (const [, v] of rows) kernelMs += v.ms;
 console.log(
-  `${backend}: ${wall.toFixed(3)} ms per step, ${(kernelMs / steps).toFixed(3)} ms in kernels`,
+  `${backend}${report.matmul ? ` (matrix products: ${report.matmul})` : ''}: ${wall.toFixed(3)} ms per step, ${(kernelMs / steps).toFixed(3)} ms in kernels`,
 );
 for (const [name, v] of rows.slice(0, 25)) {
   console.log(

@@ -4,12 +4,13 @@
 // Run everything: node benchmarks/reproduction.mjs --run [--seeds 3] [--jobs 2]
 // Or from results already made: node benchmarks/reproduction.mjs --ours DIR/results.json --torch FILE.jsonl
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embeddedMnistDir } from '@mnist-lab/data/node';
 import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/layers';
+import { formatMarkdown } from './bench-report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -168,7 +169,9 @@ const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
 const reading = previous.includes(readingStart)
   ? previous.slice(previous.indexOf(readingStart))
   : `${readingStart}\n\n## Reading\n\n(to be written from the numbers above)\n`;
-writeFileSync(path, `${lines.join('\n')}\n${reading.trimEnd()}\n`);
+writeFileSync(`${path}.tmp`, `${lines.join('\n')}\n${reading.trimEnd()}\n`);
+renameSync(`${path}.tmp`, path);
+formatMarkdown(path);
 console.log(
   summary.map((s) => `${s.preset}: ours ${fmt(s.ours)}, PyTorch ${fmt(s.torch)}`).join('\n'),
 );

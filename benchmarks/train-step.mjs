@@ -1,11 +1,14 @@
 // Training steps per second of the lesson's ReLU + dropout network (784-512-256-10, batch 32,
 // SGD lr 0.01 momentum 0.5) on real MNIST batches, on each backend given (default: every
-// available one), with the speed fixes of @mnist-lab/backends and without them.
+// available one), without the speed fixes of @mnist-lab/backends and with them (on wasm: with
+// the products on XNNPACK, `blas: 'off'`, and on OpenBLAS, `blas: 'require'`). The optimizer is
+// @mnist-lab/trainer's SGD, which uses the fused update where the backend has it.
 // Run: npm run bench (all benchmarks) or node benchmarks/train-step.mjs [wasm cpu ...] [--steps N]
 import { initBackend, probeBackends } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
 import { crossEntropy, LESSON_PRESETS, Mlp } from '@mnist-lab/layers';
+import { createOptimizer } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 
 const args = process.argv.slice(2);
@@ -19,10 +22,10 @@ if (backends.length === 0) {
 const { train } = await loadMnist();
 const warmup = 20;
 
-async function measure(backend, speedFixes) {
-  const report = await initBackend({ prefer: backend, speedFixes });
+async function measure(backend, speedFixes, blas = 'auto') {
+  const report = await initBackend({ prefer: backend, speedFixes, blas });
   const model = new Mlp({ ...LESSON_PRESETS.relu, seed: 1 });
-  const optimizer = tf.train.momentum(0.01, 0.5);
+  const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.5 });
   const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
   const batches = loader.epoch(0);
   const step = () => {
@@ -55,6 +58,7 @@ async function measure(backend, speedFixes) {
     backend: report.backend,
     device: report.device,
     speedFixes,
+    ...(report.matmul ? { matmul: report.matmul } : {}),
     steps,
     msPerStep: Number(ms.toFixed(3)),
     stepsPerSecond: Number((1000 / ms).toFixed(1)),
@@ -64,12 +68,14 @@ async function measure(backend, speedFixes) {
 for (const backend of backends) {
   const before = await measure(backend, false);
   console.log(JSON.stringify({ bench: 'train-step', ...before }));
-  const after = await measure(backend, true);
-  console.log(
-    JSON.stringify({
-      bench: 'train-step',
-      ...after,
-      speedup: Number((before.msPerStep / after.msPerStep).toFixed(2)),
-    }),
-  );
+  for (const blas of backend === 'wasm' ? ['off', 'require'] : ['auto']) {
+    const after = await measure(backend, true, blas);
+    console.log(
+      JSON.stringify({
+        bench: 'train-step',
+        ...after,
+        speedup: Number((before.msPerStep / after.msPerStep).toFixed(2)),
+      }),
+    );
+  }
 }

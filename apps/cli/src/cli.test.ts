@@ -208,6 +208,8 @@ describe('mnist-lab data and backends', () => {
       ['cpu', true],
     ]);
     expect(rows[3]).toMatchObject({ deviceKind: 'cpu', threads: 1 });
+    // CI installs libopenblas0-pthread: wasm's products run on OpenBLAS there.
+    expect(rows[3]?.matmul).toMatch(/^OpenBLAS \(OpenBLAS \d/);
     expect(rows.at(-1)).toEqual({ event: 'auto', backend: 'wasm', label: 'wasm' });
   });
 });
@@ -253,6 +255,47 @@ describe('mnist-lab train, evaluate, predict', () => {
       model: join(model(), 'model.safetensors'),
     });
     expect(events.map((e) => e.event)).toEqual(['epoch', 'checkpoint', 'done']);
+    expect(events.at(-1)?.matmul).toMatch(/^OpenBLAS \(/);
+  });
+
+  it('trains the same network with --blas off (pure wasm) to the same accuracy within 0.2 points', () => {
+    const r = runCli(
+      'train',
+      '--preset',
+      'relu',
+      '--epochs',
+      '1',
+      '--train-size',
+      '20000',
+      '--test-size',
+      '2000',
+      '--blas',
+      'off',
+      '--out',
+      join(work, 'model-xnnpack'),
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const off = jsonLines(r.stdout);
+    expect(off.at(-1)?.matmul).toBe('XNNPACK (wasm SIMD)');
+    const accuracy = (list: Record<string, unknown>[]) =>
+      list.find((e) => e.event === 'epoch')?.testAccuracy as number;
+    expect(Math.abs(accuracy(off) - accuracy(events))).toBeLessThanOrEqual(0.2);
+  }, 120_000);
+
+  it('exits 1 with --blas require when OpenBLAS cannot be found, saying how to install it', () => {
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'train', '--epochs', '1', '--train-size', '64', '--blas', 'require'],
+      {
+        encoding: 'utf8',
+        cwd: work,
+        env: { ...process.env, MNIST_LAB_OPENBLAS: '/nonexistent/libopenblas.so' },
+      },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('wasm with OpenBLAS is unavailable: OpenBLAS was not found');
+    expect(r.stderr).toContain('apt-get install libopenblas0-pthread');
   });
 
   it('saves model.safetensors with the lesson Net names, config.json and history.jsonl', async () => {

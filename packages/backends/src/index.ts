@@ -11,6 +11,7 @@ export { BLAS_MODES, initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends 
 export type { OpenBlas, OpenBlasInfo } from './openblas';
 export { coreTypeForFlags, loadOpenBlas, OpenBlasUnavailable } from './openblas';
 export { registerGradients } from './register-gradients-node';
+export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {
   installedSpeedFixes,
   installSpeedFixes,

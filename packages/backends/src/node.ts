@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, NodeBackendName } from './backend-report';
 import { BackendUnavailableError } from './errors';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
-import { loadOpenBlas, OpenBlasUnavailable } from './openblas';
+import { loadOpenBlas, type OpenBlasInfo, OpenBlasUnavailable } from './openblas';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
@@ -99,13 +99,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     try {
       const blas = await loadOpenBlas();
       installSpeedFixes('wasm', blas);
-      const kernels = blas.coreTypeOverride
-        ? `${blas.coreName} kernels, chosen from the CPU flags`
-        : `${blas.coreName} kernels`;
-      return {
-        ...report,
-        matmul: `OpenBLAS (${blas.config.split(' ').slice(0, 2).join(' ')}, ${kernels}, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})`,
-      };
+      return { ...report, matmul: describeOpenBlas(blas) };
     } catch (error) {
       if (!(error instanceof OpenBlasUnavailable)) throw error;
       if (blasMode === 'require') {
@@ -118,6 +112,24 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   installSpeedFixes('wasm');
   return { ...report, matmul: 'XNNPACK (wasm SIMD)' };
+}
+
+/** `OpenBLAS (OpenBLAS 0.3.21, SkylakeX kernels, chosen from the CPU flags, 1 thread)`. */
+function describeOpenBlas(blas: OpenBlasInfo): string {
+  const kernels = blas.coreTypeOverride
+    ? `${blas.coreName} kernels, chosen from the CPU flags`
+    : `${blas.coreName} kernels`;
+  return `OpenBLAS (${blas.config.split(' ').slice(0, 2).join(' ')}, ${kernels}, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})`;
+}
+
+/** What would compute wasm's matrix products with `blas: 'auto'`, and why not OpenBLAS. */
+async function wasmMatmul(): Promise<string> {
+  try {
+    return describeOpenBlas(await loadOpenBlas());
+  } catch (error) {
+    if (!(error instanceof OpenBlasUnavailable)) throw error;
+    return `XNNPACK (wasm SIMD); OpenBLAS unavailable: ${error.message}`;
+  }
 }
 
 async function startPreferred(prefer: 'auto' | NodeBackendName): Promise<BackendReport> {
@@ -162,7 +174,9 @@ export async function probeBackends(): Promise<AutoProbe[]> {
   const probes: AutoProbe[] = [];
   for (const candidate of NODE_AUTO_ORDER) {
     try {
-      const report = await candidate.start();
+      const started = await candidate.start();
+      const report =
+        candidate.name === 'wasm' ? { ...started, matmul: await wasmMatmul() } : started;
       probes.push({ backend: candidate.name, label: candidate.label, available: true, report });
     } catch (error) {
       if (!BackendUnavailableError.isInstance(error)) throw error;

@@ -56,31 +56,57 @@ export class BatchNorm1d extends Module {
           `BatchNorm1d: expected input [batch, ${this.numFeatures}], got [${x.shape.join(', ')}]`,
         );
       }
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
       if (options.training) {
         const n = x.shape[0] as number;
         if (n < 2)
           throw new Error(
             `BatchNorm1d: training needs more than 1 value per feature, got batch ${n}`,
           );
-        const moments = tf.moments(x, 0);
-        mean = moments.mean;
-        variance = moments.variance;
-        this.updateRunningStats(mean, variance, n);
-      } else {
-        mean = this.runningMean;
-        variance = this.runningVar;
+        return this.trainingForward(x as tf.Tensor2D);
       }
-      // y = (x − mean) / sqrt(var + eps) · γ + β, folded into one per-feature scale and shift so
-      // that only two element-wise operations touch the whole batch (forward and backward).
-      // tfjs's fused batchNorm is slower here: its gradient tiles the batch statistics.
-      let scale = tf.rsqrt(tf.add(variance, this.eps));
+      // Eval: y = (x − running mean) / sqrt(running var + eps) · γ + β, folded into one
+      // per-feature scale and shift so that two element-wise operations touch the batch.
+      let scale = tf.rsqrt(tf.add(this.runningVar, this.eps));
       if (this.weight !== undefined) scale = tf.mul(scale, this.weight);
-      let shift = tf.neg(tf.mul(mean, scale));
+      let shift = tf.neg(tf.mul(this.runningMean, scale));
       if (this.bias !== undefined) shift = tf.add(shift, this.bias);
       return tf.add(tf.mul(x, scale), shift);
     });
+  }
+
+  /**
+   * Training mode with batch statistics, and PyTorch's closed-form backward pass
+   * (`x̂ = (x − μ)·σ⁻¹`, `y = γ·x̂ + β`; `dβ = Σdy`, `dγ = Σdy·x̂`,
+   * `dx = γσ⁻¹/N · (N·dy − dβ − x̂·dγ)`) as a custom gradient: about 20 kernels per layer and step
+   * instead of the ~60 tfjs's autodiff makes through the statistics. The running statistics are
+   * updated from the same batch statistics; nothing about them is on the gradient tape.
+   */
+  private trainingForward(x: tf.Tensor2D): tf.Tensor {
+    const n = x.shape[0];
+    const gamma = this.weight;
+    const beta = this.bias;
+    const forward = tf.customGrad((...args: unknown[]) => {
+      const [xi, g, b] = args as tf.Tensor[];
+      const save = args.at(-1) as tf.GradSaveFunc;
+      const { mean, variance } = tf.moments(xi as tf.Tensor, 0);
+      this.updateRunningStats(mean, variance, n);
+      const invStd = tf.rsqrt(tf.add(variance, this.eps));
+      const xHat = tf.mul(tf.sub(xi as tf.Tensor, mean), invStd);
+      const affine = args.length === 4;
+      save(affine ? [xHat, invStd, g as tf.Tensor] : [xHat, invStd]);
+      return {
+        value: affine ? tf.add(tf.mul(xHat, g as tf.Tensor), b as tf.Tensor) : xHat,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sHat, sInvStd, sGamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+          const dBeta = tf.sum(dy, 0);
+          const dGamma = tf.sum(tf.mul(dy, sHat), 0);
+          const perFeature = tf.div(sGamma ? tf.mul(sGamma, sInvStd) : sInvStd, n);
+          const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, n), dBeta), tf.mul(sHat, dGamma)), perFeature);
+          return affine ? [dx, dGamma, dBeta] : [dx];
+        },
+      };
+    });
+    return gamma !== undefined && beta !== undefined ? forward(x, gamma, beta) : forward(x);
   }
 
   private updateRunningStats(mean: tf.Tensor, biasedVar: tf.Tensor, n: number): void {

@@ -28,6 +28,7 @@ export function registerBackendsCommand(program: Command): void {
                 device: p.report.device,
                 deviceKind: p.report.deviceKind,
                 threads: p.report.threads,
+                ...(p.report.matmul === undefined ? {} : { matmul: p.report.matmul }),
               }),
         });
         const state = p.available
@@ -36,6 +37,9 @@ export function registerBackendsCommand(program: Command): void {
             )
           : output.c.dim(`unavailable: ${p.reason}`);
         output.line(`${p.label.padEnd(42)} ${state}`);
+        if (p.report?.matmul !== undefined) {
+          output.line(`${''.padEnd(42)} ${output.c.dim(`matrix products: ${p.report.matmul}`)}`);
+        }
       }
       output.event({
         event: 'auto',
