@@ -13,7 +13,13 @@ export type {
   NodeBackendName,
 } from './backend-report';
 export { BackendUnavailableError } from './errors';
-export { installedSpeedFixes, installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
+export {
+  installedSpeedFixes,
+  installSpeedFixes,
+  removeSpeedFixes,
+  speedFixVariants,
+} from './speed-fixes';
 export type { AdapterDescription } from './webgpu-adapter';
 export { describeAdapter } from './webgpu-adapter';
 
