@@ -10,47 +10,38 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, probeBackends } from '@mnist-lab/backends';
-import { embeddedMnistDir } from '@mnist-lab/data/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { machineLine, root, writeSection } from './bench-report.mjs';
+import {
+  torchVersion as findTorch,
+  lessonPyArgs,
+  machineLine,
+  PYTHON,
+  root,
+  writeSection,
+} from './shared.mjs';
 
 const cli = join(root, 'apps/cli/dist/cli.js');
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  // The comment at the top of this file is its usage.
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(new URL(import.meta.url), 'utf8');
+  console.log(text.slice(0, text.indexOf('\nimport ')).replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
 const flag = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const STEPS = 1875;
 const FLOPS_PER_STEP = 2 * 32 * (2 * (784 * 512 + 512 * 256 + 256 * 10) + (512 * 256 + 256 * 10));
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-bench-'));
 const rows = [];
 
-function torchAvailable() {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], {
+function runTorch(label, extra) {
+  const out = execFileSync(PYTHON, lessonPyArgs({ preset: 'relu', epochs: 1, seed: 1, extra }), {
     encoding: 'utf8',
   });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-function runTorch(label, extra) {
-  const out = execFileSync(
-    PYTHON,
-    [
-      join(root, 'benchmarks/pytorch/lesson.py'),
-      '--data',
-      embeddedMnistDir(),
-      '--preset',
-      'relu',
-      '--epochs',
-      '1',
-      '--seed',
-      '1',
-      '--json',
-      ...extra,
-    ],
-    { encoding: 'utf8' },
-  );
   const e = JSON.parse(out.trim().split('\n').at(-1));
   return {
     name: `PyTorch ${label}`,
@@ -139,7 +130,7 @@ function torchProductRate() {
   return Number(execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim());
 }
 
-const torchVersion = torchAvailable();
+const torchVersion = findTorch();
 if (torchVersion === undefined) {
   console.log(
     `PyTorch is missing (${PYTHON} cannot import torch and torchvision): install python3-torch python3-torchvision libopenblas0-pthread with apt-get. Skipping the PyTorch rows.`,

@@ -12,16 +12,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coreTypeForFlags } from '@mnist-lab/backends';
-import { embeddedMnistDir } from '@mnist-lab/data/node';
-import { machineLine, root, writeSection } from './bench-report.mjs';
+import {
+  torchVersion as findTorch,
+  lessonPyArgs,
+  machineLine,
+  PYTHON,
+  root,
+  writeSection,
+} from './shared.mjs';
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  // The comment at the top of this file is its usage.
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(new URL(import.meta.url), 'utf8');
+  console.log(text.slice(0, text.indexOf('\nimport ')).replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
 const flag = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
 const epochs = Number(flag('--epochs', '10'));
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const PRESETS = ['sigmoid', 'relu', 'bn', 'he'];
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-lesson-'));
 const rows = [];
@@ -67,34 +79,12 @@ function ours(label, blas) {
   rows.push({ name: `mnist-lab compare, ${label}`, seconds, finals });
 }
 
-function torchAvailable() {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
 function notebook(label, env) {
   console.log(`the notebook's code as written (${label})...`);
   let seconds = 0;
   const finals = {};
   for (const preset of PRESETS) {
-    const r = timed(
-      PYTHON,
-      [
-        join(root, 'benchmarks/pytorch/lesson.py'),
-        '--data',
-        embeddedMnistDir(),
-        '--preset',
-        preset,
-        '--epochs',
-        String(epochs),
-        '--seed',
-        '1',
-        '--json',
-      ],
-      env,
-    );
+    const r = timed(PYTHON, lessonPyArgs({ preset, epochs, seed: 1 }), env);
     seconds += r.seconds;
     finals[preset] = JSON.parse(r.stdout.trim().split('\n').at(-1)).testAccuracy;
     console.log(`  ${preset}: ${r.seconds.toFixed(1)} s`);
@@ -108,7 +98,7 @@ function notebook(label, env) {
 
 ours('wasm + OpenBLAS (the default here)', 'require');
 if (args.includes('--xnnpack')) ours('wasm, XNNPACK (--blas off)', 'off');
-const torchVersion = torchAvailable();
+const torchVersion = findTorch();
 if (torchVersion === undefined) {
   console.log(
     `PyTorch is missing (${PYTHON} cannot import torch and torchvision): install python3-torch python3-torchvision libopenblas0-pthread with apt-get. Skipping the notebook rows.`,

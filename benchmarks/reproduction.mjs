@@ -8,9 +8,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { embeddedMnistDir } from '@mnist-lab/data/node';
 import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/layers';
-import { formatMarkdown } from './bench-report.mjs';
+import { formatMarkdown, lessonPyArgs, PYTHON } from './shared.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -19,7 +18,6 @@ const seeds = Number(flag('--seeds', '3'));
 const jobs = Number(flag('--jobs', '2'));
 const epochs = 10;
 const presets = ['sigmoid', 'relu', 'bn', 'he'];
-const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const outDir = join(root, 'reproduction-runs');
 let oursPath = flag('--ours', join(outDir, 'mnist-lab', 'results.json'));
 const torchPath = flag('--torch', join(outDir, 'pytorch.jsonl'));
@@ -63,21 +61,10 @@ if (args.includes('--run')) {
         { length: seeds },
         (_, i) => () =>
           new Promise((resolve, reject) => {
-            const child = spawn(PYTHON, [
-              join(root, 'benchmarks/pytorch/lesson.py'),
-              '--data',
-              embeddedMnistDir(),
-              '--preset',
-              preset,
-              '--epochs',
-              String(epochs),
-              '--seed',
-              String(i + 1),
-              '--preload',
-              '--threads',
-              '1',
-              '--json',
-            ]);
+            const child = spawn(
+              PYTHON,
+              lessonPyArgs({ preset, epochs, seed: i + 1, extra: ['--preload', '--threads', '1'] }),
+            );
             let out = '';
             child.stdout.on('data', (c) => (out += c));
             child.on('exit', (code) => {

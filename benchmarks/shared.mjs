@@ -1,9 +1,11 @@
-// Shared by the benchmark drivers: the machine in one line, and rewriting one section of BENCHMARKS.md.
+// Shared by the benchmark drivers: the machine in one line, rewriting one section of BENCHMARKS.md,
+// and running the PyTorch reference (benchmarks/pytorch/lesson.py).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { embeddedMnistDir } from '@mnist-lab/data/node';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -41,4 +43,32 @@ export function formatMarkdown(path) {
     encoding: 'utf8',
   });
   if (r.status !== 0) console.warn(`biome format ${path} failed: ${r.stderr || r.stdout}`);
+}
+
+/** The Python with Debian's python3-torch (`PYTHON` overrides). */
+export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+
+/** PyTorch's version, or undefined when PYTHON cannot import torch and torchvision. */
+export function torchVersion() {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], {
+    encoding: 'utf8',
+  });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Arguments for PYTHON: the lesson's code on embedded MNIST, one JSON line per epoch. */
+export function lessonPyArgs({ preset, epochs, seed, extra = [] }) {
+  return [
+    join(root, 'benchmarks/pytorch/lesson.py'),
+    '--data',
+    embeddedMnistDir(),
+    '--preset',
+    preset,
+    '--epochs',
+    String(epochs),
+    '--seed',
+    String(seed),
+    '--json',
+    ...extra,
+  ];
 }
