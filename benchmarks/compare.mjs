@@ -17,18 +17,14 @@ import {
   machineLine,
   PYTHON,
   root,
+  usageOnHelp,
   writeSection,
 } from './shared.mjs';
 
+usageOnHelp(import.meta.url);
+
 const cli = join(root, 'apps/cli/dist/cli.js');
 const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  // The comment at the top of this file is its usage.
-  const { readFileSync } = await import('node:fs');
-  const text = readFileSync(new URL(import.meta.url), 'utf8');
-  console.log(text.slice(0, text.indexOf('\nimport ')).replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
 const flag = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;

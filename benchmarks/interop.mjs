@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embeddedMnistDir } from '@mnist-lab/data/node';
+import { usageOnHelp } from './shared.mjs';
+
+usageOnHelp(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const preset = process.argv.includes('--preset')

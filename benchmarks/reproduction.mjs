@@ -9,7 +9,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/layers';
-import { formatMarkdown, lessonPyArgs, PYTHON } from './shared.mjs';
+import { formatMarkdown, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
+
+usageOnHelp(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);

@@ -72,3 +72,12 @@ export function lessonPyArgs({ preset, epochs, seed, extra = [] }) {
     ...extra,
   ];
 }
+
+/** With `--help` or `-h`, prints the comment at the top of the calling driver (its usage) and exits. */
+export function usageOnHelp(moduleUrl) {
+  const args = process.argv.slice(2);
+  if (!args.includes('--help') && !args.includes('-h')) return;
+  const text = readFileSync(new URL(moduleUrl), 'utf8');
+  console.log(text.slice(0, text.indexOf('\nimport ')).replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}

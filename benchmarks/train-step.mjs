@@ -10,6 +10,9 @@ import { loadMnist } from '@mnist-lab/data/node';
 import { crossEntropy, LESSON_PRESETS, Mlp } from '@mnist-lab/layers';
 import { createOptimizer } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
+import { usageOnHelp } from './shared.mjs';
+
+usageOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
 const stepsFlag = args.indexOf('--steps');
