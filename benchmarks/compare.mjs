@@ -13,6 +13,7 @@ import { initBackend, probeBackends } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   torchVersion as findTorch,
+  flag,
   lessonPyArgs,
   machineLine,
   PYTHON,
@@ -25,10 +26,6 @@ usageOnHelp(import.meta.url);
 
 const cli = join(root, 'apps/cli/dist/cli.js');
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const STEPS = 1875;
 const FLOPS_PER_STEP = 2 * 32 * (2 * (784 * 512 + 512 * 256 + 256 * 10) + (512 * 256 + 256 * 10));
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-bench-'));

@@ -11,9 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coreTypeForFlags } from '@mnist-lab/backends';
+import { coreTypeForFlags, cpuFlags } from '@mnist-lab/backends';
 import {
   torchVersion as findTorch,
+  flag,
   lessonPyArgs,
   machineLine,
   PYTHON,
@@ -25,10 +26,6 @@ import {
 usageOnHelp(import.meta.url);
 
 const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const epochs = Number(flag('--epochs', '10'));
 const PRESETS = ['sigmoid', 'relu', 'bn', 'he'];
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-lesson-'));
@@ -103,16 +100,7 @@ if (torchVersion === undefined) {
   // The notebook as a user runs it: no environment of ours (clear what OpenBLAS would read).
   notebook('', { OPENBLAS_CORETYPE: undefined });
   if (args.includes('--coretype')) {
-    const { readFileSync } = await import('node:fs');
-    const flags = new Set(
-      readFileSync('/proc/cpuinfo', 'utf8')
-        .split('\n')
-        .find((l) => l.startsWith('flags'))
-        ?.split(':')[1]
-        ?.trim()
-        .split(/\s+/),
-    );
-    const coreType = coreTypeForFlags(flags);
+    const coreType = coreTypeForFlags(cpuFlags());
     if (coreType) notebook(`OPENBLAS_CORETYPE=${coreType}`, { OPENBLAS_CORETYPE: coreType });
   }
 }

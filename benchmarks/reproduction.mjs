@@ -9,13 +9,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/layers';
-import { formatMarkdown, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
+import { flag, formatMarkdown, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
 
 usageOnHelp(import.meta.url);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const seeds = Number(flag('--seeds', '3'));
 const jobs = Number(flag('--jobs', '2'));
 const epochs = 10;

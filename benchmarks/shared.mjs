@@ -81,3 +81,10 @@ export function usageOnHelp(moduleUrl) {
   console.log(text.slice(0, text.indexOf('\nimport ')).replace(/^\/\/ ?/gm, ''));
   process.exit(0);
 }
+
+/** The value after `--name` on the command line, or `fallback`. */
+export function flag(name, fallback) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+}

@@ -1,3 +1,4 @@
+import type { BackendReport } from '@mnist-lab/backends';
 import type { BatchEvent, EpochRecord } from '@mnist-lab/trainer';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
@@ -6,6 +7,11 @@ import pc from 'picocolors';
 export interface OutputOptions {
   readonly json?: boolean;
   readonly quiet?: boolean;
+}
+
+/** `<sep>matrix products: …` when the backend reports what computes them (wasm), else nothing. */
+export function matmulNote(report: BackendReport, sep = '; '): string {
+  return report.matmul ? `${sep}matrix products: ${report.matmul}` : '';
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { loadData } from './data-source';
 import { saveModelDir } from './model-dir';
-import type { Output } from './output';
+import { matmulNote, type Output } from './output';
 import { modelConfig, type RunConfig, runName } from './run-config';
 
 /** What a finished (or interrupted) run left behind. */
@@ -54,7 +54,7 @@ export async function runTraining(
   const report = await initBackend({ prefer: config.backend, blas: config.blas });
   output.log(
     output.c.dim(
-      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${report.matmul ? `; matrix products: ${report.matmul}` : ''}`,
+      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${matmulNote(report)}`,
     ),
   );
   const data = await loadData(config);

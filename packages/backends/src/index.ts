@@ -9,7 +9,7 @@ export { BackendUnavailableError } from './errors';
 export type { AutoProbe, BlasMode, InitBackendOptions } from './node';
 export { BLAS_MODES, initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
-export { coreTypeForFlags, loadOpenBlas, OpenBlasUnavailable } from './openblas';
+export { coreTypeForFlags, cpuFlags, loadOpenBlas, OpenBlasUnavailable } from './openblas';
 export { registerGradients } from './register-gradients-node';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { coreTypeForFlags, initBackend, loadOpenBlas, speedFixVariants } from './index';
+import { coreTypeForFlags, cpuFlags, initBackend, loadOpenBlas, speedFixVariants } from './index';
 import { openBlasCandidates } from './openblas';
 
 const run = promisify(execFile);
@@ -41,13 +40,6 @@ function reference(
       c[i * n + j] = s;
     }
   return c;
-}
-
-function cpuFlags(): Set<string> {
-  const line = readFileSync('/proc/cpuinfo', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('flags'));
-  return new Set(line?.split(':')[1]?.trim().split(/\s+/));
 }
 
 describe('coreTypeForFlags', () => {

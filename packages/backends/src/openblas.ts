@@ -69,7 +69,8 @@ export function coreTypeForFlags(flags: ReadonlySet<string>): string | undefined
   return undefined;
 }
 
-function cpuFlags(): ReadonlySet<string> {
+/** The CPU's feature flags from `/proc/cpuinfo` (Linux x64), or none elsewhere. */
+export function cpuFlags(): ReadonlySet<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') return new Set();
   try {
     const line = readFileSync('/proc/cpuinfo', 'utf8')

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpenBlas } from './openblas';
+import { heapViews, type WasmHeapBackend } from './wasm-heap';
 
 /**
  * The name of a fused SGD-with-momentum kernel, PyTorch's update `v' = μ·v + g; p' = p − lr·v'`,
@@ -11,14 +12,6 @@ import type { OpenBlas } from './openblas';
 export const SGD_MOMENTUM_KERNEL = 'MnistLabSgdMomentum';
 
 type Info = tf.TensorInfo;
-
-interface WasmHeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): Info;
-  refCount(dataId: object): number;
-  incRef(dataId: object): void;
-}
 
 /**
  * The fused update on the wasm heap with OpenBLAS. When nothing but the optimizer's variables holds
@@ -55,12 +48,8 @@ export function wasmSgdMomentum(blas: OpenBlas): tf.KernelFunc {
       new Set([p.dataId, v.dataId, g.dataId]).size === 3;
     const newAccumulation = inPlace ? v : backend.makeOutput([...p.shape], 'float32');
     const newValue = inPlace ? p : backend.makeOutput([...p.shape], 'float32');
-    // After makeOutput: allocating can grow (and so replace) the wasm memory.
-    const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-    const view = (t: Info) => {
-      const at = backend.dataIdMap.get(t.dataId).memoryOffset >>> 2;
-      return heap.subarray(at, at + n);
-    };
+    const whole = heapViews(backend);
+    const view = (t: Info) => whole(t, 0, n);
     if (inPlace) {
       blas.saxpby(1, view(g), m, view(v));
       blas.saxpy(c, view(v), view(p));

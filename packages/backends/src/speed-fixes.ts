@@ -2,22 +2,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { OpenBlas } from './openblas';
 import { openBlasMatMul } from './openblas-matmul';
 import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum } from './sgd-momentum-kernel';
+import type { WasmHeapBackend } from './wasm-heap';
 import { fastTransposedMatMul } from './wasm-transposed-matmul';
 
 /**
  * Each `backend_Kernel` a fix replaced or added: tfjs's original (absent for a kernel tfjs does
  * not have) and which fix computes it now.
  */
-const replaced = new Map<string, { original?: tf.KernelConfig; fix: string }>();
+const replaced = new Map<
+  string,
+  { kernelName: string; backendName: string; original?: tf.KernelConfig; fix: string }
+>();
 
 function addKernel(config: tf.KernelConfig, fix: string): void {
-  const key = `${config.backendName}_${config.kernelName}`;
+  const { kernelName, backendName } = config;
+  const key = `${backendName}_${kernelName}`;
   if (replaced.get(key)?.fix === fix) return;
-  if (tf.getKernel(config.kernelName, config.backendName) !== undefined) {
-    tf.unregisterKernel(config.kernelName, config.backendName);
+  if (tf.getKernel(kernelName, backendName) !== undefined) {
+    tf.unregisterKernel(kernelName, backendName);
   }
   tf.registerKernel(config);
-  replaced.set(key, { fix });
+  replaced.set(key, { kernelName, backendName, fix });
 }
 
 function swapKernel(
@@ -33,7 +38,7 @@ function swapKernel(
   if (original === undefined) return;
   tf.unregisterKernel(kernelName, backendName);
   tf.registerKernel(wrap(original));
-  replaced.set(key, { original, fix });
+  replaced.set(key, { kernelName, backendName, original, fix });
 }
 
 /**
@@ -53,7 +58,7 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      (args.backend as unknown as WasmHeapBackend).incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
   }));
@@ -82,8 +87,7 @@ function removeKernel(backendName: string, kernelName: string): void {
 
 /** Restores the kernels {@link installSpeedFixes} replaced: for benchmarks and parity tests. */
 export function removeSpeedFixes(): void {
-  for (const key of [...replaced.keys()]) {
-    const [backendName, kernelName] = key.split(/_(.*)/) as [string, string];
+  for (const { backendName, kernelName } of [...replaced.values()]) {
     removeKernel(backendName, kernelName);
   }
 }

@@ -10,7 +10,7 @@ import {
   type TrainEvent,
   TrainerError,
 } from './index';
-import { arraySource, closeness, loadFixture } from './test-utils';
+import { arraySource, closeness, loadFixture, TEST_BACKENDS } from './test-utils';
 
 interface FcState {
   weight_out_in: number[][];
@@ -66,15 +66,7 @@ function fixtureModel(c: TrainCase): Mlp {
   return model;
 }
 
-// wasm twice: matrix products and the SGD update on OpenBLAS (Node's default; CI installs
-// libopenblas0-pthread), and pure wasm (XNNPACK and tfjs's element-wise kernels, as in a browser).
-const BACKENDS = [
-  { label: 'cpu', prefer: 'cpu' },
-  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
-  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
-] as const;
-
-for (const { label, ...options } of BACKENDS) {
+for (const { label, ...options } of TEST_BACKENDS) {
   describe(`fit [${label}]`, () => {
     beforeAll(async () => {
       await initBackend(options);

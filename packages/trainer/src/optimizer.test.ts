@@ -2,7 +2,7 @@ import { initBackend, speedFixVariants } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createOptimizer, FusedMomentumOptimizer, SGD_MOMENTUM_KERNEL } from './index';
-import { closeness, loadFixture } from './test-utils';
+import { closeness, loadFixture, TEST_BACKENDS } from './test-utils';
 
 interface SgdFixture {
   lr: number;
@@ -13,17 +13,11 @@ interface SgdFixture {
 }
 const fx = loadFixture<SgdFixture>('sgd_momentum');
 
-// Where the fused kernel runs (wasm + OpenBLAS) and where tfjs's own ops do (cpu, pure wasm).
-const BACKENDS = [
-  { label: 'cpu', prefer: 'cpu', fused: false },
-  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require', fused: true },
-  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off', fused: false },
-] as const;
-
-describe.each(BACKENDS)('SGD with momentum [$label]', ({ fused, ...options }) => {
+// The fused kernel runs on wasm + OpenBLAS; tfjs's own ops run on cpu and pure wasm.
+describe.each(TEST_BACKENDS)('SGD with momentum [$label]', ({ label, ...options }) => {
+  const fused = label === 'wasm + OpenBLAS';
   it("reproduces PyTorch's three steps (sgd_momentum.json) within 1e-6", async () => {
-    const { label: _, ...init } = options;
-    await initBackend(init);
+    await initBackend(options);
     expect(tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) !== undefined).toBe(fused);
     if (fused) expect(speedFixVariants().wasm_MnistLabSgdMomentum).toBe('openblas');
     const optimizer = createOptimizer({ name: 'sgd', lr: fx.lr, momentum: fx.momentum });

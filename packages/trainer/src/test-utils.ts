@@ -2,6 +2,17 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource } from './index';
 
+/**
+ * The backends the numeric tests run on: cpu, and wasm twice: its matrix products and the SGD update
+ * on OpenBLAS (Node's default; CI installs libopenblas0-pthread), and pure wasm (XNNPACK and tfjs's
+ * element-wise kernels, as in a browser).
+ */
+export const TEST_BACKENDS = [
+  { label: 'cpu', prefer: 'cpu' },
+  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
+  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
+] as const;
+
 /** A PyTorch parity fixture from `fixtures/torch-parity/`. */
 export function loadFixture<T>(name: string): T {
   const url = new URL(`../../../fixtures/torch-parity/${name}.json`, import.meta.url);

@@ -5,7 +5,7 @@ import { fit } from '@mnist-lab/trainer';
 import type { Command } from 'commander';
 import { loadData } from '../data-source';
 import { positiveInt } from '../options';
-import { Output } from '../output';
+import { matmulNote, Output } from '../output';
 import { modelConfig } from '../run-config';
 import { addDataOptions, addModelOptions, resolveRunConfig } from './train';
 
@@ -60,7 +60,7 @@ export function registerBenchCommand(program: Command): void {
       };
       output.event(result);
       output.line(
-        `${result.preset} on ${report.backend} (${report.device}${report.matmul ? `, matrix products: ${report.matmul}` : ''}): ${ms.toFixed(2)} ms per step, ${(1000 / ms).toFixed(1)} steps/s (batch ${config.batchSize}, ${result.steps} steps)`,
+        `${result.preset} on ${report.backend} (${report.device}${matmulNote(report, ', ')}): ${ms.toFixed(2)} ms per step, ${(1000 / ms).toFixed(1)} steps/s (batch ${config.batchSize}, ${result.steps} steps)`,
       );
     });
 }

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '@mnist-lab/backends';
+import { type BlasMode, initBackend } from '@mnist-lab/backends';
 import { LESSON_PRESET_TITLES, LESSON_RESULTS, type LessonPreset } from '@mnist-lab/layers';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import cliProgress from 'cli-progress';
@@ -11,7 +11,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { lineChart, type SeriesPoint } from '../charts';
 import { nameList, positiveInt } from '../options';
-import { Output } from '../output';
+import { matmulNote, Output } from '../output';
 import { PRESETS } from '../run-config';
 import { meanStd } from '../stats';
 import { addDataOptions } from './train';
@@ -42,7 +42,7 @@ interface CompareOptions {
   trainSize?: number;
   testSize?: number;
   backend?: string;
-  blas?: 'auto' | 'off' | 'require';
+  blas?: BlasMode;
 }
 
 /** Per preset and epoch: our mean ± std over seeds, and the lesson's number. */
@@ -136,7 +136,7 @@ export function registerCompareCommand(program: Command): void {
         Array.from({ length: opts.seeds }, (_, i) => ({ preset, seed: i + 1 })),
       );
       output.log(
-        `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${backend.matmul ? `; matrix products: ${backend.matmul}` : ''}); report: ${reportDir}`,
+        `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
       );
       await mkdir(join(reportDir, 'runs'), { recursive: true });
 

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadData } from '../data-source';
 import { UsageError } from '../errors';
 import { loadWeights, readModelConfig } from '../model-dir';
-import { Output } from '../output';
+import { matmulNote, Output } from '../output';
 import { modelConfig, parseRunConfig } from '../run-config';
 import { addDataOptions, addModelOptions, resolveRunConfig } from './train';
 
@@ -53,9 +53,7 @@ export function registerEvaluateCommand(program: Command): void {
           : await resolveRunConfig(command);
       const report = await initBackend({ prefer: config.backend, blas: config.blas });
       output.log(
-        output.c.dim(
-          `backend: ${report.backend} on ${report.device}${report.matmul ? `; matrix products: ${report.matmul}` : ''}`,
-        ),
+        output.c.dim(`backend: ${report.backend} on ${report.device}${matmulNote(report)}`),
       );
       const model: Mlp =
         saved !== undefined
