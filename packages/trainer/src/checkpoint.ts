@@ -62,6 +62,21 @@ export async function encodeStateDict(
   return encodeSafetensors(entries, { format: 'pt', ...metadata });
 }
 
+/** Refuses weights that are not finite, naming the tensor: they would only ever predict garbage. */
+function assertFinite(tensors: Record<string, StoredTensor>, file: string): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'F32' && t.dtype !== 'F64') continue;
+    const data = t.data as Float32Array | Float64Array;
+    const at = data.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) {
+      throw new TrainerError(
+        'bad-checkpoint',
+        `${file}: tensor '${name}' holds ${data[at]} at element ${at}; expected finite values`,
+      );
+    }
+  }
+}
+
 /** Loads safetensors bytes into a model by PyTorch name (shapes and names must match). */
 export function loadStateDictBytes(
   model: Module,
@@ -69,6 +84,7 @@ export function loadStateDictBytes(
   file = 'model.safetensors',
 ): void {
   const { tensors } = decodeSafetensors(bytes, file);
+  assertFinite(tensors, file);
   const state: Record<string, tf.Tensor> = {};
   try {
     for (const [name, t] of Object.entries(tensors)) {
@@ -93,8 +109,14 @@ export function loadStateDictBytes(
 /** The optimizer's slots as safetensors bytes, in tfjs's order. */
 export async function encodeOptimizer(optimizer: tf.Optimizer): Promise<Uint8Array> {
   const entries: Record<string, StoredTensor> = {};
-  for (const [i, w] of (await optimizer.getWeights()).entries()) {
-    entries[`${String(i).padStart(4, '0')}:${w.name.split('/').pop()}`] = await stored(w.tensor);
+  const weights = await optimizer.getWeights();
+  try {
+    for (const [i, w] of weights.entries()) {
+      entries[`${String(i).padStart(4, '0')}:${w.name.split('/').pop()}`] = await stored(w.tensor);
+    }
+  } finally {
+    // tfjs makes a new scalar for the step count (`iter`); the other slots are the optimizer's own.
+    tf.dispose(weights.filter((w) => w.name === 'iter').map((w) => w.tensor));
   }
   return encodeSafetensors(entries);
 }
@@ -106,6 +128,7 @@ export async function loadOptimizerBytes(
   file = 'optimizer.safetensors',
 ): Promise<void> {
   const { tensors } = decodeSafetensors(bytes, file);
+  assertFinite(tensors, file);
   const named = Object.entries(tensors)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, t]) => ({

@@ -5,7 +5,8 @@ export type TrainerErrorCode =
   | 'invalid-option'
   | 'non-finite-loss'
   | 'bad-checkpoint'
-  | 'bad-safetensors';
+  | 'bad-safetensors'
+  | 'empty-data';
 
 /** A training error: `code` says what went wrong; `message` names the option, step or file. */
 export class TrainerError extends Error {

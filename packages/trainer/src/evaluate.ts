@@ -2,6 +2,7 @@ import { crossEntropy, type Module } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource } from './batch-source';
 import { DeviceSums, type EvaluationResult, perClassMetrics } from './metrics';
+import { yieldToEventLoop } from './yield-to-event-loop';
 
 /** A loss: scores `[B, C]` and integer labels `[B]` to a scalar mean. */
 export type LossFn = (scores: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
@@ -52,6 +53,7 @@ export async function evaluate(
       sums.add('correct', correct);
       sums.add('confusion', confusion);
       total += size;
+      await yieldToEventLoop();
     }
     const read = await sums.read();
     const flat = read.confusion ?? [];

@@ -17,6 +17,7 @@ import { parseFitOptions } from './fit-options';
 import { type LrScheduleConfig, learningRateAt } from './lr-schedule';
 import { DeviceSums } from './metrics';
 import { createOptimizer, type OptimizerConfigInput, setLearningRate } from './optimizer';
+import { yieldToEventLoop } from './yield-to-event-loop';
 
 /** Options of {@link fit}. */
 export interface FitOptions {
@@ -30,7 +31,11 @@ export interface FitOptions {
   readonly lrSchedule?: LrScheduleConfig;
   /** Evaluated after every epoch (the lesson evaluates the test set). */
   readonly validation?: BatchSource;
-  /** Stops training cleanly between steps (a last checkpoint is saved when a store is given). */
+  /**
+   * Stops training within one step (a last checkpoint is saved when a store is given). `fit` lets
+   * the event loop run after every step, so an abort from a timer, a signal handler or a UI event
+   * is seen at once.
+   */
   readonly signal?: AbortSignal;
   /** Progress, epoch, checkpoint and done events. */
   readonly onEvent?: (event: TrainEvent) => void | Promise<void>;
@@ -109,14 +114,24 @@ export async function fit(
       rng.setState(state);
     }
   }
+  if (train.batchesPerEpoch === 0) {
+    throw new TrainerError(
+      'empty-data',
+      'fit: the training data has no batches; expected at least one example',
+    );
+  }
   const history = [...position.history];
   let globalStep = position.globalStep;
+  // The step of the newest checkpoint (saved here or resumed from): never saved twice.
+  let savedStep = options.resume === undefined ? -1 : globalStep;
+  let current: EpochState | undefined;
   const started = performance.now();
   // Each step's loss since the last check, and where it ran: read in one go at the next check
   // (a report, a checkpoint, an epoch's end), so that no step waits for the device.
   let unchecked: { loss: tf.Tensor; globalStep: number; epoch: number; batch: number }[] = [];
-  const checkFinite = async (epoch: number) => {
-    if (unchecked.length === 0) return;
+  // Returns the newest step's loss (undefined when there was nothing to check).
+  const checkFinite = async (epoch: number): Promise<number | undefined> => {
+    if (unchecked.length === 0) return undefined;
     const stacked = tf.stack(unchecked.map((u) => u.loss));
     const values = await stacked.data();
     stacked.dispose();
@@ -130,11 +145,12 @@ export async function fit(
         `the training loss became NaN or infinite at epoch ${at.epoch + 1}, step ${at.batch} (global step ${at.globalStep}); stopped before epoch ${epoch + 1} could save it`,
       );
     }
+    return values[values.length - 1];
   };
 
   const save = async (epoch: number, batch: number, state: EpochState | undefined) => {
     const store = opts.checkpoint?.store;
-    if (store === undefined) return;
+    if (store === undefined || savedStep === globalStep) return;
     await checkFinite(epoch);
     const partial =
       state === undefined
@@ -154,11 +170,16 @@ export async function fit(
       },
     };
     const location = await store.save(data);
+    savedStep = globalStep;
     await emit({ type: 'checkpoint', epoch: epoch + 1, globalStep, location });
   };
 
   try {
     for (let epoch = position.epoch; epoch < opts.epochs; epoch++) {
+      if (options.signal?.aborted) {
+        await save(epoch, 0, undefined);
+        return await finish('aborted');
+      }
       const resumed = epoch === position.epoch ? position : undefined;
       const lr = learningRateAt(opts.optimizer.lr, options.lrSchedule, epoch);
       setLearningRate(optimizer, lr);
@@ -167,6 +188,7 @@ export async function fit(
         seen: resumed?.partial.seen ?? 0,
         seconds: resumed?.partial.seconds ?? 0,
       };
+      current = state;
       if (resumed !== undefined && resumed.partial.seen > 0) {
         state.sums.set('loss', tf.scalar(resumed.partial.lossSum));
         state.sums.set('correct', tf.scalar(resumed.partial.correct));
@@ -179,7 +201,6 @@ export async function fit(
           tf.dispose([x, y]);
           state.seconds += (performance.now() - segmentStart) / 1000;
           await save(epoch, batch, state);
-          state.sums.dispose();
           return await finish('aborted');
         }
         const size = y.shape[0] as number;
@@ -203,11 +224,10 @@ export async function fit(
         state.sums.add('loss', tf.mul(loss, size));
         state.sums.add('correct', correct as tf.Tensor);
         unchecked.push({ loss, globalStep, epoch, batch });
-        if (unchecked.length >= 1000) await checkFinite(epoch);
 
         if (globalStep % opts.reportEvery === 0 || batch === train.batchesPerEpoch) {
-          const lastLoss = (await loss.data())[0] as number;
-          await checkFinite(epoch);
+          // One read: every unchecked loss, the newest being this step's.
+          const lastLoss = (await checkFinite(epoch)) as number;
           const sums = await state.sums.read();
           const seconds = (performance.now() - segmentStart) / 1000;
           await emit({
@@ -231,11 +251,21 @@ export async function fit(
           segmentSeen = 0;
           await save(epoch, batch, state);
         }
+        // Bounds the losses held on the device between two checks.
+        if (unchecked.length >= 1000) await checkFinite(epoch);
+        await yieldToEventLoop();
+      }
+      if (state.seen === 0) {
+        throw new TrainerError(
+          'empty-data',
+          `fit: epoch ${epoch + 1} yielded no training batches; expected at least one example`,
+        );
       }
       state.seconds += (performance.now() - segmentStart) / 1000;
       await checkFinite(epoch);
       const partial = await readPartial(state);
       state.sums.dispose();
+      current = undefined;
       const validationStart = performance.now();
       const validation =
         options.validation === undefined
@@ -270,6 +300,7 @@ export async function fit(
     return await finish('completed');
   } finally {
     tf.dispose(unchecked.map((u) => u.loss));
+    current?.sums.dispose();
     optimizer.dispose();
   }
 

@@ -34,4 +34,10 @@ export {
   setLearningRate,
 } from './optimizer';
 export type { DecodedSafetensors, StoredTensor } from './safetensors';
-export { decodeSafetensors, encodeSafetensors } from './safetensors';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  SAFETENSORS_MAX_HEADER_BYTES,
+} from './safetensors';
+export { parseTrainingPosition, trainingPositionSchema } from './training-position';
+export { yieldToEventLoop } from './yield-to-event-loop';

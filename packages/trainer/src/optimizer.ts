@@ -100,6 +100,12 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
     });
     this.incrementIterations();
   }
+
+  // tfjs's MomentumOptimizer.dispose forgets the -lr scalar its parent class keeps.
+  override dispose(): void {
+    super.dispose();
+    (this as unknown as { c?: tf.Tensor }).c?.dispose();
+  }
 }
 
 /**

@@ -59,4 +59,102 @@ describe('safetensors', () => {
       "tensor 'w': shape [3] holds 3 values, got 2",
     );
   });
+
+  /** A file with this JSON header and `dataBytes` zero bytes of data. */
+  const withHeader = (header: string, dataBytes = 0) => {
+    const json = new TextEncoder().encode(header);
+    const out = new Uint8Array(8 + json.length + dataBytes);
+    new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+    out.set(json, 8);
+    return out;
+  };
+  const reason = (bytes: Uint8Array) => {
+    try {
+      decodeSafetensors(bytes, 'm.safetensors');
+    } catch (e) {
+      expect(TrainerError.isInstance(e) && e.code).toBe('bad-safetensors');
+      return (e as Error).message;
+    }
+    return 'decoded';
+  };
+
+  it.each([
+    ['null', 0, 'm.safetensors: the header is not a JSON object of tensors'],
+    ['[1]', 0, 'm.safetensors: the header is not a JSON object of tensors'],
+    ['{"w": null}', 0, "m.safetensors: tensor 'w' is not an object"],
+    [
+      '{"w": {"dtype": "F32", "data_offsets": [0, 4]}}',
+      4,
+      "m.safetensors: tensor 'w' has shape undefined; expected a list of non-negative integers",
+    ],
+    [
+      '{"w": {"dtype": "F32", "shape": [1]}}',
+      4,
+      "m.safetensors: tensor 'w' has data_offsets undefined; expected [begin, end] with integers 0 ≤ begin ≤ end",
+    ],
+    [
+      '{"w": {"dtype": "F32", "shape": [1], "data_offsets": [-4, 0]}}',
+      4,
+      "m.safetensors: tensor 'w' has data_offsets [-4,0]; expected [begin, end] with integers 0 ≤ begin ≤ end",
+    ],
+    [
+      '{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0.5, 4.5]}}',
+      5,
+      "m.safetensors: tensor 'w' has data_offsets [0.5,4.5]; expected [begin, end] with integers 0 ≤ begin ≤ end",
+    ],
+    [
+      '{"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}',
+      4,
+      "m.safetensors: tensor 'w' has shape [-1]; expected a list of non-negative integers",
+    ],
+    [
+      '{"w": {"dtype": "BF16", "shape": [1], "data_offsets": [0, 2]}}',
+      2,
+      'm.safetensors: tensor \'w\' has dtype "BF16"; expected one of F32, F64, I32, I64, U8',
+    ],
+    [
+      '{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}',
+      8,
+      "m.safetensors: the header names 'w' twice",
+    ],
+    [
+      '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}',
+      8,
+      "m.safetensors: tensor 'b' starts at byte 4, expected 8: data ranges must be contiguous and must not overlap",
+    ],
+    [
+      '{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}',
+      8,
+      "m.safetensors: tensor 'a' starts at byte 4, expected 0: data ranges must be contiguous and must not overlap",
+    ],
+    [
+      '{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}',
+      8,
+      "m.safetensors: the tensors cover 4 of the file's 8 data bytes; expected all of them",
+    ],
+    [
+      '{"a": {"dtype": "U8", "shape": [100000, 100000, 100000], "data_offsets": [0, 8]}}',
+      8,
+      "m.safetensors: tensor 'a' (U8 [100000, 100000, 100000]) has data offsets [0, 8] that do not fit its size or the file (8 data bytes)",
+    ],
+    ['{"__metadata__": {"a": 1}}', 0, 'm.safetensors: __metadata__ must be an object of strings'],
+  ])('refuses the header %s with a clear error', (header, dataBytes, message) => {
+    expect(reason(withHeader(header, dataBytes))).toBe(message);
+  });
+
+  it("refuses a header length past the format's 100 MB limit without reading it", () => {
+    const bytes = withHeader('{}');
+    new DataView(bytes.buffer).setBigUint64(0, 2n ** 40n, true);
+    expect(reason(bytes)).toBe(
+      "m.safetensors: header length 1099511627776 exceeds the format's limit of 100000000 bytes",
+    );
+  });
+
+  it('accepts keys that hold escaped quotes and empty tensors', () => {
+    const bytes = withHeader(
+      '{"a\\"b": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}, "c": {"dtype": "U8", "shape": [], "data_offsets": [0, 1]}}',
+      1,
+    );
+    expect(Object.keys(decodeSafetensors(bytes).tensors)).toEqual(['a"b', 'c']);
+  });
 });

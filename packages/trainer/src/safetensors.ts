@@ -75,48 +75,133 @@ export interface DecodedSafetensors {
   readonly metadata: Record<string, string>;
 }
 
-/** Decodes a safetensors file (F32, F64, I32, I64, U8). `file` names it in errors. */
+/** The format's limit on the JSON header (safetensors refuses larger ones). */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
+/** The keys of a JSON object's top level, in order, duplicates included (JSON.parse drops them). */
+function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(i, j + 1)) as string);
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return keys;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIndex = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Decodes a safetensors file (F32, F64, I32, I64, U8). `file` names it in errors. It follows the
+ * format's rules: a header of at most 100 MB holding a JSON object with no duplicate keys; each
+ * tensor a dtype, a shape of non-negative integers and integer data offsets that match its size;
+ * the tensors' byte ranges contiguous from 0, not overlapping, and covering the rest of the file.
+ * Memory is bounded by the file's size: nothing is allocated that the file does not hold.
+ */
 export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors'): DecodedSafetensors {
   const fail = (why: string): never => {
     throw new TrainerError('bad-safetensors', `${file}: ${why}`);
   };
   if (bytes.length < 8) fail(`too short for a safetensors header (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(SAFETENSORS_MAX_HEADER_BYTES))
+    fail(
+      `header length ${declared} exceeds the format's limit of ${SAFETENSORS_MAX_HEADER_BYTES} bytes`,
+    );
+  const headerLength = Number(declared);
   if (8 + headerLength > bytes.length)
     fail(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`);
-  let header: Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
-  >;
+  const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(text);
   } catch (cause) {
     throw new TrainerError('bad-safetensors', `${file}: the header is not JSON`, { cause });
   }
+  if (!isPlainObject(header)) fail('the header is not a JSON object of tensors');
+  const keys = topLevelKeys(text.trim());
+  const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (duplicate !== undefined) fail(`the header names '${duplicate}' twice`);
   const base = 8 + headerLength;
+  const dataBytes = bytes.length - base;
   const tensors: Record<string, StoredTensor> = {};
+  const ranges: {
+    name: string;
+    dtype: StoredTensor['dtype'];
+    shape: number[];
+    begin: number;
+    end: number;
+  }[] = [];
   let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
+      if (!isPlainObject(entry) || !Object.values(entry).every((v) => typeof v === 'string'))
+        fail('__metadata__ must be an object of strings');
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets } = entry as {
-      dtype: string;
-      shape: number[];
-      data_offsets: [number, number];
-    };
-    if (!(dtype in BYTES))
-      fail(`tensor '${name}' has dtype ${dtype}; expected one of ${Object.keys(BYTES).join(', ')}`);
-    const d = dtype as StoredTensor['dtype'];
-    const count = shape.reduce((a, b) => a * b, 1);
-    const [begin, end] = data_offsets;
-    if (end - begin !== count * BYTES[d] || base + end > bytes.length) {
+    if (!isPlainObject(entry)) fail(`tensor '${name}' is not an object`);
+    const { dtype, shape, data_offsets } = entry as Record<string, unknown>;
+    if (typeof dtype !== 'string' || !(dtype in BYTES))
       fail(
-        `tensor '${name}' (${d} [${shape.join(', ')}]) has data offsets [${begin}, ${end}] that do not fit its size or the file`,
+        `tensor '${name}' has dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(BYTES).join(', ')}`,
+      );
+    if (!Array.isArray(shape) || !shape.every(isIndex))
+      fail(
+        `tensor '${name}' has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`,
+      );
+    if (
+      !Array.isArray(data_offsets) ||
+      data_offsets.length !== 2 ||
+      !data_offsets.every(isIndex) ||
+      (data_offsets[0] as number) > (data_offsets[1] as number)
+    )
+      fail(
+        `tensor '${name}' has data_offsets ${JSON.stringify(data_offsets)}; expected [begin, end] with integers 0 ≤ begin ≤ end`,
+      );
+    const d = dtype as StoredTensor['dtype'];
+    const dims = shape as number[];
+    const [begin, end] = data_offsets as [number, number];
+    // Multiplied as floats: a product past 2^53 is still far past any file's length.
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (end - begin !== count * BYTES[d] || end > dataBytes) {
+      fail(
+        `tensor '${name}' (${d} [${dims.join(', ')}]) has data offsets [${begin}, ${end}] that do not fit its size or the file (${dataBytes} data bytes)`,
       );
     }
+    ranges.push({ name, dtype: d, shape: dims, begin, end });
+  }
+  let next = 0;
+  for (const r of [...ranges].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
+    if (r.begin !== next)
+      fail(
+        `tensor '${r.name}' starts at byte ${r.begin}, expected ${next}: data ranges must be contiguous and must not overlap`,
+      );
+    next = r.end;
+  }
+  if (next !== dataBytes)
+    fail(`the tensors cover ${next} of the file's ${dataBytes} data bytes; expected all of them`);
+  // Only now, with every range checked, is anything allocated: at most the file's size in all.
+  for (const { name, dtype: d, shape, begin, end } of ranges) {
+    const count = (end - begin) / BYTES[d];
     const at = base + begin;
     const read = (i: number): number => {
       const o = at + i * BYTES[d];

@@ -1,30 +1,67 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CheckpointData, CheckpointStore, TrainingPosition } from '../checkpoint';
+import type { CheckpointData, CheckpointStore } from '../checkpoint';
 import { TrainerError } from '../errors';
+import { parseTrainingPosition } from '../training-position';
 
 const STEP_DIR = /^step-(\d{9})$/;
+const FILES = ['model.safetensors', 'optimizer.safetensors'] as const;
 
 /** Options of {@link FileCheckpointStore}. */
 export interface FileCheckpointStoreOptions {
   /** Keep this many newest checkpoints, delete older ones. Defaults to 3. */
   readonly keepLast?: number;
+  /**
+   * Told when {@link FileCheckpointStore.loadLatest} passes over a broken checkpoint for an older
+   * intact one. Defaults to a line on stderr.
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes a file and flushes it to the disk before returning. */
+async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flushes a directory's entries (a rename into it) to the disk. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
  * Checkpoints as directories `<dir>/step-000000123/` holding `model.safetensors` (the state dict,
- * loadable by PyTorch), `optimizer.safetensors` and `state.json`. Each is written in a temporary
- * directory and renamed into place once complete, so a run killed at any moment leaves the last
- * complete checkpoint intact; older ones beyond `keepLast` are removed.
+ * loadable by PyTorch), `optimizer.safetensors` and `state.json` (the training position and the
+ * SHA-256 of both tensor files). Each is written in a temporary directory, flushed to the disk and
+ * renamed into place once complete, so a run killed at any moment leaves the last complete
+ * checkpoint intact; older ones beyond `keepLast` are removed. Loading verifies the checksums and
+ * the position, and falls back to the newest intact checkpoint.
+ *
+ * A store owns its directory: give each run its own (the CLI refuses a folder that holds another
+ * run's files).
  */
 export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
   readonly keepLast: number;
+  private readonly warn: (message: string) => void;
 
   constructor(dir: string, options: FileCheckpointStoreOptions = {}) {
     this.dir = dir;
     this.keepLast = options.keepLast ?? 3;
+    this.warn = options.onWarning ?? ((message) => process.stderr.write(`warning: ${message}\n`));
     if (!Number.isInteger(this.keepLast) || this.keepLast < 1) {
       throw new TrainerError(
         'invalid-option',
@@ -40,14 +77,17 @@ export class FileCheckpointStore implements CheckpointStore {
     const temp = join(this.dir, `.tmp-${name}-${randomBytes(4).toString('hex')}`);
     await mkdir(temp);
     try {
-      await writeFile(join(temp, 'model.safetensors'), checkpoint.model);
-      await writeFile(join(temp, 'optimizer.safetensors'), checkpoint.optimizer);
-      await writeFile(
-        join(temp, 'state.json'),
-        `${JSON.stringify(checkpoint.position, null, 1)}\n`,
-      );
+      await writeSynced(join(temp, FILES[0]), checkpoint.model);
+      await writeSynced(join(temp, FILES[1]), checkpoint.optimizer);
+      const state = {
+        ...checkpoint.position,
+        sha256: { [FILES[0]]: sha256(checkpoint.model), [FILES[1]]: sha256(checkpoint.optimizer) },
+      };
+      await writeSynced(join(temp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
+      await syncDir(temp);
       await rm(final, { recursive: true, force: true });
       await rename(temp, final);
+      await syncDir(this.dir);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
@@ -69,10 +109,27 @@ export class FileCheckpointStore implements CheckpointStore {
       .map((e) => join(this.dir, e));
   }
 
+  /**
+   * The newest checkpoint that reads back intact (checksums and position verified), or undefined
+   * when there is none. A broken newer one is set aside as `step-….broken`, with a warning, so that
+   * later saves and pruning go on from the intact one.
+   */
   async loadLatest(): Promise<CheckpointData | undefined> {
     const dirs = await this.list();
-    const latest = dirs.at(-1);
-    return latest === undefined ? undefined : loadCheckpointDir(latest);
+    for (let i = dirs.length - 1; i >= 0; i--) {
+      const dir = dirs[i] as string;
+      try {
+        return await loadCheckpointDir(dir);
+      } catch (error) {
+        if (!TrainerError.isInstance(error)) throw error;
+        const older = dirs[i - 1];
+        await rename(dir, `${dir}.broken`);
+        this.warn(
+          `${error.message}; set it aside as ${dir}.broken and ${older === undefined ? 'found no older checkpoint' : `resuming from ${older}`}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   private async prune(): Promise<void> {
@@ -85,7 +142,10 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 }
 
-/** Reads one checkpoint directory, naming the file that is missing or unreadable. */
+/**
+ * Reads one checkpoint directory and verifies it: both tensor files must match the SHA-256 that
+ * `state.json` records, and `state.json` must hold a training position. Errors name the file.
+ */
 export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
   const read = async (file: string) => {
     try {
@@ -98,16 +158,35 @@ export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
       );
     }
   };
-  const model = await read('model.safetensors');
-  const optimizer = await read('optimizer.safetensors');
-  let position: TrainingPosition;
+  const statePath = join(dir, 'state.json');
+  let state: unknown;
   try {
-    position = JSON.parse((await read('state.json')).toString('utf8')) as TrainingPosition;
+    state = JSON.parse((await read('state.json')).toString('utf8'));
   } catch (cause) {
     if (TrainerError.isInstance(cause)) throw cause;
-    throw new TrainerError('bad-checkpoint', `${join(dir, 'state.json')}: not valid JSON`, {
-      cause,
-    });
+    throw new TrainerError('bad-checkpoint', `${statePath}: not valid JSON`, { cause });
   }
-  return { model, optimizer, position };
+  const position = parseTrainingPosition(state, statePath);
+  const sums = (state as { sha256?: unknown }).sha256 as Record<string, unknown> | undefined;
+  const [model, optimizer] = await Promise.all(FILES.map(read));
+  for (const [file, bytes] of [
+    [FILES[0], model],
+    [FILES[1], optimizer],
+  ] as const) {
+    const expected = typeof sums === 'object' && sums !== null ? sums[file] : undefined;
+    if (typeof expected !== 'string') {
+      throw new TrainerError(
+        'bad-checkpoint',
+        `${statePath}: no SHA-256 recorded for ${file}; expected a checkpoint written by FileCheckpointStore`,
+      );
+    }
+    const actual = sha256(bytes as Uint8Array);
+    if (actual !== expected) {
+      throw new TrainerError(
+        'bad-checkpoint',
+        `${join(dir, file)}: SHA-256 ${actual} does not match ${expected} in state.json (the file is damaged)`,
+      );
+    }
+  }
+  return { model: model as Uint8Array, optimizer: optimizer as Uint8Array, position };
 }

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { TrainingPosition } from './checkpoint';
+import { TrainerError } from './errors';
+
+const count = z.number().int().nonnegative();
+const uint32 = z.number().int().min(0).max(0xffff_ffff);
+// JSON turns NaN and ±Infinity into null: a record of a run that had them reads back as null.
+const metric = z.number().nullable();
+
+const epochRecordSchema = z.looseObject({
+  epoch: z.number().int().positive(),
+  trainLoss: metric,
+  trainAccuracy: metric,
+  validation: z
+    .looseObject({
+      loss: metric,
+      seedTestLoss: metric,
+      accuracy: metric,
+      correct: count,
+      total: count,
+    })
+    .optional(),
+  lr: z.number(),
+  seconds: z.number(),
+  validationSeconds: z.number(),
+  samplesPerSecond: metric,
+  globalStep: count,
+});
+
+/** What a checkpoint's `state.json` must hold: a {@link TrainingPosition}. */
+export const trainingPositionSchema = z.object({
+  epoch: count,
+  batch: count,
+  globalStep: count,
+  partial: z.object({
+    lossSum: z.number(),
+    correct: z.number().nonnegative(),
+    seen: count,
+    seconds: z.number().nonnegative(),
+  }),
+  history: z.array(epochRecordSchema),
+  rng: z.record(
+    z.string(),
+    z.tuple([uint32, uint32, uint32, uint32]).refine((s) => s.some((w) => w !== 0), {
+      message: 'the all-zero generator state is invalid',
+    }),
+  ),
+  run: z.unknown().optional(),
+});
+
+/**
+ * Checks a parsed `state.json` against {@link trainingPositionSchema}, naming `file` and the first
+ * field that is wrong: a checkpoint is trusted only once every field is what `fit` wrote.
+ */
+export function parseTrainingPosition(value: unknown, file: string): TrainingPosition {
+  const result = trainingPositionSchema.safeParse(value);
+  if (result.success) return result.data as TrainingPosition;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'the top level';
+  throw new TrainerError(
+    'bad-checkpoint',
+    `${file}: not a checkpoint's training position: at ${where}: ${issue?.message ?? 'invalid'}`,
+  );
+}

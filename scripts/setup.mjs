@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The system packages the test suite needs, installed before `npm test` runs anything.
+//
+// On Debian (and Ubuntu) it installs what is missing with apt-get when it can (as root, or with
+// passwordless sudo); otherwise it stops at once with one message naming what is missing and the
+// command that installs it. `--check` only checks (exit 1 when something is missing). Elsewhere
+// (macOS, other Linux) it says what the tests need; MNIST_LAB_SKIP_SETUP=1 runs them anyway.
+import { spawnSync } from 'node:child_process';
+
+/** Debian package → why the tests need it. */
+const SYSTEM_PACKAGES = {
+  'dataset-fashion-mnist': 'a second real IDX dataset (the data tests load it with --data DIR)',
+  chromium: "the web lab's end-to-end tests, and SwiftShader: a software WebGPU adapter for Dawn",
+  libvulkan1: 'the Vulkan loader Dawn needs to reach SwiftShader',
+  'fonts-dejavu-core': 'the text of the PNG charts',
+  'libopenblas0-pthread': "OpenBLAS under wasm's matrix products in Node (its tests require it)",
+};
+
+const names = Object.keys(SYSTEM_PACKAGES);
+const checkOnly = process.argv.includes('--check');
+const say = (line) => process.stderr.write(`setup: ${line}\n`);
+const run = (cmd, args, options = {}) =>
+  spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+
+if (process.env.MNIST_LAB_SKIP_SETUP === '1') {
+  say('MNIST_LAB_SKIP_SETUP=1: not checking the system packages');
+  process.exit(0);
+}
+
+const dpkg = run('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...names]);
+if (dpkg.error !== undefined) {
+  say(
+    `this is not a Debian system (no dpkg-query); the tests need: ${names
+      .map((n) => `${n} (${SYSTEM_PACKAGES[n]})`)
+      .join(
+        '; ',
+      )}. Install their equivalents, then run again with MNIST_LAB_SKIP_SETUP=1 (docs/RELIABILITY.md).`,
+  );
+  process.exit(1);
+}
+const installed = new Set(
+  dpkg.stdout
+    .split('\n')
+    .filter((line) => line.endsWith(' install ok installed'))
+    .map((line) => line.split(' ')[0]),
+);
+const missing = names.filter((n) => !installed.has(n));
+if (missing.length === 0) process.exit(0);
+
+const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...missing];
+const root = process.getuid?.() === 0;
+const sudo = !root && run('sudo', ['-n', 'true']).status === 0;
+if (checkOnly || !(root || sudo)) {
+  say(
+    `missing Debian packages: ${missing.join(', ')}. Install them with:\n  sudo apt-get update && sudo ${install.join(' ')}`,
+  );
+  process.exit(1);
+}
+
+say(`installing ${missing.join(', ')} (apt-get)`);
+const prefix = sudo ? ['sudo', '-n'] : [];
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+for (const args of [
+  ['apt-get', 'update', '-qq'],
+  [...install.slice(0, 2), '-qq', ...install.slice(2)],
+]) {
+  const [cmd, ...rest] = [...prefix, ...args];
+  const result = run(cmd, rest, { env });
+  if (result.status !== 0) {
+    say(
+      `\`${[...prefix, ...args].join(' ')}\` failed (exit ${result.status}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n')}`,
+    );
+    process.exit(1);
+  }
+}
