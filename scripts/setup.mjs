@@ -27,7 +27,9 @@ if (process.env.MNIST_LAB_SKIP_SETUP === '1') {
   process.exit(0);
 }
 
-const dpkg = run('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...names]);
+// dpkg-query's format fields, not a template: `${Package} ${Status}`.
+const format = ['-f=$', '{Package} $', '{Status}\n'].join('');
+const dpkg = run('dpkg-query', ['-W', format, ...names]);
 if (dpkg.error !== undefined) {
   say(
     `this is not a Debian system (no dpkg-query); the tests need: ${names

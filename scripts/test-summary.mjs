@@ -1,5 +1,6 @@
-// Sums every workspace's Vitest JSON report into one closing line, `tests: N passed, N failed`,
-// and fails when a report is missing, a test failed, or nothing ran at all.
+// Sums every workspace's Vitest JSON report into one closing line, `tests: N passed, N failed,
+// N skipped`, names each skipped test (its title says why), and fails when a report is missing, a
+// test failed, or nothing ran at all.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +30,16 @@ for (const ws of workspaces) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
-  console.log(`${ws.padEnd(20)} ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  const skippedHere = r.numPendingTests + r.numTodoTests;
+  console.log(
+    `${ws.padEnd(20)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${skippedHere > 0 ? `, ${skippedHere} skipped` : ''}`,
+  );
+  for (const file of r.testResults) {
+    for (const t of file.assertionResults) {
+      if (t.status === 'skipped' || t.status === 'pending' || t.status === 'todo')
+        console.log(`  skipped: ${t.fullName}`);
+    }
+  }
 }
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -8,35 +8,46 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
 
-async function webgpuAdapterExists(): Promise<boolean> {
+/** Why webgpu cannot run here, or undefined when it can. */
+async function webgpuUnavailable(): Promise<string | undefined> {
   try {
     await initBackend({ prefer: 'webgpu' });
-    return true;
+    return undefined;
   } catch (error) {
-    if (BackendUnavailableError.isInstance(error)) return false;
+    if (BackendUnavailableError.isInstance(error)) return error.message;
     throw error;
   }
 }
 
 /**
  * The backends every numeric test runs on: cpu; wasm twice, with its matrix products on OpenBLAS
- * (what Node uses; CI installs libopenblas0-pthread) and on XNNPACK (pure wasm, what browsers run);
- * and webgpu where an adapter exists (on a machine without a GPU, SwiftShader from Debian's
- * chromium: see tooling/vitest-swiftshader.ts).
+ * (what Node uses; `npm test` installs libopenblas0-pthread) and on XNNPACK (pure wasm, what
+ * browsers run); and webgpu (on a machine without a GPU, SwiftShader from Debian's chromium: see
+ * tooling/vitest-swiftshader.ts). Where no WebGPU adapter exists, webgpu's suites are reported as
+ * skipped, with the reason in their title.
  */
 export const TEST_BACKENDS: readonly (InitBackendOptions & {
   label: string;
   prefer: NodeBackendName;
+  skip?: string;
 })[] = [
   { label: 'cpu', prefer: 'cpu' },
   { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
   { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
-  ...((await webgpuAdapterExists()) ? [{ label: 'webgpu', prefer: 'webgpu' as const }] : []),
+  await webgpuUnavailable().then((skip) => ({
+    label: 'webgpu',
+    prefer: 'webgpu' as const,
+    ...(skip === undefined ? {} : { skip }),
+  })),
 ];
 
 /** Runs a suite once per backend, with that backend active (tfjs-layers' `describeMathCPUAndGPU`). */
 export function describeBackends(name: string, suite: (backend: NodeBackendName) => void): void {
-  for (const { label, ...options } of TEST_BACKENDS) {
+  for (const { label, skip, ...options } of TEST_BACKENDS) {
+    if (skip !== undefined) {
+      describe.skip(`${name} [${label}: skipped, ${skip}]`, () => suite(options.prefer));
+      continue;
+    }
     describe(`${name} [${label}]`, () => {
       beforeAll(async () => {
         await initBackend(options);

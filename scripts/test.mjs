@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm test`: set up what the suite needs on this machine (scripts/setup.mjs), run every
+// workspace's tests through turbo, then print one closing line for all of them
+// (scripts/test-summary.mjs), skipped tests named with their reasons.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const step = (args, env = process.env) =>
+  spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env }).status ?? 1;
+
+if (step([join(root, 'scripts', 'setup.mjs')]) !== 0) process.exit(1);
+
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+// Dawn and Chromium warn on every start when there is no per-user runtime directory (a CI shell, a
+// container): give them a private one.
+if (!env.XDG_RUNTIME_DIR) {
+  env.XDG_RUNTIME_DIR = join(tmpdir(), `mnist-lab-runtime-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+}
+const turbo = join(root, 'node_modules', 'turbo', 'bin', 'turbo');
+const tests = step([turbo, 'run', 'test', '--continue', ...process.argv.slice(2)], env);
+const summary = step([join(root, 'scripts', 'test-summary.mjs')]);
+process.exit(tests === 0 && summary === 0 ? 0 : 1);
