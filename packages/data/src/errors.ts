@@ -13,7 +13,9 @@ export type DataErrorCode =
   | 'checksum-mismatch'
   | 'download-failed'
   | 'bad-gzip'
-  | 'blank-image';
+  | 'blank-image'
+  | 'too-large'
+  | 'bad-url';
 
 /**
  * Every malformed or missing input this package meets: `code` says what is wrong, `file` names

@@ -9,6 +9,7 @@ export { DataError } from './errors';
 export { gunzipWithStreams, isGzip } from './gzip';
 export type { IdxArray, IdxDtype } from './idx-format';
 export { encodeIdxUint8, parseIdx } from './idx-format';
+export { collectIdx, idxDeclaredSize, MAX_IDX_BYTES } from './idx-limits';
 export type { RgbaImage } from './image-to-mnist';
 export { imageToMnist } from './image-to-mnist';
 export type { Normalization } from './preprocess';

@@ -7,5 +7,10 @@ export {
   sha256Hex,
 } from './node/directory-source';
 export type { DownloadEvent, DownloadOptions } from './node/download-source';
-export { DEFAULT_MIRRORS, defaultCacheDir, downloadDataset } from './node/download-source';
+export {
+  DEFAULT_MIRRORS,
+  defaultCacheDir,
+  downloadDataset,
+  mirrorBase,
+} from './node/download-source';
 export { embeddedMnistDir, loadMnist } from './node/embedded-source';

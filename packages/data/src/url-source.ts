@@ -2,6 +2,7 @@ import { type DatasetSplits, datasetFromIdx, type IdxFiles } from './dataset';
 import { IDX_FILE_NAMES, type IdxFileRole } from './dataset-facts';
 import { DataError } from './errors';
 import { gunzipWithStreams, isGzip } from './gzip';
+import { MAX_IDX_BYTES } from './idx-limits';
 
 /** Options of {@link loadIdxFromUrls}. */
 export interface UrlSourceOptions {
@@ -77,6 +78,14 @@ export async function loadIdxFromUrls(
       if (done) break;
       chunks.push(value);
       size += value.length;
+      if (size > MAX_IDX_BYTES) {
+        await reader.cancel();
+        throw new DataError(
+          'too-large',
+          url,
+          `the body grew past ${MAX_IDX_BYTES} bytes, more than an IDX file this reader accepts`,
+        );
+      }
       loaded.set(role, size);
       report();
     }

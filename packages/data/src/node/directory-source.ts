@@ -1,35 +1,79 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { type DatasetSplits, datasetFromIdx, type IdxFiles } from '../dataset';
 import { IDX_FILE_NAMES, type IdxFileRole, KNOWN_DATASETS } from '../dataset-facts';
 import { DataError } from '../errors';
 import { isGzip } from '../gzip';
+import { idxDeclaredSize, MAX_IDX_BYTES } from '../idx-limits';
 
 /** The SHA-256 of some bytes, as lowercase hex. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Decompresses gzip bytes with `node:zlib`, naming `file` in the error if they are not valid gzip. */
-export function gunzipNode(bytes: Uint8Array, file: string): Uint8Array {
-  try {
-    return gunzipSync(bytes);
-  } catch (cause) {
-    throw new DataError('bad-gzip', file, `cannot gunzip: ${(cause as Error).message}`, { cause });
+/**
+ * Decompresses a gzipped IDX file with `node:zlib`, naming `file` in the error if it is not valid
+ * gzip. It first inflates a few kilobytes to read the IDX header, then never inflates more than
+ * the size that header declares (nor more than `limit` bytes): a gzip bomb or a lying header fails
+ * with a clear error instead of taking the machine's memory.
+ */
+export function gunzipNode(bytes: Uint8Array, file: string, limit = MAX_IDX_BYTES): Uint8Array {
+  const gunzip = (input: Uint8Array, options: Parameters<typeof gunzipSync>[1]) => {
+    try {
+      return gunzipSync(input, options);
+    } catch (cause) {
+      if ((cause as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+      throw new DataError('bad-gzip', file, `cannot gunzip: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  };
+  // 8 KB of deflate inflate to at most ~8 MB, and hold the longest IDX header (1024 bytes).
+  const head = gunzip(bytes.subarray(0, 8192), { finishFlush: constants.Z_SYNC_FLUSH });
+  const declared = head === undefined ? undefined : idxDeclaredSize(head);
+  if (declared !== undefined && declared > limit) {
+    throw new DataError(
+      'too-large',
+      file,
+      `the IDX header declares ${declared} bytes, more than the ${limit} bytes this reader accepts`,
+    );
   }
+  const out = gunzip(bytes, { maxOutputLength: Math.max(1, declared ?? limit) });
+  if (out === undefined) {
+    throw new DataError(
+      'size-mismatch',
+      file,
+      declared === undefined
+        ? `decompresses past ${limit} bytes; refusing the rest`
+        : `decompresses past the ${declared} bytes its IDX header declares; refusing the rest`,
+    );
+  }
+  return out;
 }
 
-/** Reads one IDX file (gzipped or not, detected by content) as uncompressed bytes. */
-export async function readIdxFile(path: string): Promise<Uint8Array> {
+/**
+ * Reads one IDX file (gzipped or not, detected by content) as uncompressed bytes, refusing a file
+ * larger than `limit` before reading it.
+ */
+export async function readIdxFile(path: string, limit = MAX_IDX_BYTES): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
+    const { size } = await stat(path);
+    if (size > limit) {
+      throw new DataError(
+        'too-large',
+        path,
+        `the file holds ${size} bytes, more than the ${limit} bytes this reader accepts`,
+      );
+    }
     bytes = await readFile(path);
   } catch (cause) {
+    if (DataError.isInstance(cause)) throw cause;
     throw new DataError('not-found', path, `cannot read: ${(cause as Error).message}`, { cause });
   }
-  return isGzip(bytes) ? gunzipNode(bytes, path) : bytes;
+  return isGzip(bytes) ? gunzipNode(bytes, path, limit) : bytes;
 }
 
 /** The paths of the four IDX files in `dir` (each `NAME` or `NAME.gz`), or a `not-found` error. */

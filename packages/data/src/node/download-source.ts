@@ -11,6 +11,7 @@ import {
 } from '../dataset-facts';
 import { DataError } from '../errors';
 import { isGzip } from '../gzip';
+import { MAX_IDX_BYTES } from '../idx-limits';
 import { gunzipNode, loadIdxDirectory, sha256Hex } from './directory-source';
 
 /** Where each known dataset's gzipped IDX files are published, tried in order. */
@@ -68,11 +69,69 @@ async function cachedIsGood(path: string, sha256: string): Promise<boolean> {
   }
 }
 
-/** Fetches one URL's whole body, failing on HTTP errors, dropped connections and time-outs. */
-async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
+/**
+ * Fetches one URL's whole body, failing on HTTP errors, dropped connections, time-outs and bodies
+ * longer than `limit` bytes (a mirror that sends an endless body is cut off there).
+ */
+async function fetchBytes(url: string, timeoutMs: number, limit: number): Promise<Uint8Array> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw new Error(`the body is ${declared} bytes, more than the ${limit} this file can be`);
+  }
+  const reader = response.body?.getReader();
+  if (reader === undefined) throw new Error('the response has no body');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error(`the body grew past ${limit} bytes, more than this file can be; cut off`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * The uncompressed size of a dataset's file from its facts (the IDX header and one byte per
+ * value), or the reader's limit where the facts give no counts.
+ */
+function fileSize(facts: DatasetFacts, role: IdxFileRole): number {
+  const count = (role.startsWith('train') ? facts.trainLabelCounts : facts.testLabelCounts).reduce(
+    (a, b) => a + b,
+    0,
+  );
+  if (count === 0) return MAX_IDX_BYTES;
+  return role.endsWith('Images') ? 16 + count * facts.rows * facts.cols : 8 + count;
+}
+
+/** A mirror's base URL, checked, with the trailing slash that keeps its last path segment. */
+export function mirrorBase(mirror: string): URL {
+  let url: URL;
+  try {
+    url = new URL(mirror);
+  } catch {
+    throw new DataError(
+      'bad-url',
+      mirror,
+      'not a valid URL; expected an http:// or https:// base URL such as https://example.org/mnist/',
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new DataError(
+      'bad-url',
+      mirror,
+      `unsupported scheme ${url.protocol}; expected an http:// or https:// base URL`,
+    );
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
 }
 
 /**
@@ -83,7 +142,7 @@ async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
  */
 export async function downloadDataset(options: DownloadOptions): Promise<DatasetSplits> {
   const facts = resolveFacts(options.dataset);
-  const mirrors = options.mirrors ?? DEFAULT_MIRRORS[facts.name] ?? [];
+  const mirrors = (options.mirrors ?? DEFAULT_MIRRORS[facts.name] ?? []).map(mirrorBase);
   if (mirrors.length === 0) throw new RangeError(`downloadDataset: no mirrors for '${facts.name}'`);
   const dir = join(options.cacheDir ?? defaultCacheDir(), facts.name);
   await mkdir(dir, { recursive: true });
@@ -103,8 +162,14 @@ export async function downloadDataset(options: DownloadOptions): Promise<Dataset
       const url = new URL(`${name}.gz`, mirror).toString();
       emit({ type: 'fetching', url });
       try {
-        const body = await fetchBytes(url, options.timeoutMs ?? 60_000);
-        const content = isGzip(body) ? gunzipNode(body, url) : body;
+        // gzip adds a few bytes per 64 KB block; a mirror may also serve the file uncompressed.
+        const size = fileSize(facts, role);
+        const body = await fetchBytes(
+          url,
+          options.timeoutMs ?? 60_000,
+          Math.min(size + (size >> 8) + 1024, MAX_IDX_BYTES),
+        );
+        const content = isGzip(body) ? gunzipNode(body, url, size) : body;
         const actual = sha256Hex(content);
         if (actual !== expected) throw new Error(`SHA-256 ${actual}, expected ${expected}`);
         const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.part`;

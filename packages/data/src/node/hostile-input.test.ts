@@ -1,0 +1,159 @@
+// Untrusted data files and mirrors: each is refused with a clear error while the process's peak
+// memory stays near what a legitimate file would take. Every case runs in its own child process
+// (the built package), which reports its error and its peak resident memory.
+import { spawn } from 'node:child_process';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeIdxUint8 } from '../index';
+
+let dir: string;
+let server: Server;
+let base: string;
+
+/** An IDX header for `dims` (uint8), without data. */
+const header = (dims: number[]) => encodeIdxUint8(dims, new Uint8Array(0));
+/** gzip members, concatenated: what `gunzip` reads as one stream; `copies` × 256 MB of zeros. */
+const zeroBomb = (copies: number) => {
+  const member = gzipSync(Buffer.alloc(256 << 20), { level: 9 });
+  return Buffer.concat(Array.from({ length: copies }, () => member));
+};
+
+/** Runs `code` (an ES module using `@mnist-lab/data/node`) in a child; its last line is JSON. */
+function child(code: string): Promise<{ error?: string; code?: string; maxRssMB: number }> {
+  const script = `import * as data from '@mnist-lab/data/node';
+const report = (r) => console.log(JSON.stringify({ ...r, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+try { ${code}; report({}); } catch (e) { report({ error: e.message, code: e.code, name: e.name }); }`;
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_PATH: '' },
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+    });
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => {
+      err += c;
+    });
+    proc.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1);
+      if (code !== 0 || last === undefined) reject(new Error(`child exited ${code}: ${err}`));
+      else resolve(JSON.parse(last));
+    });
+  });
+}
+
+beforeAll(async () => {
+  // The child resolves @mnist-lab/data from the repository's node_modules.
+  dir = await mkdtemp(join(process.cwd(), '.hostile-'));
+  const bomb = zeroBomb(40); // 10 GiB of zeros in ~10 MB
+  // A header that declares MNIST's training images (47 MB), then 10 GiB of zeros.
+  await writeFile(join(dir, 'bomb.gz'), Buffer.concat([gzipSync(header([60000, 28, 28])), bomb]));
+  // A header that declares 10^12 bytes.
+  await writeFile(join(dir, 'huge-header.gz'), gzipSync(header([100000, 100000, 100])));
+  // A sparse 2 GiB file on disk: no memory until someone reads it.
+  const sparse = await open(join(dir, 'sparse-idx'), 'w');
+  await sparse.truncate(2 ** 31);
+  await sparse.close();
+  // A mirror on 127.0.0.1 that sends zeros for ever (until the client goes), and one that records
+  // the paths it is asked for.
+  server = createServer((req, res) => {
+    if (req.url?.startsWith('/endless/')) {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(1 << 20);
+      const pump = () => {
+        while (res.write(chunk)) if (res.destroyed) return;
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.on('close', () => res.destroy());
+      pump();
+      return;
+    }
+    res.writeHead(404).end(req.url);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 120_000);
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('hostile IDX files', () => {
+  it('stops a gzip bomb at the size its IDX header declares (10 GiB refused within ~250 MB)', async () => {
+    const r = await child(`await data.readIdxFile('bomb.gz')`);
+    expect(r.code).toBe('size-mismatch');
+    expect(r.error).toBe(
+      'bomb.gz: decompresses past the 47040016 bytes its IDX header declares; refusing the rest',
+    );
+    expect(r.maxRssMB).toBeLessThan(250);
+  }, 60_000);
+
+  it('refuses a header that declares more than 1 GiB before inflating its data', async () => {
+    const r = await child(`await data.readIdxFile('huge-header.gz')`);
+    expect(r.code).toBe('too-large');
+    expect(r.error).toBe(
+      'huge-header.gz: the IDX header declares 1000000000016 bytes, more than the 1073741824 bytes this reader accepts',
+    );
+    expect(r.maxRssMB).toBeLessThan(150);
+  });
+
+  it('refuses a file on disk larger than 1 GiB without reading it', async () => {
+    const r = await child(`await data.readIdxFile('sparse-idx')`);
+    expect(r.code).toBe('too-large');
+    expect(r.error).toBe(
+      'sparse-idx: the file holds 2147483648 bytes, more than the 1073741824 bytes this reader accepts',
+    );
+    expect(r.maxRssMB).toBeLessThan(150);
+  });
+
+  it('bounds the browser path (DecompressionStream) the same way', async () => {
+    const r = await child(
+      `const { gunzipWithStreams } = await import('@mnist-lab/data'); await gunzipWithStreams(new Uint8Array((await import('node:fs')).readFileSync('bomb.gz')), 'bomb.gz')`,
+    );
+    expect(r.code).toBe('size-mismatch');
+    expect(r.maxRssMB).toBeLessThan(300);
+  }, 60_000);
+});
+
+describe('hostile mirrors', () => {
+  it('cuts off a mirror that sends an endless body at the known file size, saving nothing', async () => {
+    const cache = join(dir, 'cache');
+    const r = await child(
+      `await data.downloadDataset({ dataset: 'mnist', mirrors: ['${base}/endless/'], cacheDir: '${cache}' })`,
+    );
+    expect(r.code).toBe('download-failed');
+    expect(r.error).toContain(
+      `${base}/endless/train-images-idx3-ubyte.gz: the body grew past 47224790 bytes, more than this file can be; cut off`,
+    );
+    expect(r.maxRssMB).toBeLessThan(300);
+    expect(await readdir(join(cache, 'mnist'))).toEqual([]);
+  }, 60_000);
+
+  it.each([
+    ['not a url', 'not a url: not a valid URL; expected an http:// or https:// base URL'],
+    ['ftp://example.org/mnist/', 'ftp://example.org/mnist/: unsupported scheme ftp:'],
+  ])('refuses the mirror %j with a clear error', async (mirror, message) => {
+    const r = await child(
+      `await data.downloadDataset({ dataset: 'mnist', mirrors: [${JSON.stringify(mirror)}], cacheDir: 'c2' })`,
+    );
+    expect(r.code).toBe('bad-url');
+    expect(r.error).toContain(message);
+  });
+
+  it('keeps the last path segment of a mirror given without a trailing slash', async () => {
+    const r = await child(
+      `await data.downloadDataset({ dataset: 'mnist', mirrors: ['${base}/some/mnist'], cacheDir: 'c3' })`,
+    );
+    expect(r.error).toContain(`${base}/some/mnist/train-images-idx3-ubyte.gz: HTTP 404`);
+  });
+});
