@@ -27,7 +27,15 @@ export type { LinearArgs } from './linear';
 export { Linear } from './linear';
 export { crossEntropy, nllLoss } from './losses';
 export type { LessonPreset, MlpConfig, MlpConfigInput } from './mlp';
-export { LESSON_PRESETS, Mlp, MlpConfigError, mlpConfigSchema, parseMlpConfig } from './mlp';
+export {
+  LESSON_PRESETS,
+  linearParameterCount,
+  MLP_LIMITS,
+  Mlp,
+  MlpConfigError,
+  mlpConfigSchema,
+  parseMlpConfig,
+} from './mlp';
 export type { ForwardOptions, StateDict } from './module';
 export { Module } from './module';
 export { Sequential } from './sequential';

@@ -6,6 +6,8 @@ import {
   crossEntropy,
   LESSON_PRESETS,
   Linear,
+  linearParameterCount,
+  MLP_LIMITS,
   Mlp,
   MlpConfigError,
   parseMlpConfig,
@@ -228,6 +230,30 @@ describe('MLP config validation', () => {
     expect(text).toMatch(/^activation: .*"relu"/m);
     expect(text).toMatch(/^dropout: /m);
     expect(text).toMatch(/hiden/);
+  });
+
+  it.each([
+    [{ hidden: [1e9] }, 'hidden.0: Too big: expected number to be <=16384'],
+    [{ hidden: Array(200).fill(64) }, 'hidden: Too big: expected array to have <=32 items'],
+    [
+      { hidden: [16384, 16384, 16384] },
+      'hidden: the network would have 549928970 parameters; at most 50000000 are allowed',
+    ],
+    [{ inputSize: 2 ** 30 }, 'inputSize: Too big: expected number to be <=1048576'],
+  ])('refuses networks past MLP_LIMITS before allocating anything: %j', (config, issue) => {
+    let error: unknown;
+    try {
+      parseMlpConfig(config);
+    } catch (e) {
+      error = e;
+    }
+    expect(MlpConfigError.isInstance(error)).toBe(true);
+    expect((error as MlpConfigError).issues).toEqual([issue]);
+  });
+
+  it('counts the lesson network at 535 818 parameters, far inside the limit', () => {
+    expect(linearParameterCount([784, 512, 256, 10])).toBe(535_818);
+    expect(MLP_LIMITS.maxParameters).toBeGreaterThan(535_818 * 90);
   });
 });
 

@@ -19,36 +19,90 @@ const initConfigSchema = z.strictObject({
   value: z.number().optional(),
 });
 
+/**
+ * The largest networks the builder makes: past these a config is a typo or a hostile file, not a
+ * network anyone trains on MNIST-sized data (the lesson's has 535 818 parameters). Forms and URL
+ * parsers use the same numbers.
+ */
+export const MLP_LIMITS = {
+  /** Input features: images up to 1024 × 1024 pixels. */
+  maxInputSize: 1 << 20,
+  maxHiddenLayers: 32,
+  maxHiddenWidth: 16_384,
+  maxClasses: 1 << 16,
+  /** Weights and biases in all: 200 MB of float32, about three times that to train. */
+  maxParameters: 50_000_000,
+} as const;
+
+/** Weights and biases of Linear layers of these widths. */
+export function linearParameterCount(widths: readonly number[]): number {
+  let total = 0;
+  for (let i = 1; i < widths.length; i++)
+    total += ((widths[i - 1] as number) + 1) * (widths[i] as number);
+  return total;
+}
+
 /** The schema of {@link MlpConfig}: every field optional, defaults are the lesson's ReLU network. */
-export const mlpConfigSchema = z.strictObject({
-  /** Input features; images are flattened to this (the lesson's `x.view(-1, 28 * 28)`). */
-  inputSize: z.number().int().positive().default(784),
-  /** Hidden layer widths. */
-  hidden: z.array(z.number().int().positive()).default([512, 256]),
-  numClasses: z.number().int().min(2).default(10),
-  activation: z.enum(ACTIVATION_NAMES).default('relu'),
-  /** Dropout probability after each hidden activation, in [0, 1). */
-  dropout: z.number().min(0).lt(1).default(0.5),
-  /** BatchNorm1d after each hidden Linear, before the activation (as in the lesson). */
-  batchNorm: z.boolean().default(false),
-  /** How Linear weights start; biases keep PyTorch's default, as the lesson's `weight_init` does. */
-  init: z.union([z.enum(INIT_NAMES), initConfigSchema]).default('torch-default'),
-  /** `log-softmax` (the lesson's `F.log_softmax` output) or raw `logits`. */
-  output: z.enum(['log-softmax', 'logits']).default('log-softmax'),
-  /** Seeds initialization and dropout. */
-  seed: z.number().int().default(0),
-});
+export const mlpConfigSchema = z
+  .strictObject({
+    /** Input features; images are flattened to this (the lesson's `x.view(-1, 28 * 28)`). */
+    inputSize: z.number().int().positive().max(MLP_LIMITS.maxInputSize).default(784),
+    /** Hidden layer widths. */
+    hidden: z
+      .array(z.number().int().positive().max(MLP_LIMITS.maxHiddenWidth))
+      .max(MLP_LIMITS.maxHiddenLayers)
+      .default([512, 256]),
+    numClasses: z.number().int().min(2).max(MLP_LIMITS.maxClasses).default(10),
+    activation: z.enum(ACTIVATION_NAMES).default('relu'),
+    /** Dropout probability after each hidden activation, in [0, 1). */
+    dropout: z.number().min(0).lt(1).default(0.5),
+    /** BatchNorm1d after each hidden Linear, before the activation (as in the lesson). */
+    batchNorm: z.boolean().default(false),
+    /** How Linear weights start; biases keep PyTorch's default, as the lesson's `weight_init` does. */
+    init: z.union([z.enum(INIT_NAMES), initConfigSchema]).default('torch-default'),
+    /** `log-softmax` (the lesson's `F.log_softmax` output) or raw `logits`. */
+    output: z.enum(['log-softmax', 'logits']).default('log-softmax'),
+    /** Seeds initialization and dropout. */
+    seed: z.number().int().default(0),
+  })
+  .superRefine((c, ctx) => {
+    // Past a size limit, that field's own issue says it all.
+    if (
+      c.inputSize > MLP_LIMITS.maxInputSize ||
+      c.numClasses > MLP_LIMITS.maxClasses ||
+      c.hidden.length > MLP_LIMITS.maxHiddenLayers ||
+      c.hidden.some((w) => w > MLP_LIMITS.maxHiddenWidth)
+    )
+      return;
+    const widths = [c.inputSize, ...c.hidden, c.numClasses];
+    const count = linearParameterCount(widths);
+    if (count > MLP_LIMITS.maxParameters) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hidden'],
+        message: `the network would have ${count} parameters; at most ${MLP_LIMITS.maxParameters} are allowed`,
+      });
+    }
+  });
 
 /** A validated MLP config with every default filled in. */
 export type MlpConfig = z.output<typeof mlpConfigSchema>;
 /** What users write: any subset of {@link MlpConfig}. */
 export type MlpConfigInput = z.input<typeof mlpConfigSchema>;
 
+const marker = Symbol.for('mnist-lab.layers.mlp-config-error');
+
 /** An MLP config that failed validation; `issues` lists each problem as `path: message`. */
 export class MlpConfigError extends Error {
+  readonly [marker] = true;
   override readonly name = 'MlpConfigError';
   constructor(readonly issues: readonly string[]) {
     super(`invalid MLP config: ${issues.join('; ')}`);
+  }
+
+  /** True for this error even when it comes from another copy of the package. */
+  static isInstance(error: unknown): error is MlpConfigError {
+    return typeof error === 'object' && error !== null && marker in error;
   }
 }
 
