@@ -446,7 +446,7 @@ describe('mnist-lab train --resume after SIGKILL', () => {
     expect(victim.signalCode).toBe('SIGKILL');
     const resumed = runCli('train', '--resume', 'killed', '--json');
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/resuming killed at epoch \d, step \d+/);
+    expect(resumed.stderr).toMatch(/resuming \S+\/killed at epoch \d, step \d+/);
     const a = await readFile(join(work, 'uninterrupted', 'model.safetensors'));
     const b = await readFile(join(work, 'killed', 'model.safetensors'));
     expect(b.equals(a)).toBe(true);
@@ -464,7 +464,7 @@ describe('mnist-lab train --resume after SIGKILL', () => {
     child.stdout?.setEncoding('utf8').once('data', () => child.kill('SIGINT'));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    expect(stderr).toContain('Continue with: mnist-lab train --resume');
+    expect(stderr).toContain('Continue with: npx mnist-lab train --resume');
     const resumed = runCli('train', '--resume', 'interrupted', '--json');
     expect(resumed.status, resumed.stderr).toBe(0);
     const a = await readFile(join(work, 'uninterrupted', 'model.safetensors'));

@@ -50,6 +50,12 @@ export async function loadData(choice: DataChoice): Promise<DatasetSplits> {
       throw new UsageError(`${flag} ${n}: the ${d.name} split has only ${d.count} examples`);
     return takeFirst(d, n);
   };
+  for (const split of [splits.train, splits.test]) {
+    if (split.count === 0)
+      throw new UsageError(
+        `${dataLocation(choice)}: the ${split.name} split has no examples; expected at least one`,
+      );
+  }
   return {
     name: splits.name,
     train: cut('--train-size', splits.train, choice.trainSize),

@@ -1,8 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Mlp, type MlpConfigInput, parseMlpConfig } from '@mnist-lab/layers';
+import { Mlp, MlpConfigError, type MlpConfigInput, parseMlpConfig } from '@mnist-lab/layers';
 import { type EpochRecord, encodeStateDict, loadStateDictBytes } from '@mnist-lab/trainer';
 import { writeFileAtomic, writeHistory } from '@mnist-lab/trainer/node';
+import { z } from 'zod';
 import { UsageError } from './errors';
 
 /** `config.json` of a saved model: the architecture, and how it was trained. */
@@ -37,7 +38,14 @@ export async function saveModelDir(
   return path;
 }
 
-/** Reads a model directory's `config.json`. */
+const savedModelConfigSchema = z.object({
+  format: z.literal('mnist-lab-model'),
+  version: z.literal(1),
+  model: z.record(z.string(), z.unknown()),
+  run: z.unknown().optional(),
+});
+
+/** Reads a model directory's `config.json`, checked: the format, and an architecture the builder accepts. */
 export async function readModelConfig(dir: string): Promise<SavedModelConfig> {
   const path = join(dir, 'config.json');
   let text: string;
@@ -48,10 +56,26 @@ export async function readModelConfig(dir: string): Promise<SavedModelConfig> {
       `--model ${dir}: no config.json (${(cause as Error).message}); expected a directory saved by mnist-lab train`,
     );
   }
-  const config = JSON.parse(text) as SavedModelConfig;
-  if (config.format !== 'mnist-lab-model')
-    throw new UsageError(`${path}: not an mnist-lab model config`);
-  return config;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new UsageError(`${path}: not valid JSON: ${(cause as Error).message}`);
+  }
+  const result = savedModelConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new UsageError(
+      `${path}: not an mnist-lab model config (at ${issue?.path.join('.') || 'the top level'}: ${issue?.message}); expected {"format": "mnist-lab-model", "version": 1, "model": {…}}`,
+    );
+  }
+  try {
+    parseMlpConfig(result.data.model);
+  } catch (error) {
+    if (MlpConfigError.isInstance(error)) throw new UsageError(`${path}: ${error.message}`);
+    throw error;
+  }
+  return result.data as SavedModelConfig;
 }
 
 /** Builds a model of an architecture and loads a safetensors state dict into it. */

@@ -90,7 +90,24 @@ export function modelConfig(config: RunConfig): MlpConfigInput {
   };
 }
 
-/** A short name for a run: its preset (or `custom`) and seed. */
+const MODEL_KEYS = ['activation', 'dropout', 'batchNorm', 'init', 'hidden'] as const;
+
+/**
+ * The network's name: its preset (the ReLU network when none is given), with `-custom` when a
+ * flag changes the preset's network.
+ */
+export function networkName(config: RunConfig): string {
+  const base = LESSON_PRESETS[config.preset ?? 'relu'] as Record<string, unknown>;
+  const changed = MODEL_KEYS.some(
+    (key) =>
+      config[key] !== undefined &&
+      JSON.stringify(config[key]) !==
+        JSON.stringify(base[key] ?? (key === 'hidden' ? [512, 256] : undefined)),
+  );
+  return `${config.preset ?? 'relu'}${changed ? '-custom' : ''}`;
+}
+
+/** A short name for a run: its network and seed (`relu-seed1`). */
 export function runName(config: RunConfig): string {
-  return `${config.preset ?? 'custom'}-seed${config.seed}`;
+  return `${networkName(config)}-seed${config.seed}`;
 }

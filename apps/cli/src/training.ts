@@ -12,7 +12,7 @@ import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { loadData } from './data-source';
 import { saveModelDir } from './model-dir';
 import { matmulNote, type Output } from './output';
-import { modelConfig, type RunConfig, runName } from './run-config';
+import { modelConfig, networkName, type RunConfig, runName } from './run-config';
 
 /** What a finished (or interrupted) run left behind. */
 export interface RunOutcome {
@@ -58,9 +58,18 @@ export async function runTraining(
     ),
   );
   const data = await loadData(config);
-  const model = new Mlp(modelConfig(config));
+  const pixels = data.train.rows * data.train.cols;
+  if (pixels !== 784)
+    output.log(
+      `${data.name}: images are ${data.train.rows}×${data.train.cols} pixels; the network takes ${pixels} inputs (the lesson's take 28×28 = 784)`,
+    );
+  const model = new Mlp({
+    ...modelConfig(config),
+    inputSize: pixels,
+    numClasses: data.train.numClasses,
+  });
   const out = outDir(config);
-  const name = config.preset ?? 'custom';
+  const name = networkName(config);
   output.log(
     output.c.dim(
       `data: ${data.name}, ${data.train.count} training and ${data.test.count} test examples; output: ${out}`,

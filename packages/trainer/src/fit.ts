@@ -122,8 +122,9 @@ export async function fit(
   }
   const history = [...position.history];
   let globalStep = position.globalStep;
-  // The step of the newest checkpoint (saved here or resumed from): never saved twice.
-  let savedStep = options.resume === undefined ? -1 : globalStep;
+  // Where the newest checkpoint stands (saved here or resumed from): never saved twice.
+  const at = (epoch: number, batch: number) => `${epoch}:${batch}:${globalStep}`;
+  let savedAt = options.resume === undefined ? '' : at(position.epoch, position.batch);
   let current: EpochState | undefined;
   const started = performance.now();
   // Each step's loss since the last check, and where it ran: read in one go at the next check
@@ -150,7 +151,7 @@ export async function fit(
 
   const save = async (epoch: number, batch: number, state: EpochState | undefined) => {
     const store = opts.checkpoint?.store;
-    if (store === undefined || savedStep === globalStep) return;
+    if (store === undefined || savedAt === at(epoch, batch)) return;
     await checkFinite(epoch);
     const partial =
       state === undefined
@@ -170,7 +171,7 @@ export async function fit(
       },
     };
     const location = await store.save(data);
-    savedStep = globalStep;
+    savedAt = at(epoch, batch);
     await emit({ type: 'checkpoint', epoch: epoch + 1, globalStep, location });
   };
 

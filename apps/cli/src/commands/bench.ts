@@ -6,8 +6,8 @@ import type { Command } from 'commander';
 import { loadData } from '../data-source';
 import { positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
-import { modelConfig } from '../run-config';
-import { addDataOptions, addModelOptions, resolveRunConfig } from './train';
+import { modelConfig, networkName } from '../run-config';
+import { addDataOptions, addModelOptions, resolveRunConfig } from '../run-options';
 
 export function registerBenchCommand(program: Command): void {
   const cmd = program
@@ -17,8 +17,8 @@ export function registerBenchCommand(program: Command): void {
     );
   addModelOptions(cmd);
   addDataOptions(cmd)
-    .option('--steps <n>', 'timed steps (default 300)', positiveInt, 300)
-    .option('--warmup <n>', 'untimed steps first (default 20)', positiveInt, 20)
+    .option('--steps <n>', 'timed steps', positiveInt, 300)
+    .option('--warmup <n>', 'untimed steps first', positiveInt, 20)
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (_opts: unknown, command: Command) => {
@@ -48,7 +48,7 @@ export function registerBenchCommand(program: Command): void {
       model.dispose();
       const result = {
         event: 'bench',
-        preset: config.preset ?? 'custom',
+        preset: networkName(config),
         backend: report.backend,
         device: report.device,
         deviceKind: report.deviceKind,

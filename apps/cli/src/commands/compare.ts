@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BlasMode, initBackend } from '@mnist-lab/backends';
 import { LESSON_PRESET_TITLES, LESSON_RESULTS, type LessonPreset } from '@mnist-lab/layers';
@@ -13,8 +13,9 @@ import { lineChart, type SeriesPoint } from '../charts';
 import { nameList, positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
 import { PRESETS } from '../run-config';
+import { claimRunFolder } from '../run-folder';
+import { addDataOptions } from '../run-options';
 import { meanStd } from '../stats';
-import { addDataOptions } from './train';
 
 /** One epoch of one run, as `train --json` reports it. */
 interface EpochEvent {
@@ -35,6 +36,7 @@ interface CompareOptions {
   jobs?: number;
   quick?: boolean;
   out?: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
   dataset?: string;
@@ -60,11 +62,17 @@ const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
 function runChild(
   args: string[],
   onEpoch: (e: EpochEvent) => void,
+  stop: AbortSignal,
 ): Promise<{ code: number | null; stderr: string; model?: string }> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [cliPath, 'train', ...args, '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // SIGTERM stops a run as Ctrl-C does (after its step, with a checkpoint), also when only this
+    // process was sent the interrupt.
+    const forward = () => child.kill('SIGTERM');
+    stop.addEventListener('abort', forward, { once: true });
+    child.on('exit', () => stop.removeEventListener('abort', forward));
     let buffer = '';
     let stderr = '';
     let model: string | undefined;
@@ -76,7 +84,13 @@ function runChild(
         buffer = buffer.slice(nl + 1);
         nl = buffer.indexOf('\n');
         if (line.trim() === '') continue;
-        const event = JSON.parse(line) as { event: string; model?: string };
+        let event: { event: string; model?: string };
+        try {
+          event = JSON.parse(line);
+        } catch {
+          stderr += `${line}\n`;
+          continue;
+        }
         if (event.event === 'epoch') onEpoch(event as unknown as EpochEvent);
         if (event.event === 'done') model = event.model;
       }
@@ -88,6 +102,22 @@ function runChild(
       resolvePromise({ code, stderr, ...(model === undefined ? {} : { model }) }),
     );
   });
+}
+
+/**
+ * On the first Ctrl-C (which the terminal also sends to every run), starts no further run and lets
+ * the running ones stop after their step with a checkpoint; the second Ctrl-C quits at once.
+ */
+function stopChildrenOnInterrupt(output: Output): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    output.log(
+      '\nCtrl-C: the runs stop after their current step (Ctrl-C again to quit at once)...',
+    );
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return controller.signal;
 }
 
 const fmt = (m: { mean: number; std: number; n: number }, digits = 2) =>
@@ -108,7 +138,7 @@ export function registerCompareCommand(program: Command): void {
       `networks to compare (default ${PRESETS.join(',')})`,
       nameList(PRESETS),
     )
-    .option('--seeds <n>', 'seeds per network: 1..N (default 1)', positiveInt, 1)
+    .option('--seeds <n>', 'seeds per network: 1..N', positiveInt, 1)
     .option('--epochs <n>', 'epochs per run (default 10; 1 with --quick)', positiveInt)
     .option(
       '--jobs <n>',
@@ -116,7 +146,11 @@ export function registerCompareCommand(program: Command): void {
       positiveInt,
     )
     .option('--quick', "a one-minute version: one epoch of each network (the lesson's first row)")
-    .option('--out <dir>', 'report directory (default mnist-lab-report)');
+    .option(
+      '--out <dir>',
+      'report folder (default mnist-lab-report, mnist-lab-report-quick with --quick, or the next free <…>-2, <…>-3)',
+    )
+    .option('--force', 'with --out: replace what another report left in that folder');
   addDataOptions(cmd)
     .option('--json', 'one JSON object per line on stdout')
     .option('-q, --quiet', 'print nothing but errors')
@@ -125,7 +159,17 @@ export function registerCompareCommand(program: Command): void {
       const presets = opts.presets ?? PRESETS;
       const epochs = opts.epochs ?? (opts.quick ? 1 : 10);
       const trainSize = opts.trainSize;
-      const reportDir = resolve(opts.out ?? 'mnist-lab-report');
+      const lock = await claimRunFolder({
+        dir: opts.out ?? (opts.quick ? 'mnist-lab-report-quick' : 'mnist-lab-report'),
+        flag: '--out',
+        explicit: opts.out !== undefined,
+        force: opts.force === true,
+        kind: 'compare',
+        name: `${presets.join(',')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}, ${epochs} epoch${epochs > 1 ? 's' : ''}`,
+        log: (m) => output.log(m),
+      });
+      const reportDir = lock.dir;
+      const stopping = stopChildrenOnInterrupt(output);
       const backend = await initBackend({
         prefer: (opts.backend ?? 'auto') as never,
         blas: opts.blas ?? 'auto',
@@ -138,7 +182,7 @@ export function registerCompareCommand(program: Command): void {
       output.log(
         `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
       );
-      await mkdir(join(reportDir, 'runs'), { recursive: true });
+      await mkdir(join(reportDir, 'runs'));
 
       const events: EpochEvent[] = [];
       const failures: string[] = [];
@@ -159,6 +203,7 @@ export function registerCompareCommand(program: Command): void {
       const queue = [...runs];
       const worker = async () => {
         for (let run = queue.shift(); run !== undefined; run = queue.shift()) {
+          if (stopping.aborted) break;
           const name = `${run.preset}-seed${run.seed}`;
           const bar = bars?.create(epochs, 0, { name: name.padEnd(14), acc: '-' });
           const args = [
@@ -181,15 +226,20 @@ export function registerCompareCommand(program: Command): void {
           ] as const) {
             if (value !== undefined) args.push(flag, String(value));
           }
-          const result = await runChild(args, (e) => {
-            events.push(e);
-            output.event({ ...e, event: 'epoch' });
-            bar?.update(e.epoch, { acc: `${e.testAccuracy.toFixed(2)}%` });
-            if (!tty)
-              output.log(
-                `${name}: epoch ${e.epoch}/${epochs}, test accuracy ${e.testAccuracy.toFixed(2)}%`,
-              );
-          });
+          const result = await runChild(
+            args,
+            (e) => {
+              events.push(e);
+              output.event({ ...e, event: 'epoch' });
+              bar?.update(e.epoch, { acc: `${e.testAccuracy.toFixed(2)}%` });
+              if (!tty)
+                output.log(
+                  `${name}: epoch ${e.epoch}/${epochs}, test accuracy ${e.testAccuracy.toFixed(2)}%`,
+                );
+            },
+            stopping,
+          );
+          if (result.code === 130) continue;
           if (result.code !== 0)
             failures.push(
               `${name} exited with code ${result.code}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`,
@@ -331,6 +381,14 @@ export function registerCompareCommand(program: Command): void {
         `\n${runs.length} runs in ${wallSeconds.toFixed(0)} s; report in ${reportDir} (report.md, results.json, accuracy.svg/png, loss.svg/png)`,
       );
       output.event({ event: 'compare', report: reportDir, wallSeconds, summary, failures });
+      lock.release();
+      if (stopping.aborted) {
+        output.log(
+          `stopped; each interrupted run kept its checkpoint under ${join(reportDir, 'runs')} (continue one with npx mnist-lab train --resume DIR)`,
+        );
+        process.exitCode = 130;
+        return;
+      }
       if (failures.length > 0) {
         for (const f of failures) output.log(`failed: ${f}`);
         process.exitCode = 1;

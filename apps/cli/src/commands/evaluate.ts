@@ -10,7 +10,7 @@ import { UsageError } from '../errors';
 import { loadWeights, readModelConfig } from '../model-dir';
 import { matmulNote, Output } from '../output';
 import { modelConfig, parseRunConfig } from '../run-config';
-import { addDataOptions, addModelOptions, resolveRunConfig } from './train';
+import { addDataOptions, addModelOptions, resolveRunConfig } from '../run-options';
 
 export function registerEvaluateCommand(program: Command): void {
   const cmd = program
@@ -21,10 +21,10 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--model <dir>', 'a model directory saved by mnist-lab train')
     .option(
       '--weights <file>',
-      "a safetensors state dict with the lesson Net's names (e.g. saved by PyTorch)",
+      "a safetensors state dict with the lesson Net's names (e.g. saved by PyTorch); the flags below give its architecture",
     );
-  addModelOptions(cmd);
-  addDataOptions(cmd)
+  addModelOptions(cmd, { training: false });
+  addDataOptions(cmd, { training: false })
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (_opts: unknown, command: Command) => {
@@ -40,6 +40,15 @@ export function registerEvaluateCommand(program: Command): void {
       }
       // The architecture and the data settings come from the model directory (or the flags); the
       // backend starts before any tensor is made.
+      if (opts.model !== undefined) {
+        const architecture = ARCHITECTURE_KEYS.filter(
+          (k) => command.getOptionValueSource(k) === 'cli',
+        );
+        if (architecture.length > 0)
+          throw new UsageError(
+            `evaluate: ${architecture.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} describe the network of --weights; with --model the network comes from ${join(opts.model, 'config.json')}`,
+          );
+      }
       const saved = opts.model === undefined ? undefined : await readModelConfig(opts.model);
       const run = (saved?.run ?? {}) as Record<string, unknown>;
       const base = Object.fromEntries(
@@ -61,6 +70,11 @@ export function registerEvaluateCommand(program: Command): void {
           : await loadWeights(modelConfig(config), opts.weights as string);
       try {
         const data = await loadData({ ...config, trainSize: undefined });
+        const pixels = data.test.rows * data.test.cols;
+        if (model.config.inputSize !== pixels)
+          throw new UsageError(
+            `${data.test.name}: images of ${data.test.rows}×${data.test.cols} = ${pixels} pixels, but the network takes ${model.config.inputSize} inputs`,
+          );
         const result = await evaluate(
           model,
           new BatchLoader(data.test, { batchSize: config.batchSize, shuffle: false }),
@@ -105,6 +119,8 @@ export function registerEvaluateCommand(program: Command): void {
       }
     });
 }
+
+const ARCHITECTURE_KEYS = ['preset', 'activation', 'dropout', 'batchNorm', 'init', 'hidden'];
 
 function flagsOnly(command: Command): Record<string, unknown> {
   const opts = command.opts<Record<string, unknown>>();

