@@ -144,6 +144,49 @@ describe('the browser lab in headless Chromium', () => {
     }
   }, 240_000);
 
+  it('ends a diverging run as failed, says why, and stays usable for the next run', async () => {
+    const browser = await launch(['--disable-features=WebGPU']);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // Leaky ReLU with lr 10 and momentum 0.9 sends the loss to infinity within ~50 steps.
+      await page.goto(
+        `${server.url}?preset=relu&activation=leaky-relu&dropout=0&epochs=1&trainSize=3200&testSize=100&lr=10&momentum=0.9&hidden=64&backend=wasm`,
+      );
+      const start = page.getByRole('button', { name: 'Start' });
+      await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+      await start.click();
+      await expect
+        .poll(() => page.locator('#runs li').first().getAttribute('data-state'), {
+          timeout: 120_000,
+        })
+        .toBe('failed');
+      expect(await page.locator('#runs li').first().textContent()).toMatch(
+        /run 1: relu.* — failed.*the training loss became NaN or infinite at epoch 1, step \d+/,
+      );
+      expect(await page.locator('#progress').textContent()).toBe(
+        'Error: run 1 failed (why: under Runs). Start is free for the next run.',
+      );
+      await page.screenshot({ path: join(artifacts, 'failed-run.png') });
+      expect(await start.isEnabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(false);
+      // The next run, with the lesson's learning rate, trains to the end.
+      await page.getByLabel('Learning rate').fill('0.01');
+      await page.getByLabel('Momentum').fill('0.5');
+      await page.getByLabel('Training examples').fill('320');
+      await start.click();
+      await expect
+        .poll(() => page.locator('#runs li').nth(1).getAttribute('data-state'), {
+          timeout: 120_000,
+        })
+        .toBe('done');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+
   it('keeps the settings in the URL and works offline once loaded', async () => {
     const browser = await launch(['--enable-unsafe-webgpu']);
     try {

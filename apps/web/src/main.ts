@@ -32,7 +32,9 @@ interface Run {
   readonly id: number;
   readonly settings: RunSettings;
   readonly color: string;
-  state: 'running' | 'paused' | 'stopped' | 'done';
+  state: 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+  /** Why a failed run failed. */
+  failure?: string;
   readonly epochs: EpochRecord[];
   readonly losses: { x: number; y: number }[];
   inspection?: Extract<FromWorker, { type: 'inspection' }>;
@@ -194,6 +196,14 @@ function renderRun(run: Run) {
     ` run ${run.id}: ${run.settings.preset}, ${run.settings.epochs} epochs, seed ${run.settings.seed} — ${run.state}${last === undefined ? '' : `, ${(last * 100).toFixed(2)}%`}`,
   );
   run.item.append(label);
+  run.item.dataset.state = run.state;
+  if (run.failure !== undefined) {
+    const why = Object.assign(document.createElement('p'), {
+      className: 'error',
+      textContent: run.failure,
+    });
+    run.item.append(why);
+  }
 }
 function select(run: Run) {
   selected = run;
@@ -299,13 +309,36 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         renderProbabilities($<HTMLOListElement>('probabilities'), m.probabilities);
       }
       break;
-    case 'error':
-      $('progress').textContent = `Error: ${m.message}`;
-      $('progress').classList.add('error');
+    case 'error': {
+      const run = m.runId === undefined ? undefined : runById(m.runId);
+      if (run !== undefined) failRun(run, m.message);
+      else showError(m.message);
       break;
+    }
     default:
       m satisfies never;
   }
+};
+
+function showError(message: string) {
+  $('progress').textContent = `Error: ${message}`;
+  $('progress').classList.add('error');
+}
+/** Ends a run as failed, says why, and frees the controls for the next run. */
+function failRun(run: Run, message: string) {
+  run.state = 'failed';
+  run.failure = message;
+  showError(`run ${run.id} failed (why: under Runs). Start is free for the next run.`);
+  renderRun(run);
+  setButtons();
+}
+// A worker that dies takes its run with it; the page stays usable and says so.
+worker.onerror = (event) => {
+  event.preventDefault();
+  const message = event.message || 'the training worker stopped';
+  const active = runs.find((r) => r.state === 'running' || r.state === 'paused');
+  if (active !== undefined) failRun(active, message);
+  else showError(message);
 };
 
 form.addEventListener('submit', (e) => {
@@ -323,6 +356,7 @@ form.addEventListener('submit', (e) => {
     item,
   };
   runs.push(run);
+  $('progress').classList.remove('error');
   select(run);
   setButtons();
   redrawCharts();

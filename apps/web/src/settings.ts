@@ -5,6 +5,7 @@ import {
   type InitName,
   LESSON_PRESETS,
   type LessonPreset,
+  linearParameterCount,
 } from '@mnist-lab/layers';
 
 /** The lesson's four networks, as the page offers them. */
@@ -53,13 +54,37 @@ export const DEFAULT_SETTINGS: RunSettings = {
   testSize: 10000,
 };
 
+/**
+ * What one run in a browser tab may ask for, from the form or from a shared link alike: a link
+ * with 200 hidden layers of 4096 units would take gigabytes before the page could say no.
+ */
+export const WEB_LIMITS = {
+  maxHiddenLayers: 8,
+  maxHiddenWidth: 4096,
+  /** Weights and biases in all (the lesson's network has 535 818): 40 MB of float32. */
+  maxParameters: 10_000_000,
+  maxEpochs: 100,
+  maxBatchSize: 4096,
+} as const;
+
+/** True when hidden widths make a network within {@link WEB_LIMITS} (784 inputs, 10 classes). */
+export function hiddenWithinLimits(hidden: readonly number[]): boolean {
+  return (
+    hidden.length >= 1 &&
+    hidden.length <= WEB_LIMITS.maxHiddenLayers &&
+    hidden.every((n) => Number.isInteger(n) && n >= 1 && n <= WEB_LIMITS.maxHiddenWidth) &&
+    linearParameterCount([784, ...hidden, 10]) <= WEB_LIMITS.maxParameters
+  );
+}
+
 const oneOf = <T extends string>(choices: readonly T[], value: string | null, fallback: T): T =>
   choices.find((c) => c === value) ?? fallback;
 
 /**
  * Reads settings from a URL query string so that a run can be shared as a link. Values that are
- * missing or not valid fall back to the preset's and then the lesson's, so a hand-edited link
- * never breaks the page.
+ * missing or not valid (outside {@link WEB_LIMITS}, a seed that is no safe integer) fall back to
+ * the preset's and then the lesson's, so a hand-edited link never breaks the page. The form is
+ * read through this same function, so both obey the same rules.
  */
 export function settingsFromQuery(query: string): RunSettings {
   const params = new URLSearchParams(query);
@@ -79,15 +104,20 @@ export function settingsFromQuery(query: string): RunSettings {
     dropout: num('dropout', base.dropout, (n) => n >= 0 && n < 1),
     batchNorm: batchNorm === 'true' ? true : batchNorm === 'false' ? false : base.batchNorm,
     init: oneOf(INITS, params.get('init'), base.init),
-    hidden:
-      hidden.length > 0 && hidden.every((n) => Number.isInteger(n) && n >= 1 && n <= 4096)
-        ? hidden
-        : base.hidden,
-    epochs: num('epochs', base.epochs, (n) => Number.isInteger(n) && n >= 1 && n <= 100),
-    batchSize: num('batchSize', base.batchSize, (n) => Number.isInteger(n) && n >= 1 && n <= 4096),
+    hidden: hiddenWithinLimits(hidden) ? hidden : base.hidden,
+    epochs: num(
+      'epochs',
+      base.epochs,
+      (n) => Number.isInteger(n) && n >= 1 && n <= WEB_LIMITS.maxEpochs,
+    ),
+    batchSize: num(
+      'batchSize',
+      base.batchSize,
+      (n) => Number.isInteger(n) && n >= 1 && n <= WEB_LIMITS.maxBatchSize,
+    ),
     lr: num('lr', base.lr, (n) => n > 0 && n <= 10),
     momentum: num('momentum', base.momentum, (n) => n >= 0 && n < 1),
-    seed: num('seed', base.seed, Number.isInteger),
+    seed: num('seed', base.seed, Number.isSafeInteger),
     trainSize: num('trainSize', base.trainSize, (n) => Number.isInteger(n) && n >= 1 && n <= 60000),
     testSize: num('testSize', base.testSize, (n) => Number.isInteger(n) && n >= 1 && n <= 10000),
   };

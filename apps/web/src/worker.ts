@@ -70,11 +70,22 @@ async function start(runId: number, settings: RunSettings) {
   if (data === undefined) throw new Error('the data is not loaded yet');
   const run: Run = { model: modelFor(settings), controller: new AbortController(), paused: false };
   runs.set(runId, run);
-  const train = new BatchLoader(takeFirst(data.train, settings.trainSize), {
+  try {
+    await train(runId, run, settings, data);
+  } catch (error) {
+    // A failed run keeps nothing: its model is let go, and the worker takes the next run.
+    runs.delete(runId);
+    run.model.dispose();
+    throw error;
+  }
+}
+
+async function train(runId: number, run: Run, settings: RunSettings, splits: DatasetSplits) {
+  const train = new BatchLoader(takeFirst(splits.train, settings.trainSize), {
     batchSize: settings.batchSize,
     seed: settings.seed,
   });
-  const test = new BatchLoader(takeFirst(data.test, settings.testSize), {
+  const test = new BatchLoader(takeFirst(splits.test, settings.testSize), {
     batchSize: settings.batchSize,
     shuffle: false,
   });
