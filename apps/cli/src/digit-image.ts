@@ -75,6 +75,14 @@ export async function readImage(path: string): Promise<RgbaImage> {
     if (cause instanceof UsageError) throw cause;
     throw new UsageError(`${path}: cannot read the image: ${(cause as Error).message}`);
   }
+  return decodeImage(bytes, path);
+}
+
+/**
+ * Decodes PNG or JPEG bytes as RGBA, after checking the size its header declares. Every failure
+ * is a {@link UsageError} naming `path`.
+ */
+export function decodeImage(bytes: Buffer, path: string): RgbaImage {
   const format = checkHeader(bytes, path);
   try {
     if (format === 'png') {
