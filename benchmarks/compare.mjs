@@ -76,6 +76,7 @@ function runOurs({ backend, blas, label }, steps) {
       '--json',
       '--out',
       join(work, `${backend}-${blas}`),
+      '--force',
       ...(steps < STEPS ? ['--train-size', String(trainSize)] : []),
     ],
     { encoding: 'utf8', env: { ...process.env } },

@@ -56,6 +56,7 @@ function ours(label, blas) {
     blas,
     '--out',
     join(work, blas),
+    '--force',
     '--json',
   ]);
   const events = stdout

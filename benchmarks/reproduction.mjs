@@ -49,6 +49,7 @@ if (args.includes('--run')) {
       String(jobs),
       '--out',
       join(outDir, 'mnist-lab'),
+      '--force',
     ],
     { stdio: 'inherit' },
   );
