@@ -169,6 +169,14 @@ describe('the browser lab in headless Chromium', () => {
         'Error: run 1 failed (why: under Runs). Start is free for the next run.',
       );
       await page.screenshot({ path: join(artifacts, 'failed-run.png') });
+      // On a phone the failed run and its reason fit the width: nothing scrolls sideways.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        390,
+      );
+      await page.locator('#runs').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(artifacts, 'failed-run-phone.png') });
+      await page.setViewportSize({ width: 1280, height: 1600 });
       expect(await start.isEnabled()).toBe(true);
       expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(false);
       // The next run, with the lesson's learning rate, trains to the end.
