@@ -334,8 +334,8 @@ describe('--resume keeps what a run means', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('stops within one step on the cpu backend (exit 130, one checkpoint event), resumable', async () => {
-    const out = join(work, 'ctrl-c');
+  /** A slow run (the cpu backend, ~0.2 s a step) whose output is collected as it comes. */
+  function slowRun(out: string) {
     const child = spawn(
       process.execPath,
       [
@@ -355,68 +355,56 @@ describe('Ctrl-C', () => {
       ],
       { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stdout = '';
-    let stderr = '';
-    let sent = 0;
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
+    const seen = { stdout: '', stderr: '' };
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
+      seen.stdout += c;
     });
-    // The first line on stderr after "data:" is training under way.
-    await new Promise<void>((resolve) => {
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      seen.stderr += c;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Its "data:" line on stderr comes just before the first step.
+    const training = new Promise<void>((resolve) => {
       const wait = setInterval(() => {
-        if (stderr.includes('data:')) {
+        if (seen.stderr.includes('data:')) {
           clearInterval(wait);
           resolve();
         }
       }, 20);
     });
+    return { child, seen, exited, training };
+  }
+
+  it('stops within one step on the cpu backend (exit 130, one checkpoint event), resumable', async () => {
+    const out = join(work, 'ctrl-c');
+    const run = slowRun(out);
+    await run.training;
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    sent = performance.now();
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const sent = performance.now();
+    run.child.kill('SIGINT');
+    const code = await run.exited;
     const seconds = (performance.now() - sent) / 1000;
     expect(code).toBe(130);
     // A cpu step of the lesson network takes ~0.2 s here; saving a checkpoint a little more.
     expect(seconds).toBeLessThan(5);
-    const checkpoints = stdout.split('\n').filter((l) => l.includes('"event":"checkpoint"'));
+    const checkpoints = run.seen.stdout
+      .split('\n')
+      .filter((l) => l.includes('"event":"checkpoint"'));
     expect(checkpoints).toHaveLength(1);
-    expect(stderr).toContain(`Continue with: npx mnist-lab train --resume ${out}`);
+    expect(run.seen.stderr).toContain(`Continue with: npx mnist-lab train --resume ${out}`);
+    // Resumed on wasm (a faster backend is one of the settings a resume may change).
+    const resumed = runCli(['train', '--resume', out, '--backend', 'wasm']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
   }, 120_000);
 
   it('quits at once on a second Ctrl-C', async () => {
-    const out = join(work, 'ctrl-c-twice');
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        'train',
-        '--backend',
-        'cpu',
-        '--epochs',
-        '1',
-        '--train-size',
-        '6400',
-        '--test-size',
-        '64',
-        '--out',
-        out,
-      ],
-      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-      if (c.includes('data:')) {
-        child.kill('SIGINT');
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(130);
-    expect(stderr).toContain('Ctrl-C again to quit at once');
+    const run = slowRun(join(work, 'ctrl-c-twice'));
+    await run.training;
+    run.child.kill('SIGINT');
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.seen.stderr).toContain('Ctrl-C again to quit at once');
   }, 60_000);
 });
 

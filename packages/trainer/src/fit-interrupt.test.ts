@@ -10,18 +10,7 @@ import {
   type TrainEvent,
   TrainerError,
 } from './index';
-import { arraySource } from './test-utils';
-
-class MemoryStore implements CheckpointStore {
-  saved: CheckpointData[] = [];
-  async save(c: CheckpointData) {
-    this.saved.push(c);
-    return `memory:${this.saved.length}`;
-  }
-  async loadLatest() {
-    return this.saved.at(-1);
-  }
-}
+import { arraySource, MemoryStore } from './test-utils';
 
 const tiny = () => new Mlp({ inputSize: 4, hidden: [4], numClasses: 2, dropout: 0, seed: 5 });
 const batches = (n: number) => ({

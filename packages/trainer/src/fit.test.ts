@@ -10,7 +10,7 @@ import {
   type TrainEvent,
   TrainerError,
 } from './index';
-import { arraySource, closeness, loadFixture, TEST_BACKENDS } from './test-utils';
+import { arraySource, closeness, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
 
 interface FcState {
   weight_out_in: number[][];
@@ -32,18 +32,6 @@ interface TrainCase {
   }[];
 }
 const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
-
-/** Keeps checkpoints in memory. */
-class MemoryStore implements CheckpointStore {
-  saved: CheckpointData[] = [];
-  async save(c: CheckpointData) {
-    this.saved.push(c);
-    return `memory:${this.saved.length}`;
-  }
-  async loadLatest() {
-    return this.saved.at(-1);
-  }
-}
 
 function fixtureModel(c: TrainCase): Mlp {
   const [inputSize, h1, h2, classes] = c.dims;

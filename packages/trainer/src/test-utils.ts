@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchSource } from './index';
+import type { BatchSource, CheckpointData, CheckpointStore } from './index';
 
 /**
  * The backends the numeric tests run on: cpu, and wasm twice: its matrix products and the SGD update
@@ -45,4 +45,16 @@ export function closeness(
     if (!(err <= tol)) return `element ${i}: got ${actual[i]}, expected ${e}`;
   }
   return undefined;
+}
+
+/** Keeps checkpoints in memory, newest last. */
+export class MemoryStore implements CheckpointStore {
+  saved: CheckpointData[] = [];
+  async save(c: CheckpointData) {
+    this.saved.push(c);
+    return `memory:${this.saved.length}`;
+  }
+  async loadLatest() {
+    return this.saved.at(-1);
+  }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CheckpointData, CheckpointStore } from '../checkpoint';
 import { TrainerError } from '../errors';
 import { parseTrainingPosition } from '../training-position';
+import { writeSynced } from './atomic-write';
 
 const STEP_DIR = /^step-(\d{9})$/;
 const FILES = ['model.safetensors', 'optimizer.safetensors'] as const;
@@ -20,17 +21,6 @@ export interface FileCheckpointStoreOptions {
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Writes a file and flushes it to the disk before returning. */
-async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Flushes a directory's entries (a rename into it) to the disk. */
 async function syncDir(dir: string): Promise<void> {
