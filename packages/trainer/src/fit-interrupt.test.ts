@@ -2,14 +2,7 @@ import { initBackend } from '@mnist-lab/backends';
 import { Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CheckpointData,
-  type CheckpointStore,
-  encodeOptimizer,
-  fit,
-  type TrainEvent,
-  TrainerError,
-} from './index';
+import { encodeOptimizer, fit, type TrainEvent, TrainerError } from './index';
 import { arraySource, MemoryStore } from './test-utils';
 
 const tiny = () => new Mlp({ inputSize: 4, hidden: [4], numClasses: 2, dropout: 0, seed: 5 });

@@ -2,14 +2,7 @@ import { initBackend } from '@mnist-lab/backends';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CheckpointData,
-  type CheckpointStore,
-  decodeSafetensors,
-  fit,
-  type TrainEvent,
-  TrainerError,
-} from './index';
+import { decodeSafetensors, fit, type TrainEvent, TrainerError } from './index';
 import { arraySource, closeness, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
 
 interface FcState {
