@@ -3,6 +3,7 @@
 // stated memory, and bad output folders found before the first step. Each case checks the exit
 // code, the message and what is on disk afterwards; every command runs in its own process.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -564,6 +565,54 @@ describe('hostile and wrong inputs', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim()).steps).toBe(1000);
   }, 120_000);
+});
+
+describe('same seed, same backend: the same weights as before', () => {
+  // SHA-256 of model.safetensors after two epochs of a small BatchNorm network, pinned from the
+  // code as it was before the first-contact and structure work (commit 4674fc0); the cpu backend and
+  // pure wasm compute the same on every x86-64 machine. A change that moves any weight fails here.
+  it.each([
+    ['cpu', 'auto', 'fb719b683de0cadc1c10b1051a0ace25c28bf2520aeecb3bca389089c2be19ff'],
+    ['wasm', 'off', 'c15ecc96e542712a9f8e796adee44ded043eb09b83bfc9ec63579aaceb57f233'],
+  ])(
+    '%s (blas %s) gives the pinned weights',
+    async (backend, blas, sha) => {
+      const out = join(work, `pinned-${backend}`);
+      const r = runCli([
+        'train',
+        '--preset',
+        'bn',
+        '--epochs',
+        '2',
+        '--train-size',
+        '640',
+        '--test-size',
+        '64',
+        '--hidden',
+        '64,32',
+        '--backend',
+        backend,
+        '--blas',
+        blas,
+        '--out',
+        out,
+        '-q',
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const bytes = await readFile(join(out, 'model.safetensors'));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha);
+    },
+    120_000,
+  );
+});
+
+describe('npx mnist-lab', () => {
+  it('runs from the repository root: npm links the committed bin, which runs the build', () => {
+    const bin = fileURLToPath(new URL('../../../node_modules/.bin/mnist-lab', import.meta.url));
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('0.1.0');
+  });
 });
 
 describe('help texts', () => {

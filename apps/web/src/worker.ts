@@ -26,6 +26,8 @@ interface Run {
 }
 const runs = new Map<number, Run>();
 let data: DatasetSplits | undefined;
+/** The whole test set in batches of 500, for the confusion matrix and the sample digits. */
+let inspectLoader: BatchLoader | undefined;
 
 /** Lets queued messages (pause, stop, predict) in between training steps. */
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -137,7 +139,8 @@ async function train(runId: number, run: Run, settings: RunSettings, splits: Dat
 async function inspect(runId: number, confusion: boolean) {
   const run = runs.get(runId);
   if (run === undefined || data === undefined) return;
-  const test = new BatchLoader(data.test, { batchSize: 500, shuffle: false });
+  inspectLoader ??= new BatchLoader(data.test, { batchSize: 500, shuffle: false });
+  const test = inspectLoader;
   const matrix = confusion ? (await evaluate(run.model, test)).confusion : [];
   const batch = test.makeBatch(Array.from({ length: SAMPLE_COUNT }, (_, i) => i));
   const predicted = tf.tidy(() => tf.argMax(run.model.forward(batch.x, { training: false }), 1));

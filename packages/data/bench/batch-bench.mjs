@@ -13,7 +13,7 @@ const { train } = await loadMnist();
 const loadMs = performance.now() - t0;
 const t1 = performance.now();
 const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
-const preloadMs = performance.now() - t1;
+const loaderMs = performance.now() - t1;
 
 let batches = 0;
 const start = performance.now();
@@ -29,7 +29,7 @@ console.log(
     backend: report.backend,
     device: report.device,
     loadMnistMs: Math.round(loadMs),
-    preloadFloat32Ms: Math.round(preloadMs),
+    loaderMs: Math.round(loaderMs),
     batches,
     batchesPerSecond: Math.round(batches / seconds),
     msPerBatch: Number(((seconds * 1000) / batches).toFixed(4)),

@@ -108,6 +108,28 @@ describe('BatchLoader', () => {
   });
 });
 
+describe('BatchLoader keeps bytes', () => {
+  it.each([
+    ['scaled', undefined],
+    ['normalized', MNIST_NORMALIZATION],
+  ])('gives %s pixels bit-identical to toFloat32Pixels, converting per batch', async (_n, norm) => {
+    const all = toFloat32Pixels(train, norm);
+    const loader = new BatchLoader(train, { batchSize: 5, seed: 3, normalization: norm });
+    const order = loader.order(0);
+    let at = 0;
+    for (const { x, y } of loader.epoch(0)) {
+      const got = await x.data();
+      for (let i = 0; i < got.length; i++) {
+        const j = order[at + Math.floor(i / 16)] as number;
+        expect(Object.is(got[i], all[j * 16 + (i % 16)])).toBe(true);
+      }
+      at += y.shape[0] as number;
+      tf.dispose([x, y]);
+    }
+    expect(at).toBe(train.count);
+  });
+});
+
 describe('toFloat32Pixels (torchvision ToTensor, Normalize)', () => {
   const img = { ...train, images: Uint8Array.from([0, 1, 128, 255]), count: 1, rows: 2, cols: 2 };
 

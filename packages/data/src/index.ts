@@ -13,7 +13,7 @@ export { collectIdx, idxDeclaredSize, MAX_IDX_BYTES } from './idx-limits';
 export type { RgbaImage } from './image-to-mnist';
 export { imageToMnist } from './image-to-mnist';
 export type { Normalization } from './preprocess';
-export { MNIST_NORMALIZATION, toFloat32Pixels } from './preprocess';
+export { MNIST_NORMALIZATION, pixelTable, toFloat32Pixels } from './preprocess';
 export type { ValidationSplitOptions } from './subset';
 export { selectExamples, splitValidation, takeFirst } from './subset';
 export type { UrlSourceOptions } from './url-source';
