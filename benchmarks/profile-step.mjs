@@ -4,7 +4,8 @@
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
-import { crossEntropy, LESSON_PRESETS, Mlp } from '@mnist-lab/layers';
+import { crossEntropy, Mlp } from '@mnist-lab/layers';
+import { LESSON_PRESETS } from '@mnist-lab/lesson';
 import { createOptimizer } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { usageOnHelp } from './shared.mjs';

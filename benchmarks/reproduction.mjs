@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/layers';
+import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/lesson';
 import { flag, formatMarkdown, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
 
 usageOnHelp(import.meta.url);

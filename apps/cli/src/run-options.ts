@@ -1,16 +1,15 @@
 import { resolve } from 'node:path';
-import { LESSON_PRESETS } from '@mnist-lab/layers';
+import {
+  BACKEND_CHOICES,
+  BLAS_CHOICES,
+  DATASET_CHOICES,
+  LESSON_PRESET_NAMES,
+} from '@mnist-lab/lesson';
 import { type Command, Option } from 'commander';
 import { ACTIVATION_CHOICES, INIT_CHOICES } from './choices';
 import { finite, integer, intList, positiveInt } from './options';
 import type { Output } from './output';
-import {
-  BACKEND_CHOICES,
-  BLAS_CHOICES,
-  parseRunConfig,
-  type RunConfig,
-  readConfigFile,
-} from './run-config';
+import { parseRunConfig, type RunConfig, readConfigFile } from './run-config';
 
 /**
  * The data and backend flags of `train`, `compare`, `evaluate` and `bench`. `evaluate` reads only
@@ -18,9 +17,7 @@ import {
  */
 export function addDataOptions(cmd: Command, { training = true } = {}): Command {
   cmd
-    .addOption(
-      new Option('--dataset <name>', 'dataset (default mnist)').choices(['mnist', 'fashion-mnist']),
-    )
+    .addOption(new Option('--dataset <name>', 'dataset (default mnist)').choices(DATASET_CHOICES))
     .option('--data <dir>', 'a directory with the four IDX files (gzipped or not)');
   if (training) cmd.option('--train-size <n>', 'use the first N training examples', positiveInt);
   return cmd
@@ -44,7 +41,7 @@ export function addModelOptions(cmd: Command, { training = true } = {}): Command
   cmd
     .addOption(
       new Option('--preset <name>', "one of the lesson's four networks").choices(
-        Object.keys(LESSON_PRESETS),
+        LESSON_PRESET_NAMES,
       ),
     )
     .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATION_CHOICES))

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { Mlp } from '@mnist-lab/layers';
+import { modelFromSpec, networkName, runName } from '@mnist-lab/lesson';
 import {
   type CheckpointData,
   type EpochRecord,
@@ -12,7 +13,7 @@ import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { loadData } from './data-source';
 import { saveModelDir } from './model-dir';
 import { matmulNote, type Output } from './output';
-import { modelConfig, networkName, type RunConfig, runName } from './run-config';
+import type { RunConfig } from './run-config';
 
 /** What a finished (or interrupted) run left behind. */
 export interface RunOutcome {
@@ -64,7 +65,7 @@ export async function runTraining(
       `${data.name}: images are ${data.train.rows}×${data.train.cols} pixels; the network takes ${pixels} inputs (the lesson's take 28×28 = 784)`,
     );
   const model = new Mlp({
-    ...modelConfig(config),
+    ...modelFromSpec(config),
     inputSize: pixels,
     numClasses: data.train.numClasses,
   });

@@ -1,5 +1,5 @@
 import { imageToMnist } from '@mnist-lab/data';
-import { LESSON_RESULTS, type LessonPreset } from '@mnist-lab/layers';
+import { LESSON_RESULTS, type LessonPreset } from '@mnist-lab/lesson';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import type { EpochRecord } from '@mnist-lab/trainer';
 import { type LineDataset, lineChart } from './charts';

@@ -3,13 +3,17 @@ import {
   type ActivationName,
   INIT_NAMES,
   type InitName,
-  LESSON_PRESETS,
-  type LessonPreset,
   linearParameterCount,
 } from '@mnist-lab/layers';
+import {
+  LESSON_PRESET_NAMES,
+  LESSON_PRESETS,
+  LESSON_RECIPE,
+  type LessonPreset,
+} from '@mnist-lab/lesson';
 
 /** The lesson's four networks, as the page offers them. */
-export const PRESET_NAMES = Object.keys(LESSON_PRESETS) as LessonPreset[];
+export const PRESET_NAMES: readonly LessonPreset[] = LESSON_PRESET_NAMES;
 export type PresetName = LessonPreset;
 
 export const ACTIVATIONS: readonly ActivationName[] = ACTIVATION_NAMES;
@@ -44,12 +48,12 @@ export const PRESET_SETTINGS: Readonly<
 export const DEFAULT_SETTINGS: RunSettings = {
   preset: 'relu',
   ...PRESET_SETTINGS.relu,
-  hidden: [512, 256],
-  epochs: 10,
-  batchSize: 32,
-  lr: 0.01,
-  momentum: 0.5,
-  seed: 1,
+  hidden: LESSON_RECIPE.hidden,
+  epochs: LESSON_RECIPE.epochs,
+  batchSize: LESSON_RECIPE.batchSize,
+  lr: LESSON_RECIPE.lr,
+  momentum: LESSON_RECIPE.momentum,
+  seed: LESSON_RECIPE.seed,
   trainSize: 60000,
   testSize: 10000,
 };
@@ -73,7 +77,8 @@ export function hiddenWithinLimits(hidden: readonly number[]): boolean {
     hidden.length >= 1 &&
     hidden.length <= WEB_LIMITS.maxHiddenLayers &&
     hidden.every((n) => Number.isInteger(n) && n >= 1 && n <= WEB_LIMITS.maxHiddenWidth) &&
-    linearParameterCount([784, ...hidden, 10]) <= WEB_LIMITS.maxParameters
+    linearParameterCount([LESSON_RECIPE.inputSize, ...hidden, LESSON_RECIPE.numClasses]) <=
+      WEB_LIMITS.maxParameters
   );
 }
 

@@ -8,10 +8,11 @@ import {
   takeFirst,
 } from '@mnist-lab/data';
 import { Mlp } from '@mnist-lab/layers';
+import { modelFromSpec, probabilities } from '@mnist-lab/lesson';
 import { evaluate, fit } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
-import { PRESET_SETTINGS, type RunSettings } from './settings';
+import type { RunSettings } from './settings';
 
 // Training runs here, off the page's thread: the page stays responsive whatever the backend does.
 declare const self: DedicatedWorkerGlobalScope;
@@ -56,16 +57,7 @@ async function init(message: Extract<ToWorker, { type: 'init' }>) {
 }
 
 function modelFor(settings: RunSettings): Mlp {
-  const preset = PRESET_SETTINGS[settings.preset];
-  return new Mlp({
-    ...preset,
-    activation: settings.activation,
-    dropout: settings.dropout,
-    batchNorm: settings.batchNorm,
-    init: settings.init,
-    hidden: [...settings.hidden],
-    seed: settings.seed,
-  });
+  return new Mlp(modelFromSpec({ ...settings, hidden: [...settings.hidden] }));
 }
 
 async function start(runId: number, settings: RunSettings) {
@@ -163,9 +155,9 @@ async function inspect(runId: number, confusion: boolean) {
 async function predict(message: Extract<ToWorker, { type: 'predict' }>) {
   const run = runs.get(message.runId);
   if (run === undefined) return;
-  const probs = tf.tidy(() =>
-    tf.exp(run.model.forward(tf.tensor2d(message.pixels, [1, 784]), { training: false })),
-  );
+  const x = tf.tensor2d(message.pixels, [1, 784]);
+  const probs = probabilities(run.model, x);
+  x.dispose();
   post({
     type: 'prediction',
     runId: message.runId,

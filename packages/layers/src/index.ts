@@ -21,14 +21,11 @@ export type { DropoutArgs } from './dropout';
 export { Dropout, dropoutMask } from './dropout';
 export type { InitConfig, InitDistribution, InitName } from './initializers';
 export { fans, INIT_NAMES, initDistribution, initializers, sample } from './initializers';
-export type { LessonEpoch } from './lesson-results';
-export { LESSON_PRESET_TITLES, LESSON_RESULTS } from './lesson-results';
 export type { LinearArgs } from './linear';
 export { Linear } from './linear';
 export { crossEntropy, nllLoss } from './losses';
-export type { LessonPreset, MlpConfig, MlpConfigInput } from './mlp';
+export type { MlpConfig, MlpConfigInput } from './mlp';
 export {
-  LESSON_PRESETS,
   linearParameterCount,
   MLP_LIMITS,
   Mlp,

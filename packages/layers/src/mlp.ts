@@ -117,21 +117,12 @@ export function parseMlpConfig(input: unknown): MlpConfig {
   );
 }
 
-/** The lesson's four networks: sigmoid + dropout; ReLU + dropout; + BatchNorm1d; + He-uniform weights. */
-export const LESSON_PRESETS = {
-  sigmoid: { activation: 'sigmoid', dropout: 0.5, batchNorm: false, init: 'torch-default' },
-  relu: { activation: 'relu', dropout: 0.5, batchNorm: false, init: 'torch-default' },
-  bn: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'torch-default' },
-  he: { activation: 'relu', dropout: 0.5, batchNorm: true, init: 'he-uniform' },
-} as const satisfies Record<string, MlpConfigInput>;
-export type LessonPreset = keyof typeof LESSON_PRESETS;
-
 /**
  * The lesson's `Net`, generalized: `Linear → [BatchNorm1d] → activation → dropout` per hidden
  * layer, then `Linear → log_softmax`. Children are named as in the lesson (`fc1`, `fc2`, `fc3`,
  * `batch_norm1`, `batch_norm2`), so its state dict loads into PyTorch's `Net` and back.
  *
- * @example const model = new Mlp({ ...LESSON_PRESETS.bn, seed: 1 });
+ * @example const model = new Mlp({ activation: 'relu', dropout: 0.5, batchNorm: true, seed: 1 });
  */
 export class Mlp extends Module {
   readonly config: MlpConfig;

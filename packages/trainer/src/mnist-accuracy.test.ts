@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
-import { LESSON_PRESETS, Mlp } from '@mnist-lab/layers';
+import { Mlp } from '@mnist-lab/layers';
+import { LESSON_PRESETS } from '@mnist-lab/lesson';
 import { describe, expect, it } from 'vitest';
 import { evaluate, fit } from './index';
 

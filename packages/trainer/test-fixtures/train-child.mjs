@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader, takeFirst } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
-import { LESSON_PRESETS, Mlp } from '@mnist-lab/layers';
+import { Mlp } from '@mnist-lab/layers';
+import { LESSON_PRESETS } from '@mnist-lab/lesson';
 import { encodeStateDict, fit } from '@mnist-lab/trainer';
 import { FileCheckpointStore, writeHistory } from '@mnist-lab/trainer/node';
 

@@ -1,12 +1,12 @@
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader, takeFirst } from '@mnist-lab/data';
 import { Mlp } from '@mnist-lab/layers';
+import { modelFromSpec, networkName } from '@mnist-lab/lesson';
 import { fit } from '@mnist-lab/trainer';
 import type { Command } from 'commander';
 import { loadData } from '../data-source';
 import { positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
-import { modelConfig, networkName } from '../run-config';
 import { addDataOptions, addModelOptions, resolveRunConfig } from '../run-options';
 
 export function registerBenchCommand(program: Command): void {
@@ -32,7 +32,7 @@ export function registerBenchCommand(program: Command): void {
       const config = await resolveRunConfig(command);
       const report = await initBackend({ prefer: config.backend, blas: config.blas });
       const data = await loadData(config);
-      const model = new Mlp(modelConfig(config));
+      const model = new Mlp(modelFromSpec(config));
       const optimizer = { name: 'sgd', lr: config.lr, momentum: config.momentum } as const;
       const batches = (n: number) =>
         new BatchLoader(takeFirst(data.train, Math.min(n * config.batchSize, data.train.count)), {

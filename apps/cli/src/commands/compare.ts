@@ -4,7 +4,14 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BlasMode, initBackend } from '@mnist-lab/backends';
-import { LESSON_PRESET_TITLES, LESSON_RESULTS, type LessonPreset } from '@mnist-lab/layers';
+import {
+  type EpochEventLine,
+  LESSON_PRESET_NAMES,
+  LESSON_PRESET_TITLES,
+  LESSON_RESULTS,
+  type LessonPreset,
+  parseRunEvent,
+} from '@mnist-lab/lesson';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
@@ -12,22 +19,12 @@ import type { Command } from 'commander';
 import { lineChart, type SeriesPoint } from '../charts';
 import { nameList, positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
-import { PRESETS } from '../run-config';
 import { claimRunFolder } from '../run-folder';
 import { addDataOptions } from '../run-options';
 import { meanStd } from '../stats';
 
 /** One epoch of one run, as `train --json` reports it. */
-interface EpochEvent {
-  config: LessonPreset;
-  seed: number;
-  epoch: number;
-  trainLoss: number;
-  testLoss: number;
-  seedTestLoss: number;
-  testAccuracy: number;
-  seconds: number;
-}
+type EpochEvent = EpochEventLine;
 
 interface CompareOptions {
   presets?: LessonPreset[];
@@ -84,14 +81,12 @@ function runChild(
         buffer = buffer.slice(nl + 1);
         nl = buffer.indexOf('\n');
         if (line.trim() === '') continue;
-        let event: { event: string; model?: string };
-        try {
-          event = JSON.parse(line);
-        } catch {
+        const event = parseRunEvent(line);
+        if (event === undefined) {
           stderr += `${line}\n`;
           continue;
         }
-        if (event.event === 'epoch') onEpoch(event as unknown as EpochEvent);
+        if (event.event === 'epoch') onEpoch(event);
         if (event.event === 'done') model = event.model;
       }
     });
@@ -135,8 +130,8 @@ export function registerCompareCommand(program: Command): void {
     )
     .option(
       '--presets <names>',
-      `networks to compare (default ${PRESETS.join(',')})`,
-      nameList(PRESETS),
+      `networks to compare (default ${LESSON_PRESET_NAMES.join(',')})`,
+      nameList(LESSON_PRESET_NAMES),
     )
     .option('--seeds <n>', 'seeds per network: 1..N', positiveInt, 1)
     .option('--epochs <n>', 'epochs per run (default 10; 1 with --quick)', positiveInt)
@@ -156,7 +151,7 @@ export function registerCompareCommand(program: Command): void {
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (opts: CompareOptions) => {
       const output = new Output(opts);
-      const presets = opts.presets ?? PRESETS;
+      const presets = opts.presets ?? LESSON_PRESET_NAMES;
       const epochs = opts.epochs ?? (opts.quick ? 1 : 10);
       const trainSize = opts.trainSize;
       const lock = await claimRunFolder({
@@ -231,10 +226,10 @@ export function registerCompareCommand(program: Command): void {
             (e) => {
               events.push(e);
               output.event({ ...e, event: 'epoch' });
-              bar?.update(e.epoch, { acc: `${e.testAccuracy.toFixed(2)}%` });
+              bar?.update(e.epoch, { acc: `${(e.testAccuracy ?? Number.NaN).toFixed(2)}%` });
               if (!tty)
                 output.log(
-                  `${name}: epoch ${e.epoch}/${epochs}, test accuracy ${e.testAccuracy.toFixed(2)}%`,
+                  `${name}: epoch ${e.epoch}/${epochs}, test accuracy ${(e.testAccuracy ?? Number.NaN).toFixed(2)}%`,
                 );
             },
             stopping,
@@ -258,8 +253,8 @@ export function registerCompareCommand(program: Command): void {
           const lesson = LESSON_RESULTS[preset][i];
           return {
             epoch: i + 1,
-            accuracy: meanStd(mine.map((e) => e.testAccuracy)),
-            seedTestLoss: meanStd(mine.map((e) => e.seedTestLoss)),
+            accuracy: meanStd(mine.map((e) => e.testAccuracy ?? Number.NaN)),
+            seedTestLoss: meanStd(mine.map((e) => e.seedTestLoss ?? Number.NaN)),
             lessonAccuracy: lesson?.testAccuracy,
             lessonSeedTestLoss: lesson?.seedTestLoss,
           };

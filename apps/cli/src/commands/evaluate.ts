@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import type { Mlp } from '@mnist-lab/layers';
+import { modelFromSpec } from '@mnist-lab/lesson';
 import { evaluate } from '@mnist-lab/trainer';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
@@ -9,7 +10,7 @@ import { loadData } from '../data-source';
 import { UsageError } from '../errors';
 import { loadWeights, readModelConfig } from '../model-dir';
 import { matmulNote, Output } from '../output';
-import { modelConfig, parseRunConfig } from '../run-config';
+import { parseRunConfig } from '../run-config';
 import { addDataOptions, addModelOptions, resolveRunConfig } from '../run-options';
 
 export function registerEvaluateCommand(program: Command): void {
@@ -67,7 +68,7 @@ export function registerEvaluateCommand(program: Command): void {
       const model: Mlp =
         saved !== undefined
           ? await loadWeights(saved.model, join(opts.model as string, 'model.safetensors'))
-          : await loadWeights(modelConfig(config), opts.weights as string);
+          : await loadWeights(modelFromSpec(config), opts.weights as string);
       try {
         const data = await loadData({ ...config, trainSize: undefined });
         const pixels = data.test.rows * data.test.cols;

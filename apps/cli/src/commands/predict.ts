@@ -1,13 +1,13 @@
 import { basename } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
 import { imageToMnist } from '@mnist-lab/data';
+import { BACKEND_CHOICES, probabilities } from '@mnist-lab/lesson';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Command, Option } from 'commander';
 import { readImage } from '../digit-image';
 import { UsageError } from '../errors';
 import { loadModelDir } from '../model-dir';
 import { Output } from '../output';
-import { BACKEND_CHOICES } from '../run-config';
 
 export function registerPredictCommand(program: Command): void {
   program
@@ -38,21 +38,19 @@ export function registerPredictCommand(program: Command): void {
           );
         }
         try {
-          const probabilities = tf.tidy(() => {
-            const x = tf.tensor2d(
-              pixels.flatMap((p) => Array.from(p)),
-              [pixels.length, 784],
-            );
-            const out = model.forward(x, { training: false });
-            return model.config.output === 'log-softmax' ? tf.exp(out) : tf.softmax(out);
-          });
-          const rows = (await probabilities.array()) as number[][];
-          probabilities.dispose();
-          for (const [i, probs] of rows.entries()) {
-            const prediction = probs.indexOf(Math.max(...probs));
+          const x = tf.tensor2d(
+            pixels.flatMap((p) => Array.from(p)),
+            [pixels.length, 784],
+          );
+          const probs = probabilities(model, x);
+          x.dispose();
+          const rows = (await probs.array()) as number[][];
+          probs.dispose();
+          for (const [i, row] of rows.entries()) {
+            const prediction = row.indexOf(Math.max(...row));
             const file = images[i] as string;
-            output.event({ event: 'predict', file, prediction, probabilities: probs });
-            const top = probs
+            output.event({ event: 'predict', file, prediction, probabilities: row });
+            const top = row
               .map((p, c) => [c, p] as const)
               .sort((a, b) => b[1] - a[1])
               .slice(0, 3)

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
+import { runName } from '@mnist-lab/lesson';
 import type { CheckpointData } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors';
 import { finite, positiveInt } from '../options';
 import { Output } from '../output';
-import { parseRunConfig, type RunConfig, runName } from '../run-config';
+import { parseRunConfig, type RunConfig } from '../run-config';
 import { claimResumeFolder, claimRunFolder, type FolderLock } from '../run-folder';
 import {
   addDataOptions,

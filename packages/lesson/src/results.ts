@@ -1,4 +1,4 @@
-import type { LessonPreset } from './mlp';
+import type { LessonPreset } from './presets';
 
 /** One epoch of the lesson as its notebook printed it. */
 export interface LessonEpoch {
@@ -37,12 +37,4 @@ export const LESSON_RESULTS: Readonly<Record<LessonPreset, readonly LessonEpoch[
     [0.0069, 0.0054, 0.0047, 0.0042, 0.0037, 0.0034, 0.0033, 0.0031, 0.0029, 0.0027],
     [93.4, 94.77, 95.48, 95.71, 96.16, 96.71, 96.69, 96.89, 96.99, 97.26],
   ),
-};
-
-/** What each preset shows, in the lesson's words. */
-export const LESSON_PRESET_TITLES: Readonly<Record<LessonPreset, string>> = {
-  sigmoid: 'Sigmoid + dropout 0.5',
-  relu: 'ReLU + dropout 0.5',
-  bn: 'ReLU + dropout + BatchNorm1d',
-  he: 'ReLU + dropout + BatchNorm1d + He uniform',
 };

@@ -1,0 +1,110 @@
+import { ACTIVATION_NAMES, INIT_NAMES, MLP_LIMITS, type MlpConfigInput } from '@mnist-lab/layers';
+import { z } from 'zod';
+import { LESSON_PRESET_NAMES, LESSON_PRESETS } from './presets';
+import { LESSON_RECIPE } from './recipe';
+
+/** Where a run may train: `auto` picks the fastest available. */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+/** Where wasm's matrix products run in Node: OpenBLAS when installed, never, or always. */
+export const BLAS_CHOICES = ['auto', 'off', 'require'] as const;
+export const DATASET_CHOICES = ['mnist', 'fashion-mnist'] as const;
+export const OPTIMIZER_CHOICES = ['sgd', 'adam', 'rmsprop'] as const;
+
+/**
+ * One training run, described as data: the network (a preset and what changes it), how it trains
+ * (defaults: {@link LESSON_RECIPE}), on what data and where. What `mnist-lab train` takes from its
+ * flags or `--config FILE`, what it stores in `config.json` and in every checkpoint's `state.json`.
+ */
+export const runSpecSchema = z.strictObject({
+  /** One of the lesson's networks; the ReLU network when absent. */
+  preset: z.enum(LESSON_PRESET_NAMES).optional(),
+  activation: z.enum(ACTIVATION_NAMES).optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  batchNorm: z.boolean().optional(),
+  init: z.enum(INIT_NAMES).optional(),
+  hidden: z
+    .array(z.number().int().positive().max(MLP_LIMITS.maxHiddenWidth))
+    .max(MLP_LIMITS.maxHiddenLayers)
+    .optional(),
+  epochs: z.number().int().positive().default(LESSON_RECIPE.epochs),
+  batchSize: z.number().int().positive().default(LESSON_RECIPE.batchSize),
+  lr: z.number().positive().default(LESSON_RECIPE.lr),
+  momentum: z.number().min(0).lt(1).default(LESSON_RECIPE.momentum),
+  optimizer: z.enum(OPTIMIZER_CHOICES).default(LESSON_RECIPE.optimizer),
+  seed: z.number().int().default(LESSON_RECIPE.seed),
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  blas: z.enum(BLAS_CHOICES).default('auto'),
+  dataset: z.enum(DATASET_CHOICES).default('mnist'),
+  /** A directory of the four IDX files (an absolute path once stored). */
+  data: z.string().min(1).optional(),
+  trainSize: z.number().int().positive().optional(),
+  testSize: z.number().int().positive().optional(),
+  /** The run's folder. */
+  out: z.string().min(1).optional(),
+  checkpointEvery: z.number().int().positive().optional(),
+});
+/** A checked run description with the recipe's defaults filled in. */
+export type RunSpec = z.output<typeof runSpecSchema>;
+/** What users write: any subset of {@link RunSpec}. */
+export type RunSpecInput = z.input<typeof runSpecSchema>;
+
+/** One problem with a run description: the field's path and what is wrong. */
+export interface RunSpecIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** Checks a run description: the spec with defaults, or every problem with it. */
+export function parseRunSpec(
+  input: unknown,
+):
+  | { readonly ok: true; readonly spec: RunSpec }
+  | { readonly ok: false; readonly issues: RunSpecIssue[] } {
+  const result = runSpecSchema.safeParse(input);
+  if (result.success) return { ok: true, spec: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((i) => ({
+      path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      message: i.message,
+    })),
+  };
+}
+
+/** The fields of a spec that describe the network. */
+export type NetworkSpec = Pick<
+  RunSpecInput,
+  'preset' | 'activation' | 'dropout' | 'batchNorm' | 'init' | 'hidden' | 'seed'
+>;
+
+const NETWORK_KEYS = ['activation', 'dropout', 'batchNorm', 'init', 'hidden'] as const;
+
+/**
+ * The network a spec describes, as an MLP config: its preset (the ReLU network when none is
+ * given), then every setting the spec gives over it, and its seed.
+ */
+export function modelFromSpec(spec: NetworkSpec): MlpConfigInput {
+  const config: Record<string, unknown> = { ...LESSON_PRESETS[spec.preset ?? 'relu'] };
+  for (const key of NETWORK_KEYS) if (spec[key] !== undefined) config[key] = spec[key];
+  return { ...config, seed: spec.seed ?? LESSON_RECIPE.seed } as MlpConfigInput;
+}
+
+/**
+ * The network's name: its preset (`relu` when none is given), with `-custom` when a setting
+ * changes the preset's network.
+ */
+export function networkName(spec: NetworkSpec): string {
+  const base: Record<string, unknown> = {
+    ...LESSON_PRESETS[spec.preset ?? 'relu'],
+    hidden: LESSON_RECIPE.hidden,
+  };
+  const changed = NETWORK_KEYS.some(
+    (key) => spec[key] !== undefined && JSON.stringify(spec[key]) !== JSON.stringify(base[key]),
+  );
+  return `${spec.preset ?? 'relu'}${changed ? '-custom' : ''}`;
+}
+
+/** A short name for a run: its network and seed (`relu-seed1`). */
+export function runName(spec: NetworkSpec): string {
+  return `${networkName(spec)}-seed${spec.seed ?? LESSON_RECIPE.seed}`;
+}
