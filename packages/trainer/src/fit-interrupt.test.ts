@@ -138,6 +138,24 @@ describe('fit refuses what would train nothing', () => {
   });
 });
 
+describe('fit leaks nothing when it fails', () => {
+  it('disposes its sums, its unchecked losses and its optimizer when an event handler throws', async () => {
+    const model = tiny();
+    const before = tf.memory().numTensors;
+    const error = await fit(model, batches(50), {
+      epochs: 2,
+      optimizer: { name: 'sgd', lr: 0.01, momentum: 0.5 },
+      reportEvery: 7,
+      onEvent: (e) => {
+        if (e.type === 'batch' && e.globalStep === 21) throw new Error('the UI went away');
+      },
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('the UI went away');
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
 describe('checkpoints leak nothing', () => {
   it("encodeOptimizer disposes tfjs's step-count scalar", async () => {
     const optimizer = tf.train.momentum(0.1, 0.5);

@@ -1,13 +1,68 @@
+import { crossEntropy } from '@mnist-lab/layers';
+import type { BatchSource } from './batch-source';
+import type { CheckpointData, CheckpointStore } from './checkpoint';
 import { TrainerError } from './errors';
-import type { FitOptions } from './fit';
-import { type OptimizerConfig, parseOptimizerConfig } from './optimizer';
+import type { LossFn } from './evaluate';
+import type { TrainEvent } from './events';
+import type { LrScheduleConfig } from './lr-schedule';
+import { type OptimizerConfig, type OptimizerConfigInput, parseOptimizerConfig } from './optimizer';
 
-/** The checked, defaulted parts of {@link FitOptions}. */
+/** Options of {@link fit}. */
+export interface FitOptions {
+  /** Epochs to train (in all: a resumed run continues up to this many). */
+  readonly epochs: number;
+  /** `{ name: 'sgd', lr: 0.01, momentum: 0.5 }` (the lesson's), `adam` or `rmsprop`. */
+  readonly optimizer: OptimizerConfigInput;
+  /** Defaults to the lesson's `crossEntropy`. */
+  readonly loss?: LossFn;
+  /** A per-epoch learning-rate schedule (`step` or `cosine`). */
+  readonly lrSchedule?: LrScheduleConfig;
+  /** Evaluated after every epoch (the lesson evaluates the test set). */
+  readonly validation?: BatchSource;
+  /**
+   * Stops training within one step (a last checkpoint is saved when a store is given). `fit` lets
+   * the event loop run after every step, so an abort from a timer, a signal handler or a UI event
+   * is seen at once.
+   */
+  readonly signal?: AbortSignal;
+  /** Progress, epoch, checkpoint and done events. */
+  readonly onEvent?: (event: TrainEvent) => void | Promise<void>;
+  /** Report a `batch` event (and check the loss is finite) every this many steps. Defaults to 100. */
+  readonly reportEvery?: number;
+  /** Save checkpoints to this store. */
+  readonly checkpoint?: {
+    readonly store: CheckpointStore;
+    /** Also save every this many steps. */
+    readonly everySteps?: number;
+    /** Save at the end of each epoch. Defaults to true. */
+    readonly everyEpoch?: boolean;
+  };
+  /** Continue from this checkpoint (for example `await store.loadLatest()`). */
+  readonly resume?: CheckpointData;
+  /** Saved with each checkpoint (the CLI stores its run config). */
+  readonly runInfo?: unknown;
+}
+
+/** {@link FitOptions} checked, with every default filled in: what the parts of `fit` read. */
 export interface ParsedFitOptions {
   readonly epochs: number;
   readonly optimizer: OptimizerConfig;
+  readonly loss: LossFn;
+  readonly lrSchedule: LrScheduleConfig | undefined;
+  readonly validation: BatchSource | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** Sends an event to `onEvent` (if any), waiting for it. */
+  readonly emit: (event: TrainEvent) => Promise<void>;
   readonly reportEvery: number;
-  readonly checkpoint: FitOptions['checkpoint'];
+  readonly checkpoint:
+    | {
+        readonly store: CheckpointStore;
+        readonly everySteps: number | undefined;
+        readonly everyEpoch: boolean;
+      }
+    | undefined;
+  readonly resume: CheckpointData | undefined;
+  readonly runInfo: unknown;
 }
 
 const positiveInt = (name: string, value: unknown): number => {
@@ -20,7 +75,7 @@ const positiveInt = (name: string, value: unknown): number => {
   return value;
 };
 
-/** Validates `fit`'s options up front, naming the first bad one. */
+/** Validates `fit`'s options up front, naming the first bad one; every default is set here. */
 export function parseFitOptions(options: FitOptions): ParsedFitOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TrainerError(
@@ -31,15 +86,16 @@ export function parseFitOptions(options: FitOptions): ParsedFitOptions {
   const epochs = positiveInt('epochs', options.epochs);
   const optimizer = parseOptimizerConfig(options.optimizer);
   const reportEvery = positiveInt('reportEvery', options.reportEvery ?? 100);
-  if (options.checkpoint !== undefined) {
-    if (typeof options.checkpoint.store?.save !== 'function') {
+  const { checkpoint } = options;
+  if (checkpoint !== undefined) {
+    if (typeof checkpoint.store?.save !== 'function') {
       throw new TrainerError(
         'invalid-option',
         'fit: checkpoint.store must have save() and loadLatest()',
       );
     }
-    if (options.checkpoint.everySteps !== undefined)
-      positiveInt('checkpoint.everySteps', options.checkpoint.everySteps);
+    if (checkpoint.everySteps !== undefined)
+      positiveInt('checkpoint.everySteps', checkpoint.everySteps);
   }
   const schedule = options.lrSchedule;
   if (schedule !== undefined) {
@@ -51,5 +107,27 @@ export function parseFitOptions(options: FitOptions): ParsedFitOptions {
         `fit: lrSchedule.type must be 'step' or 'cosine', got ${JSON.stringify((schedule as { type: unknown }).type)}`,
       );
   }
-  return { epochs, optimizer, reportEvery, checkpoint: options.checkpoint };
+  const onEvent = options.onEvent;
+  return {
+    epochs,
+    optimizer,
+    loss: options.loss ?? crossEntropy,
+    lrSchedule: schedule,
+    validation: options.validation,
+    signal: options.signal,
+    emit: async (event) => {
+      await onEvent?.(event);
+    },
+    reportEvery,
+    checkpoint:
+      checkpoint === undefined
+        ? undefined
+        : {
+            store: checkpoint.store,
+            everySteps: checkpoint.everySteps,
+            everyEpoch: checkpoint.everyEpoch ?? true,
+          },
+    resume: options.resume,
+    runInfo: options.runInfo,
+  };
 }
