@@ -1,30 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type BlasMode, initBackend } from '@mnist-lab/backends';
-import {
-  type EpochEventLine,
-  LESSON_PRESET_NAMES,
-  LESSON_PRESET_TITLES,
-  LESSON_RESULTS,
-  type LessonPreset,
-  parseRunEvent,
-} from '@mnist-lab/lesson';
-import { writeFileAtomic } from '@mnist-lab/trainer/node';
+import { LESSON_PRESET_NAMES, type LessonPreset } from '@mnist-lab/lesson';
 import cliProgress from 'cli-progress';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { lineChart, type SeriesPoint } from '../charts';
+import { runLabel, runPool } from '../compare/child-runs';
+import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
+import { summarize } from '../compare/summary';
 import { nameList, positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
 import { claimRunFolder } from '../run-folder';
 import { addDataOptions } from '../run-options';
-import { meanStd } from '../stats';
-
-/** One epoch of one run, as `train --json` reports it. */
-type EpochEvent = EpochEventLine;
 
 interface CompareOptions {
   presets?: LessonPreset[];
@@ -44,61 +31,6 @@ interface CompareOptions {
   blas?: BlasMode;
 }
 
-/** Per preset and epoch: our mean ± std over seeds, and the lesson's number. */
-export interface SummaryRow {
-  readonly epoch: number;
-  readonly accuracy: { mean: number; std: number; n: number };
-  readonly seedTestLoss: { mean: number; std: number; n: number };
-  readonly lessonAccuracy: number | undefined;
-  readonly lessonSeedTestLoss: number | undefined;
-}
-
-const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
-
-/** Runs `train --json` in a child process and streams its epoch events. */
-function runChild(
-  args: string[],
-  onEpoch: (e: EpochEvent) => void,
-  stop: AbortSignal,
-): Promise<{ code: number | null; stderr: string; model?: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [cliPath, 'train', ...args, '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // SIGTERM stops a run as Ctrl-C does (after its step, with a checkpoint), also when only this
-    // process was sent the interrupt.
-    const forward = () => child.kill('SIGTERM');
-    stop.addEventListener('abort', forward, { once: true });
-    child.on('exit', () => stop.removeEventListener('abort', forward));
-    let buffer = '';
-    let stderr = '';
-    let model: string | undefined;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        nl = buffer.indexOf('\n');
-        if (line.trim() === '') continue;
-        const event = parseRunEvent(line);
-        if (event === undefined) {
-          stderr += `${line}\n`;
-          continue;
-        }
-        if (event.event === 'epoch') onEpoch(event);
-        if (event.event === 'done') model = event.model;
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('exit', (code) =>
-      resolvePromise({ code, stderr, ...(model === undefined ? {} : { model }) }),
-    );
-  });
-}
-
 /**
  * On the first Ctrl-C (which the terminal also sends to every run), starts no further run and lets
  * the running ones stop after their step with a checkpoint; the second Ctrl-C quits at once.
@@ -114,13 +46,6 @@ function stopChildrenOnInterrupt(output: Output): AbortSignal {
   });
   return controller.signal;
 }
-
-const fmt = (m: { mean: number; std: number; n: number }, digits = 2) =>
-  Number.isNaN(m.mean)
-    ? '—'
-    : m.n > 1
-      ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`
-      : m.mean.toFixed(digits);
 
 export function registerCompareCommand(program: Command): void {
   const cmd = program
@@ -153,7 +78,6 @@ export function registerCompareCommand(program: Command): void {
       const output = new Output(opts);
       const presets = opts.presets ?? LESSON_PRESET_NAMES;
       const epochs = opts.epochs ?? (opts.quick ? 1 : 10);
-      const trainSize = opts.trainSize;
       const lock = await claimRunFolder({
         dir: opts.out ?? (opts.quick ? 'mnist-lab-report-quick' : 'mnist-lab-report'),
         flag: '--out',
@@ -179,9 +103,6 @@ export function registerCompareCommand(program: Command): void {
       );
       await mkdir(join(reportDir, 'runs'));
 
-      const events: EpochEvent[] = [];
-      const failures: string[] = [];
-      const models: Record<string, string> = {};
       const tty = process.stderr.isTTY === true && !opts.json && !opts.quiet;
       const bars = tty
         ? new cliProgress.MultiBar(
@@ -194,184 +115,51 @@ export function registerCompareCommand(program: Command): void {
             cliProgress.Presets.shades_classic,
           )
         : undefined;
+      const progress = new Map(
+        runs.map((r) => [r, bars?.create(epochs, 0, { name: runLabel(r).padEnd(14), acc: '-' })]),
+      );
       const started = performance.now();
-      const queue = [...runs];
-      const worker = async () => {
-        for (let run = queue.shift(); run !== undefined; run = queue.shift()) {
-          if (stopping.aborted) break;
-          const name = `${run.preset}-seed${run.seed}`;
-          const bar = bars?.create(epochs, 0, { name: name.padEnd(14), acc: '-' });
-          const args = [
-            '--preset',
-            run.preset,
-            '--seed',
-            String(run.seed),
-            '--epochs',
-            String(epochs),
-            '--out',
-            join(reportDir, 'runs', name),
-          ];
-          for (const [flag, value] of [
-            ['--backend', opts.backend],
-            ['--blas', opts.blas],
-            ['--dataset', opts.dataset],
-            ['--data', opts.data],
-            ['--train-size', trainSize],
-            ['--test-size', opts.testSize],
-          ] as const) {
-            if (value !== undefined) args.push(flag, String(value));
-          }
-          const result = await runChild(
-            args,
-            (e) => {
-              events.push(e);
-              output.event({ ...e, event: 'epoch' });
-              bar?.update(e.epoch, { acc: `${(e.testAccuracy ?? Number.NaN).toFixed(2)}%` });
-              if (!tty)
-                output.log(
-                  `${name}: epoch ${e.epoch}/${epochs}, test accuracy ${(e.testAccuracy ?? Number.NaN).toFixed(2)}%`,
-                );
-            },
-            stopping,
-          );
-          if (result.code === 130) continue;
-          if (result.code !== 0)
-            failures.push(
-              `${name} exited with code ${result.code}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`,
-            );
-          if (result.model !== undefined) models[name] = result.model;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, worker));
+      const pool = await runPool(
+        runs,
+        jobs,
+        (run) => [
+          '--preset',
+          run.preset,
+          '--seed',
+          String(run.seed),
+          '--epochs',
+          String(epochs),
+          '--out',
+          join(reportDir, 'runs', runLabel(run)),
+          ...passThrough(opts),
+        ],
+        (run, e) => {
+          const accuracy = `${(e.testAccuracy ?? Number.NaN).toFixed(2)}%`;
+          output.event({ ...e, event: 'epoch' });
+          progress.get(run)?.update(e.epoch, { acc: accuracy });
+          if (!tty)
+            output.log(`${runLabel(run)}: epoch ${e.epoch}/${epochs}, test accuracy ${accuracy}`);
+        },
+        stopping,
+      );
       bars?.stop();
       const wallSeconds = (performance.now() - started) / 1000;
-
-      const summary: Record<string, SummaryRow[]> = {};
-      for (const preset of presets) {
-        summary[preset] = Array.from({ length: epochs }, (_, i) => {
-          const mine = events.filter((e) => e.config === preset && e.epoch === i + 1);
-          const lesson = LESSON_RESULTS[preset][i];
-          return {
-            epoch: i + 1,
-            accuracy: meanStd(mine.map((e) => e.testAccuracy ?? Number.NaN)),
-            seedTestLoss: meanStd(mine.map((e) => e.seedTestLoss ?? Number.NaN)),
-            lessonAccuracy: lesson?.testAccuracy,
-            lessonSeedTestLoss: lesson?.seedTestLoss,
-          };
-        });
-      }
-
-      const table = new Table({
-        head: ['epoch', ...presets.flatMap((p) => [`${p} (ours)`, `${p} (lesson)`])],
-        style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [] },
-      });
-      for (let i = 0; i < epochs; i++)
-        table.push([
-          String(i + 1),
-          ...presets.flatMap((p) => [
-            fmt(summary[p]?.[i]?.accuracy ?? meanStd([])),
-            summary[p]?.[i]?.lessonAccuracy?.toFixed(2) ?? '—',
-          ]),
-        ]);
-      output.line(
-        `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}:`,
-      );
-      output.line(table.toString());
-
-      const points = (
-        pick: (r: SummaryRow) => number,
-        lesson: (r: SummaryRow) => number | undefined,
-      ): SeriesPoint[] =>
-        presets.flatMap((p) =>
-          (summary[p] ?? []).flatMap((r) => [
-            ...(Number.isNaN(pick(r))
-              ? []
-              : [{ series: p, epoch: r.epoch, value: pick(r), source: 'ours' as const }]),
-            ...(lesson(r) === undefined
-              ? []
-              : [
-                  {
-                    series: p,
-                    epoch: r.epoch,
-                    value: lesson(r) as number,
-                    source: 'lesson' as const,
-                  },
-                ]),
-          ]),
-        );
-      const accuracyChart = await lineChart(
-        'Test accuracy per epoch',
-        'test accuracy (%)',
-        points(
-          (r) => r.accuracy.mean,
-          (r) => r.lessonAccuracy,
-        ),
-      );
-      const lossChart = await lineChart(
-        'Test loss per epoch (as the lesson prints it)',
-        'test loss',
-        points(
-          (r) => r.seedTestLoss.mean,
-          (r) => r.lessonSeedTestLoss,
-        ),
-      );
-      for (const [name, chart] of [
-        ['accuracy', accuracyChart],
-        ['loss', lossChart],
-      ] as const) {
-        await writeFileAtomic(join(reportDir, `${name}.svg`), chart.svg);
-        await writeFileAtomic(join(reportDir, `${name}.png`), chart.png);
-      }
-
-      const settings = {
+      const { failures } = pool;
+      const summary = summarize(presets, epochs, pool.events);
+      const settings: CompareSettings = {
         presets,
         seeds: opts.seeds,
         epochs,
-        trainSize: trainSize ?? 'all',
+        trainSize: opts.trainSize ?? 'all',
         testSize: opts.testSize ?? 'all',
         dataset: opts.dataset ?? 'mnist',
         jobs,
       };
-      const machine = {
-        cpu: cpus()[0]?.model.trim(),
-        cores: cpus().length,
-        node: process.version,
-        backend: backend.backend,
-        device: backend.device,
-        matmul: backend.matmul,
-      };
-      const results = {
-        generated: new Date().toISOString(),
-        machine,
-        settings,
-        wallSeconds,
-        summary,
-        runs: runs.map((r) => ({
-          ...r,
-          model: models[`${r.preset}-seed${r.seed}`],
-          epochs: events
-            .filter((e) => e.config === r.preset && e.seed === r.seed)
-            .sort((a, b) => a.epoch - b.epoch),
-        })),
-        failures,
-      };
-      await writeFileAtomic(
-        join(reportDir, 'results.json'),
-        `${JSON.stringify(results, null, 2)}\n`,
+      output.line(
+        `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}:`,
       );
-      await writeFileAtomic(
-        join(reportDir, 'report.md'),
-        reportMarkdown(
-          presets,
-          epochs,
-          opts.seeds,
-          summary,
-          settings,
-          machine,
-          wallSeconds,
-          failures,
-        ),
-      );
+      output.line(accuracyTable(settings, summary, tty));
+      await writeReport(reportDir, settings, runs, pool, summary, backend, wallSeconds);
       output.line(
         `\n${runs.length} runs in ${wallSeconds.toFixed(0)} s; report in ${reportDir} (report.md, results.json, accuracy.svg/png, loss.svg/png)`,
       );
@@ -391,57 +179,18 @@ export function registerCompareCommand(program: Command): void {
     });
 }
 
-function reportMarkdown(
-  presets: readonly LessonPreset[],
-  epochs: number,
-  seeds: number,
-  summary: Record<string, SummaryRow[]>,
-  settings: Record<string, unknown>,
-  machine: Record<string, unknown>,
-  wallSeconds: number,
-  failures: readonly string[],
-): string {
-  // One row per epoch: ours and the lesson's, side by side for each network.
-  const table = (
-    ours: (r: SummaryRow | undefined) => string,
-    lesson: (r: SummaryRow | undefined) => string | undefined,
-  ) => [
-    `| epoch | ${presets.map((p) => `${p} (ours) | ${p} (lesson)`).join(' | ')} |`,
-    `| --- | ${presets.map(() => '--- | ---').join(' | ')} |`,
-    ...Array.from(
-      { length: epochs },
-      (_, i) =>
-        `| ${i + 1} | ${presets.map((p) => `${ours(summary[p]?.[i])} | ${lesson(summary[p]?.[i]) ?? '—'}`).join(' | ')} |`,
-    ),
-  ];
-  const lines = [
-    '# mnist-lab compare',
-    '',
-    `The lesson's experiments reproduced with mnist-lab: ${presets.map((p) => `**${p}** (${LESSON_PRESET_TITLES[p]})`).join(', ')}; ${epochs} epochs, ${seeds} seed${seeds > 1 ? 's' : ''} each (seeds 1..${seeds}), SGD lr 0.01 momentum 0.5, batch 32.`,
-    '',
-    `Settings: \`${JSON.stringify(settings)}\`. Machine: \`${JSON.stringify(machine)}\`. Wall time: ${wallSeconds.toFixed(0)} s.`,
-    '',
-    `## Test accuracy (%)${seeds > 1 ? `, mean ± std over ${seeds} seeds` : ''}, beside the lesson's printed numbers`,
-    '',
-    ...table(
-      (r) => fmt(r?.accuracy ?? meanStd([])),
-      (r) => r?.lessonAccuracy?.toFixed(2),
-    ),
-    '',
-    "## Test loss (the lesson's: sum of batch means / examples)",
-    '',
-    ...table(
-      (r) => fmt(r?.seedTestLoss ?? meanStd([]), 4),
-      (r) => r?.lessonSeedTestLoss?.toFixed(4),
-    ),
-    '',
-    '![Test accuracy per epoch](accuracy.svg)',
-    '',
-    '![Test loss per epoch](loss.svg)',
-    '',
-    "Solid lines: ours (the mean over seeds). Dashed: the lesson's single run. Every run's epochs, and its model, are in `results.json` and `runs/`.",
-    ...(failures.length > 0 ? ['', '## Failed runs', '', ...failures.map((f) => `- ${f}`)] : []),
-    '',
-  ];
-  return lines.join('\n');
+/** The flags each run takes from `compare`'s own. */
+function passThrough(opts: CompareOptions): string[] {
+  const args: string[] = [];
+  for (const [flag, value] of [
+    ['--backend', opts.backend],
+    ['--blas', opts.blas],
+    ['--dataset', opts.dataset],
+    ['--data', opts.data],
+    ['--train-size', opts.trainSize],
+    ['--test-size', opts.testSize],
+  ] as const) {
+    if (value !== undefined) args.push(flag, String(value));
+  }
+  return args;
 }

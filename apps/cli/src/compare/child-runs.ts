@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type EpochEventLine, type LessonPreset, parseRunEvent } from '@mnist-lab/lesson';
+
+/** One run of a comparison: a network and a seed. */
+export interface CompareRun {
+  readonly preset: LessonPreset;
+  readonly seed: number;
+}
+
+/** What the runs left: every epoch event, the failures in words, each finished run's model. */
+export interface PoolResult {
+  readonly events: EpochEventLine[];
+  readonly failures: string[];
+  readonly models: Record<string, string>;
+}
+
+// The bundled CLI itself (dist/cli.js), run once per child.
+const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+export const runLabel = (run: CompareRun) => `${run.preset}-seed${run.seed}`;
+
+/** Runs `train --json` in a child process and streams its epoch events. */
+export function runChild(
+  args: string[],
+  onEpoch: (e: EpochEventLine) => void,
+  stop: AbortSignal,
+): Promise<{ code: number | null; stderr: string; model?: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [cliPath, 'train', ...args, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // SIGTERM stops a run as Ctrl-C does (after its step, with a checkpoint), also when only this
+    // process was sent the interrupt.
+    const forward = () => child.kill('SIGTERM');
+    stop.addEventListener('abort', forward, { once: true });
+    child.on('exit', () => stop.removeEventListener('abort', forward));
+    let buffer = '';
+    let stderr = '';
+    let model: string | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        nl = buffer.indexOf('\n');
+        if (line.trim() === '') continue;
+        const event = parseRunEvent(line);
+        if (event === undefined) {
+          stderr += `${line}\n`;
+          continue;
+        }
+        if (event.event === 'epoch') onEpoch(event);
+        if (event.event === 'done') model = event.model;
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('exit', (code) =>
+      resolvePromise({ code, stderr, ...(model === undefined ? {} : { model }) }),
+    );
+  });
+}
+
+/**
+ * Runs `train --json` for every run, `jobs` at a time, each in its own process; starts no new run
+ * once `stop` aborts (the running ones stop after their step, with a checkpoint). A run stopped so
+ * (exit 130) is no failure.
+ */
+export async function runPool(
+  runs: readonly CompareRun[],
+  jobs: number,
+  argsOf: (run: CompareRun) => string[],
+  onEpoch: (run: CompareRun, e: EpochEventLine) => void,
+  stop: AbortSignal,
+): Promise<PoolResult> {
+  const result: PoolResult = { events: [], failures: [], models: {} };
+  const queue = [...runs];
+  const worker = async () => {
+    for (let run = queue.shift(); run !== undefined; run = queue.shift()) {
+      if (stop.aborted) break;
+      const current = run;
+      const child = await runChild(
+        argsOf(current),
+        (e) => {
+          result.events.push(e);
+          onEpoch(current, e);
+        },
+        stop,
+      );
+      const name = runLabel(current);
+      if (child.code === 130) continue;
+      if (child.code !== 0)
+        result.failures.push(
+          `${name} exited with code ${child.code}: ${child.stderr.trim().split('\n').at(-1) ?? ''}`,
+        );
+      if (child.model !== undefined) result.models[name] = child.model;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, worker));
+  return result;
+}

@@ -1,0 +1,202 @@
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { BackendReport } from '@mnist-lab/backends';
+import { type EpochEventLine, LESSON_PRESET_TITLES, type LessonPreset } from '@mnist-lab/lesson';
+import { writeFileAtomic } from '@mnist-lab/trainer/node';
+import Table from 'cli-table3';
+import { lineChart, type SeriesPoint } from '../charts';
+import { meanStd } from '../stats';
+import type { CompareRun, PoolResult } from './child-runs';
+import { fmt, type SummaryRow } from './summary';
+
+/** What a comparison ran and how. */
+export interface CompareSettings {
+  readonly presets: readonly LessonPreset[];
+  readonly seeds: number;
+  readonly epochs: number;
+  readonly trainSize: number | 'all';
+  readonly testSize: number | 'all';
+  readonly dataset: string;
+  readonly jobs: number;
+}
+
+/** The accuracy table for the terminal: ours beside the lesson's, per epoch. */
+export function accuracyTable(
+  settings: CompareSettings,
+  summary: Record<string, SummaryRow[]>,
+  color: boolean,
+): string {
+  const { presets, epochs } = settings;
+  const table = new Table({
+    head: ['epoch', ...presets.flatMap((p) => [`${p} (ours)`, `${p} (lesson)`])],
+    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
+  });
+  for (let i = 0; i < epochs; i++)
+    table.push([
+      String(i + 1),
+      ...presets.flatMap((p) => [
+        fmt(summary[p]?.[i]?.accuracy ?? meanStd([])),
+        summary[p]?.[i]?.lessonAccuracy?.toFixed(2) ?? '—',
+      ]),
+    ]);
+  return table.toString();
+}
+
+/**
+ * Writes the report into `dir`: the accuracy and loss charts (SVG and PNG), `results.json` (the
+ * machine, the settings, the summary and every run's epochs) and `report.md`.
+ */
+export async function writeReport(
+  dir: string,
+  settings: CompareSettings,
+  runs: readonly CompareRun[],
+  pool: PoolResult,
+  summary: Record<string, SummaryRow[]>,
+  backend: BackendReport,
+  wallSeconds: number,
+): Promise<void> {
+  const { presets } = settings;
+  const points = (
+    pick: (r: SummaryRow) => number,
+    lesson: (r: SummaryRow) => number | undefined,
+  ): SeriesPoint[] =>
+    presets.flatMap((p) =>
+      (summary[p] ?? []).flatMap((r) => [
+        ...(Number.isNaN(pick(r))
+          ? []
+          : [{ series: p, epoch: r.epoch, value: pick(r), source: 'ours' as const }]),
+        ...(lesson(r) === undefined
+          ? []
+          : [
+              {
+                series: p,
+                epoch: r.epoch,
+                value: lesson(r) as number,
+                source: 'lesson' as const,
+              },
+            ]),
+      ]),
+    );
+  const charts = [
+    [
+      'accuracy',
+      await lineChart(
+        'Test accuracy per epoch',
+        'test accuracy (%)',
+        points(
+          (r) => r.accuracy.mean,
+          (r) => r.lessonAccuracy,
+        ),
+      ),
+    ],
+    [
+      'loss',
+      await lineChart(
+        'Test loss per epoch (as the lesson prints it)',
+        'test loss',
+        points(
+          (r) => r.seedTestLoss.mean,
+          (r) => r.lessonSeedTestLoss,
+        ),
+      ),
+    ],
+  ] as const;
+  for (const [name, chart] of charts) {
+    await writeFileAtomic(join(dir, `${name}.svg`), chart.svg);
+    await writeFileAtomic(join(dir, `${name}.png`), chart.png);
+  }
+  const machine = {
+    cpu: cpus()[0]?.model.trim(),
+    cores: cpus().length,
+    node: process.version,
+    backend: backend.backend,
+    device: backend.device,
+    matmul: backend.matmul,
+  };
+  const epochsOf = (r: CompareRun): EpochEventLine[] =>
+    pool.events
+      .filter((e) => e.config === r.preset && e.seed === r.seed)
+      .sort((a, b) => a.epoch - b.epoch);
+  const results = {
+    generated: new Date().toISOString(),
+    machine,
+    settings,
+    wallSeconds,
+    summary,
+    runs: runs.map((r) => ({
+      ...r,
+      model: pool.models[`${r.preset}-seed${r.seed}`],
+      epochs: epochsOf(r),
+    })),
+    failures: pool.failures,
+  };
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(
+    join(dir, 'report.md'),
+    reportMarkdown(
+      presets,
+      settings.epochs,
+      settings.seeds,
+      summary,
+      settings,
+      machine,
+      wallSeconds,
+      pool.failures,
+    ),
+  );
+}
+
+function reportMarkdown(
+  presets: readonly LessonPreset[],
+  epochs: number,
+  seeds: number,
+  summary: Record<string, SummaryRow[]>,
+  settings: CompareSettings,
+  machine: Record<string, unknown>,
+  wallSeconds: number,
+  failures: readonly string[],
+): string {
+  // One row per epoch: ours and the lesson's, side by side for each network.
+  const table = (
+    ours: (r: SummaryRow | undefined) => string,
+    lesson: (r: SummaryRow | undefined) => string | undefined,
+  ) => [
+    `| epoch | ${presets.map((p) => `${p} (ours) | ${p} (lesson)`).join(' | ')} |`,
+    `| --- | ${presets.map(() => '--- | ---').join(' | ')} |`,
+    ...Array.from(
+      { length: epochs },
+      (_, i) =>
+        `| ${i + 1} | ${presets.map((p) => `${ours(summary[p]?.[i])} | ${lesson(summary[p]?.[i]) ?? '—'}`).join(' | ')} |`,
+    ),
+  ];
+  const lines = [
+    '# mnist-lab compare',
+    '',
+    `The lesson's experiments reproduced with mnist-lab: ${presets.map((p) => `**${p}** (${LESSON_PRESET_TITLES[p]})`).join(', ')}; ${epochs} epochs, ${seeds} seed${seeds > 1 ? 's' : ''} each (seeds 1..${seeds}), SGD lr 0.01 momentum 0.5, batch 32.`,
+    '',
+    `Settings: \`${JSON.stringify(settings)}\`. Machine: \`${JSON.stringify(machine)}\`. Wall time: ${wallSeconds.toFixed(0)} s.`,
+    '',
+    `## Test accuracy (%)${seeds > 1 ? `, mean ± std over ${seeds} seeds` : ''}, beside the lesson's printed numbers`,
+    '',
+    ...table(
+      (r) => fmt(r?.accuracy ?? meanStd([])),
+      (r) => r?.lessonAccuracy?.toFixed(2),
+    ),
+    '',
+    "## Test loss (the lesson's: sum of batch means / examples)",
+    '',
+    ...table(
+      (r) => fmt(r?.seedTestLoss ?? meanStd([]), 4),
+      (r) => r?.lessonSeedTestLoss?.toFixed(4),
+    ),
+    '',
+    '![Test accuracy per epoch](accuracy.svg)',
+    '',
+    '![Test loss per epoch](loss.svg)',
+    '',
+    "Solid lines: ours (the mean over seeds). Dashed: the lesson's single run. Every run's epochs, and its model, are in `results.json` and `runs/`.",
+    ...(failures.length > 0 ? ['', '## Failed runs', '', ...failures.map((f) => `- ${f}`)] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
