@@ -2,7 +2,7 @@
 // another, interrupts, resumes that refuse what would change a run, hostile files refused within
 // stated memory, and bad output folders found before the first step. Each case checks the exit
 // code, the message and what is on disk afterwards; every command runs in its own process.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,6 +35,48 @@ const runCli = (args: string[], options: { cwd?: string; timeout?: number } = {}
 /** A small, quick run: 320 training and 64 test images. */
 const SMALL = ['--train-size', '320', '--test-size', '64', '--hidden', '32,16'];
 const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at /);
+
+/** A slow run (the cpu backend, ~0.2 s a step) whose output is collected as it comes. */
+function slowRun(out: string, extra: string[] = []) {
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'train',
+      '--backend',
+      'cpu',
+      '--epochs',
+      '1',
+      '--train-size',
+      '6400',
+      '--test-size',
+      '64',
+      '--out',
+      out,
+      '--json',
+      ...extra,
+    ],
+    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const seen = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    seen.stdout += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    seen.stderr += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // Its "data:" line on stderr comes just before the first step.
+  const training = new Promise<void>((resolve) => {
+    const wait = setInterval(() => {
+      if (seen.stderr.includes('data:')) {
+        clearInterval(wait);
+        resolve();
+      }
+    }, 20);
+  });
+  return { child, seen, exited, training };
+}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mnist-lab-reliability-'));
@@ -125,28 +167,9 @@ describe('no run overwrites or prunes another run', () => {
   it('locks a folder while a process uses it: a second process is refused, naming the first', async () => {
     const out = join(work, 'busy');
     // Slow on purpose (the cpu backend), with a checkpoint after every step.
-    const first: ChildProcess = spawn(
-      process.execPath,
-      [
-        cli,
-        'train',
-        '--backend',
-        'cpu',
-        '--epochs',
-        '1',
-        '--train-size',
-        '6400',
-        '--test-size',
-        '64',
-        '--checkpoint-every',
-        '1',
-        '--out',
-        out,
-        '--json',
-      ],
-      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    await new Promise<void>((resolve) => first.stdout?.once('data', () => resolve()));
+    const run = slowRun(out, ['--checkpoint-every', '1']);
+    const first = run.child;
+    await new Promise<void>((resolve) => first.stdout.once('data', () => resolve()));
     const second = runCli(['train', '--resume', out]);
     expect(second.status).toBe(2);
     expect(second.stderr).toMatch(
@@ -156,7 +179,7 @@ describe('no run overwrites or prunes another run', () => {
     expect(third.status).toBe(2);
     expect(third.stderr).toContain(`in use by process ${first.pid}`);
     first.kill('SIGKILL');
-    await new Promise((resolve) => first.on('exit', resolve));
+    await run.exited;
     // A lock left by a killed process is stale: --resume takes it over and finishes the run.
     expect(existsSync(join(out, '.lock'))).toBe(true);
     const resumed = runCli(['train', '--resume', out, '--backend', 'wasm']);
@@ -335,47 +358,6 @@ describe('--resume keeps what a run means', () => {
 });
 
 describe('Ctrl-C', () => {
-  /** A slow run (the cpu backend, ~0.2 s a step) whose output is collected as it comes. */
-  function slowRun(out: string) {
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        'train',
-        '--backend',
-        'cpu',
-        '--epochs',
-        '1',
-        '--train-size',
-        '6400',
-        '--test-size',
-        '64',
-        '--out',
-        out,
-        '--json',
-      ],
-      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const seen = { stdout: '', stderr: '' };
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      seen.stdout += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      seen.stderr += c;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    // Its "data:" line on stderr comes just before the first step.
-    const training = new Promise<void>((resolve) => {
-      const wait = setInterval(() => {
-        if (seen.stderr.includes('data:')) {
-          clearInterval(wait);
-          resolve();
-        }
-      }, 20);
-    });
-    return { child, seen, exited, training };
-  }
-
   it('stops within one step on the cpu backend (exit 130, one checkpoint event), resumable', async () => {
     const out = join(work, 'ctrl-c');
     const run = slowRun(out);
