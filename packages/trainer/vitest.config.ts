@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { setupFiles: ['../../tooling/vitest-swiftshader.ts'] },
+  test: { setupFiles: ['../../tooling/vitest-swiftshader.ts', '../../tooling/vitest-allclose.ts'] },
 });

@@ -1,7 +1,5 @@
-import { BackendUnavailableError } from '@mnist-lab/backends';
-import { DataError } from '@mnist-lab/data';
+import { ArgumentError, MnistLabError } from '@mnist-lab/errors';
 import { MlpConfigError } from '@mnist-lab/layers';
-import { TrainerError } from '@mnist-lab/trainer';
 import { Command, CommanderError } from 'commander';
 import { registerBackendsCommand } from './commands/backends';
 import { registerBenchCommand } from './commands/bench';
@@ -51,16 +49,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`mnist-lab: ${message}\n`);
-    if (error instanceof UsageError || error instanceof MlpConfigError) return EXIT.usage;
     if (
-      !(
-        DataError.isInstance(error) ||
-        TrainerError.isInstance(error) ||
-        BackendUnavailableError.isInstance(error)
-      )
-    ) {
-      process.stderr.write(`${(error as Error).stack ?? ''}\n`);
-    }
+      error instanceof UsageError ||
+      MlpConfigError.isInstance(error) ||
+      ArgumentError.isInstance(error)
+    )
+      return EXIT.usage;
+    // Every error a package throws on purpose says what is wrong; anything else is a bug.
+    if (!MnistLabError.isInstance(error)) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
     return EXIT.failed;
   }
 }

@@ -5,11 +5,11 @@ export type {
   BrowserBackendName,
   NodeBackendName,
 } from './backend-report';
-export { BackendUnavailableError } from './errors';
+export { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 export type { AutoProbe, BlasMode, InitBackendOptions } from './node';
 export { BLAS_MODES, initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
-export { coreTypeForFlags, cpuFlags, loadOpenBlas, OpenBlasUnavailable } from './openblas';
+export { coreTypeForFlags, cpuFlags, loadOpenBlas } from './openblas';
 export { registerGradients } from './register-gradients-node';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, NodeBackendName } from './backend-report';
-import { BackendUnavailableError } from './errors';
+import { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
-import { loadOpenBlas, type OpenBlasInfo, OpenBlasUnavailable } from './openblas';
+import { loadOpenBlas, type OpenBlasInfo } from './openblas';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
@@ -101,7 +101,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       installSpeedFixes('wasm', blas);
       return { ...report, matmul: describeOpenBlas(blas) };
     } catch (error) {
-      if (!(error instanceof OpenBlasUnavailable)) throw error;
+      if (!OpenBlasUnavailable.isInstance(error)) throw error;
       if (blasMode === 'require') {
         throw new BackendUnavailableError(
           'wasm',
@@ -127,7 +127,7 @@ async function wasmMatmul(): Promise<string> {
   try {
     return describeOpenBlas(await loadOpenBlas());
   } catch (error) {
-    if (!(error instanceof OpenBlasUnavailable)) throw error;
+    if (!OpenBlasUnavailable.isInstance(error)) throw error;
     return `XNNPACK (wasm SIMD); OpenBLAS unavailable: ${error.message}`;
   }
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { OpenBlasUnavailable } from './errors';
 
 /** What {@link loadOpenBlas} found, said plainly for reports. */
 export interface OpenBlasInfo {
@@ -84,11 +85,6 @@ export function cpuFlags(): ReadonlySet<string> {
 
 interface Koffi {
   load(path: string): { func(definition: string): (...args: unknown[]) => unknown };
-}
-
-/** Why OpenBLAS could not be used, with what to do about it. */
-export class OpenBlasUnavailable extends Error {
-  override readonly name = 'OpenBlasUnavailable';
 }
 
 export const OPENBLAS_FIX =

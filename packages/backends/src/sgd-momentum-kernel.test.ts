@@ -12,16 +12,6 @@ function closedForm(p: Float32Array, v: Float32Array, g: Float32Array) {
   return { v: v2, p: Array.from(p, (x, i) => x - LR * (v2[i] as number)) };
 }
 
-function expectClose(actual: ArrayLike<number>, expected: number[]) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i] as number;
-    expect(Math.abs((actual[i] as number) - e)).toBeLessThanOrEqual(
-      1e-6 * Math.max(1, Math.abs(e)),
-    );
-  }
-}
-
 /** A variable that alone holds its buffer, as a model's parameters and an optimizer's velocities do. */
 function variable(shape: number[], seed: number): tf.Variable {
   const t = tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -64,8 +54,8 @@ describe('fused SGD-momentum kernel on wasm (OpenBLAS)', () => {
     expect([p.dataId, v.dataId]).toEqual([pId, vId]);
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numBytes).toBe(before.numBytes);
-    expectClose(v.dataSync(), expected.v);
-    expectClose(p.dataSync(), expected.p);
+    expect(v.dataSync()).toBeAllclose(expected.v, { atol: 1e-6 });
+    expect(p.dataSync()).toBeAllclose(expected.p, { atol: 1e-6 });
     tf.dispose([p, v, g]);
   });
 
@@ -85,8 +75,8 @@ describe('fused SGD-momentum kernel on wasm (OpenBLAS)', () => {
     expect(p.dataId).not.toBe(view.dataId);
     expect(Array.from(view.dataSync())).toEqual(seen);
     expect(tf.memory().numTensors).toBe(before);
-    expectClose(v.dataSync(), expected.v);
-    expectClose(p.dataSync(), expected.p);
+    expect(v.dataSync()).toBeAllclose(expected.v, { atol: 1e-6 });
+    expect(p.dataSync()).toBeAllclose(expected.p, { atol: 1e-6 });
     tf.dispose([p, v, g, view]);
   });
 

@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpenBlas } from './openblas';
 import { heapViews, type WasmHeapBackend } from './wasm-heap';
@@ -26,10 +27,14 @@ export function wasmSgdMomentum(blas: OpenBlas): tf.KernelFunc {
     const { lr, momentum } = args.attrs as { lr: number; momentum: number };
     for (const [name, t] of Object.entries({ value, accumulation, gradient })) {
       if (t === undefined || t.dtype !== 'float32') {
-        throw new Error(`${SGD_MOMENTUM_KERNEL}: input ${name} must be a float32 tensor`);
+        throw new ArgumentError(
+          `${SGD_MOMENTUM_KERNEL}: ${name}`,
+          `${SGD_MOMENTUM_KERNEL}: input ${name} must be a float32 tensor`,
+        );
       }
       if (!tf.util.arraysEqual(t.shape, (value as Info).shape)) {
-        throw new Error(
+        throw new ArgumentError(
+          `${SGD_MOMENTUM_KERNEL}: ${name}`,
           `${SGD_MOMENTUM_KERNEL}: input ${name} has shape [${t.shape}], expected [${(value as Info).shape}]`,
         );
       }

@@ -1,3 +1,4 @@
+import { assertInteger, assertPositiveInteger } from '@mnist-lab/errors';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from './dataset';
@@ -52,14 +53,8 @@ export class BatchLoader {
   private readonly featureSize: number;
 
   constructor(dataset: Dataset, options: BatchLoaderOptions) {
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
-      throw new RangeError(
-        `BatchLoader: batchSize must be a positive integer, got ${options.batchSize}`,
-      );
-    }
-    if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-      throw new RangeError(`BatchLoader: seed must be an integer, got ${options.seed}`);
-    }
+    assertPositiveInteger(options.batchSize, 'BatchLoader: batchSize');
+    if (options.seed !== undefined) assertInteger(options.seed, 'BatchLoader: seed');
     this.dataset = dataset;
     this.batchSize = options.batchSize;
     this.shuffle = options.shuffle ?? true;

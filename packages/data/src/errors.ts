@@ -1,3 +1,5 @@
+import { hasMarker, MnistLabError } from '@mnist-lab/errors';
+
 const marker = Symbol.for('mnist-lab.data.error');
 
 /** What is wrong with a dataset file or source. */
@@ -21,7 +23,7 @@ export type DataErrorCode =
  * Every malformed or missing input this package meets: `code` says what is wrong, `file` names
  * the file or URL, and `message` says both in words, with what was expected.
  */
-export class DataError extends Error {
+export class DataError extends MnistLabError {
   readonly [marker] = true;
   override readonly name = 'DataError';
 
@@ -36,7 +38,7 @@ export class DataError extends Error {
   }
 
   /** True for this error even when it comes from another copy of the package. */
-  static isInstance(error: unknown): error is DataError {
-    return typeof error === 'object' && error !== null && marker in error;
+  static override isInstance(error: unknown): error is DataError {
+    return hasMarker(error, marker);
   }
 }

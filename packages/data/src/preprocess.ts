@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 import type { Dataset } from './dataset';
 
 /** Optional per-pixel normalization after scaling to [0, 1], like torchvision's `Normalize`. */
@@ -20,7 +21,8 @@ export function pixelTable(normalization?: Normalization): Float32Array {
   const mean = Math.fround(normalization?.mean ?? 0);
   const std = Math.fround(normalization?.std ?? 1);
   if (normalization !== undefined && !(std > 0)) {
-    throw new RangeError(
+    throw new ArgumentError(
+      'pixelTable',
       `pixelTable: normalization std must be positive, got ${normalization.std}`,
     );
   }

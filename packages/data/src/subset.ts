@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import type { Dataset } from './dataset';
 
@@ -13,7 +14,8 @@ export function selectExamples(
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i] as number;
     if (!(j >= 0 && j < dataset.count)) {
-      throw new RangeError(
+      throw new ArgumentError(
+        'selectExamples',
         `selectExamples: index ${j} is outside ${dataset.name} (0..${dataset.count - 1})`,
       );
     }
@@ -26,7 +28,8 @@ export function selectExamples(
 /** The first `n` examples (no copy), like the CLI's `--train-size N`. */
 export function takeFirst(dataset: Dataset, n: number): Dataset {
   if (!Number.isInteger(n) || n < 1 || n > dataset.count) {
-    throw new RangeError(
+    throw new ArgumentError(
+      'takeFirst',
       `takeFirst: n must be an integer in [1, ${dataset.count}] for ${dataset.name}, got ${n}`,
     );
   }
@@ -55,7 +58,8 @@ export function splitValidation(
   const v = options.validation;
   const count = v > 0 && v < 1 ? Math.round(v * dataset.count) : v;
   if (!Number.isInteger(count) || count < 1 || count >= dataset.count) {
-    throw new RangeError(
+    throw new ArgumentError(
+      'splitValidation',
       `splitValidation: validation must be a fraction in (0, 1) or an integer in [1, ${dataset.count - 1}], got ${v}`,
     );
   }

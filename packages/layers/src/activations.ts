@@ -1,3 +1,4 @@
+import { ArgumentError, assertPositiveInteger } from '@mnist-lab/errors';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ForwardOptions, Module } from './module';
 
@@ -68,7 +69,8 @@ export class Activation extends Module {
   constructor(activation: Exclude<ActivationName, 'prelu'>) {
     super();
     if (!(activation in activationFunctions)) {
-      throw new RangeError(
+      throw new ArgumentError(
+        'Activation',
         `Activation: unknown activation '${activation}'; expected one of ${Object.keys(activationFunctions).join(', ')}`,
       );
     }
@@ -94,9 +96,7 @@ export class PReLU extends Module {
 
   constructor(args: PReLUArgs = {}) {
     super();
-    const n = args.numParameters ?? 1;
-    if (!Number.isInteger(n) || n < 1)
-      throw new RangeError(`PReLU: numParameters must be a positive integer, got ${n}`);
+    const n = assertPositiveInteger(args.numParameters ?? 1, 'PReLU: numParameters');
     this.weight = this.registerParameter('weight', tf.fill([n], args.init ?? 0.25));
   }
 

@@ -1,4 +1,6 @@
+import { ArgumentError, assertPositiveInteger } from '@mnist-lab/errors';
 import * as tf from '@tensorflow/tfjs-core';
+import { LayersError } from './errors';
 import { type ForwardOptions, Module } from './module';
 
 /** Options of {@link BatchNorm1d}; the defaults are PyTorch's. */
@@ -29,17 +31,17 @@ export class BatchNorm1d extends Module {
 
   constructor(numFeatures: number, args: BatchNorm1dArgs = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) {
-      throw new RangeError(
-        `BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`,
-      );
-    }
+    assertPositiveInteger(numFeatures, 'BatchNorm1d: numFeatures');
     this.numFeatures = numFeatures;
     this.eps = args.eps ?? 1e-5;
     this.momentum = args.momentum ?? 0.1;
-    if (!(this.eps > 0)) throw new RangeError(`BatchNorm1d: eps must be positive, got ${this.eps}`);
+    if (!(this.eps > 0))
+      throw new ArgumentError('BatchNorm1d', `BatchNorm1d: eps must be positive, got ${this.eps}`);
     if (!(this.momentum >= 0 && this.momentum <= 1)) {
-      throw new RangeError(`BatchNorm1d: momentum must be in [0, 1], got ${this.momentum}`);
+      throw new ArgumentError(
+        'BatchNorm1d',
+        `BatchNorm1d: momentum must be in [0, 1], got ${this.momentum}`,
+      );
     }
     const affine = args.affine ?? true;
     this.weight = affine ? this.registerParameter('weight', tf.ones([numFeatures])) : undefined;
@@ -52,14 +54,14 @@ export class BatchNorm1d extends Module {
   forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor {
     return tf.tidy(() => {
       if (x.rank !== 2 || x.shape[1] !== this.numFeatures) {
-        throw new Error(
+        throw new LayersError(
           `BatchNorm1d: expected input [batch, ${this.numFeatures}], got [${x.shape.join(', ')}]`,
         );
       }
       if (options.training) {
         const n = x.shape[0] as number;
         if (n < 2)
-          throw new Error(
+          throw new LayersError(
             `BatchNorm1d: training needs more than 1 value per feature, got batch ${n}`,
           );
         return this.trainingForward(x as tf.Tensor2D);

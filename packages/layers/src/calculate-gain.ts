@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 /** Nonlinearities that PyTorch's `torch.nn.init.calculate_gain` knows. */
 export type Nonlinearity =
   | 'linear'
@@ -31,7 +32,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'leaky_relu': {
       const slope = param ?? 0.01;
       if (!Number.isFinite(slope)) {
-        throw new RangeError(`calculateGain: negative slope ${slope} is not a finite number`);
+        throw new ArgumentError(
+          'calculateGain',
+          `calculateGain: negative slope ${slope} is not a finite number`,
+        );
       }
       return Math.sqrt(2 / (1 + slope * slope));
     }
@@ -39,6 +43,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return 3 / 4;
     default:
       nonlinearity satisfies never;
-      throw new RangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}'`);
+      throw new ArgumentError(
+        'calculateGain',
+        `calculateGain: unsupported nonlinearity '${String(nonlinearity)}'`,
+      );
   }
 }

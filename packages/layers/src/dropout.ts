@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 import { Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ForwardOptions, Module } from './module';
@@ -20,7 +21,7 @@ export class Dropout extends Module {
   constructor(p: number, args: DropoutArgs = {}) {
     super();
     if (!(typeof p === 'number' && p >= 0 && p < 1)) {
-      throw new RangeError(`Dropout: p must be a probability in [0, 1), got ${p}`);
+      throw new ArgumentError('Dropout', `Dropout: p must be a probability in [0, 1), got ${p}`);
     }
     this.p = p;
     this.rng = this.registerGenerator('generator', args.rng ?? new Rng(0));

@@ -19,6 +19,7 @@ export type { Nonlinearity } from './calculate-gain';
 export { calculateGain } from './calculate-gain';
 export type { DropoutArgs } from './dropout';
 export { Dropout, dropoutMask } from './dropout';
+export { LayersError } from './errors';
 export type { InitConfig, InitDistribution, InitName } from './initializers';
 export { fans, INIT_NAMES, initDistribution, initializers, sample } from './initializers';
 export type { LinearArgs } from './linear';

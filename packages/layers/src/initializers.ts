@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 import type { Rng } from '@mnist-lab/random';
 import { calculateGain, type Nonlinearity } from './calculate-gain';
 
@@ -32,7 +33,8 @@ export interface InitConfig {
 /** Fan-in and fan-out of a weight of shape `[out, in]` (PyTorch's layout). */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
   if (shape.length < 2) {
-    throw new RangeError(
+    throw new ArgumentError(
+      'fans',
       `fans: need a weight of at least 2 dimensions, got shape [${shape.join(', ')}]`,
     );
   }
@@ -90,12 +92,16 @@ export function initDistribution(
       return { kind: 'constant', value: 1 };
     case 'constant':
       if (config.value === undefined || !Number.isFinite(config.value)) {
-        throw new RangeError(`initializer 'constant' needs a finite value, got ${config.value}`);
+        throw new ArgumentError(
+          'initializer',
+          `initializer 'constant' needs a finite value, got ${config.value}`,
+        );
       }
       return { kind: 'constant', value: config.value };
     default:
       config.name satisfies never;
-      throw new RangeError(
+      throw new ArgumentError(
+        'init',
         `unknown initializer '${String(config.name)}'; expected one of ${INIT_NAMES.join(', ')}`,
       );
   }

@@ -1,3 +1,4 @@
+import { assertPositiveInteger } from '@mnist-lab/errors';
 import { Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import { type InitConfig, type InitName, initDistribution, sample } from './initializers';
@@ -23,13 +24,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, args: LinearArgs = {}) {
     super();
-    for (const [name, n] of [
-      ['inFeatures', inFeatures],
-      ['outFeatures', outFeatures],
-    ] as const) {
-      if (!Number.isInteger(n) || n < 1)
-        throw new RangeError(`Linear: ${name} must be a positive integer, got ${n}`);
-    }
+    assertPositiveInteger(inFeatures, 'Linear: inFeatures');
+    assertPositiveInteger(outFeatures, 'Linear: outFeatures');
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const rng = args.rng ?? new Rng(0);

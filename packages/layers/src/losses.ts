@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LayersError } from './errors';
 
 function checkLabels(name: string, scores: tf.Tensor, labels: tf.Tensor): void {
   if (scores.rank !== 2)
-    throw new Error(`${name}: expected scores [batch, classes], got [${scores.shape.join(', ')}]`);
+    throw new LayersError(
+      `${name}: expected scores [batch, classes], got [${scores.shape.join(', ')}]`,
+    );
   if (labels.rank !== 1 || labels.shape[0] !== scores.shape[0]) {
-    throw new Error(
+    throw new LayersError(
       `${name}: expected labels [${scores.shape[0]}], got [${labels.shape.join(', ')}]`,
     );
   }

@@ -1,3 +1,4 @@
+import { hasMarker, MnistLabError } from '@mnist-lab/errors';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
@@ -93,7 +94,7 @@ export type MlpConfigInput = z.input<typeof mlpConfigSchema>;
 const marker = Symbol.for('mnist-lab.layers.mlp-config-error');
 
 /** An MLP config that failed validation; `issues` lists each problem as `path: message`. */
-export class MlpConfigError extends Error {
+export class MlpConfigError extends MnistLabError {
   readonly [marker] = true;
   override readonly name = 'MlpConfigError';
   constructor(readonly issues: readonly string[]) {
@@ -101,8 +102,8 @@ export class MlpConfigError extends Error {
   }
 
   /** True for this error even when it comes from another copy of the package. */
-  static isInstance(error: unknown): error is MlpConfigError {
-    return typeof error === 'object' && error !== null && marker in error;
+  static override isInstance(error: unknown): error is MlpConfigError {
+    return hasMarker(error, marker);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
+import { LayersError } from './errors';
 
 /** How a forward pass runs. */
 export interface ForwardOptions {
@@ -103,7 +104,7 @@ export abstract class Module {
       const missing = Object.keys(own).filter((k) => !(k in state));
       const unexpected = Object.keys(state).filter((k) => !(k in own));
       if (missing.length > 0 || unexpected.length > 0) {
-        throw new Error(
+        throw new LayersError(
           `loadStateDict: keys differ from the model's: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`,
         );
       }
@@ -112,7 +113,7 @@ export abstract class Module {
       const value = state[key];
       if (value === undefined) continue;
       if (!tf.util.arraysEqual(value.shape, target.shape)) {
-        throw new Error(
+        throw new LayersError(
           `loadStateDict: '${key}' has shape [${value.shape.join(', ')}], expected [${target.shape.join(', ')}]`,
         );
       }

@@ -68,26 +68,22 @@ export const PARITY_TOL = 1e-5;
 
 type Nested = number | readonly Nested[];
 
-/** Asserts element-wise closeness: |a − e| ≤ tol · max(1, |e|) (absolute near 0, relative above 1). */
+/**
+ * Asserts element-wise closeness within the parity tolerance, |a − e| ≤ tol · max(1, |e|), through
+ * the shared `toBeAllclose` matcher; reads a tensor asynchronously first (webgpu cannot read
+ * synchronously in Node).
+ */
 export async function expectAllClose(
   actual: tf.Tensor | Nested,
   expected: Nested,
   tol = PARITY_TOL,
 ): Promise<void> {
-  // Asynchronous reads: the webgpu backend cannot read synchronously in Node.
   const a =
     actual instanceof tf.Tensor
       ? Array.from(await actual.data())
       : [actual].flat(Number.POSITIVE_INFINITY as 1);
   const e = [expected].flat(Number.POSITIVE_INFINITY as 1) as number[];
-  expect(a.length).toBe(e.length);
-  for (let i = 0; i < e.length; i++) {
-    const err =
-      Math.abs((a[i] as number) - (e[i] as number)) / Math.max(1, Math.abs(e[i] as number));
-    if (!(err <= tol)) {
-      throw new Error(`element ${i}: got ${a[i]}, expected ${e[i]} (scaled error ${err} > ${tol})`);
-    }
-  }
+  expect(a as number[]).toBeAllclose(e, { atol: tol, rtol: tol });
 }
 
 /** Asserts that `fn` leaves no tensor behind. */

@@ -1,3 +1,4 @@
+import { ArgumentError } from '@mnist-lab/errors';
 /** The whole state of an {@link Rng}: four unsigned 32-bit words, JSON-safe for checkpoints. */
 export type RngState = readonly [number, number, number, number];
 
@@ -47,7 +48,7 @@ export class Rng {
   /** `seed` is any integer (taken modulo 2^32) or a string. */
   constructor(seed: number | string) {
     if (typeof seed === 'number' && !Number.isInteger(seed)) {
-      throw new RangeError(`Rng: seed must be an integer or a string, got ${seed}`);
+      throw new ArgumentError('Rng', `Rng: seed must be an integer or a string, got ${seed}`);
     }
     const next = splitMix32(typeof seed === 'number' ? seed : deriveSeed(seed));
     this.s0 = next();
@@ -67,12 +68,13 @@ export class Rng {
   setState(state: RngState): void {
     const words: unknown = state;
     if (!Array.isArray(words) || words.length !== 4 || !words.every(isUint32)) {
-      throw new TypeError(
+      throw new ArgumentError(
+        'Rng.setState',
         `Rng.setState: expected four unsigned 32-bit integers, got ${JSON.stringify(state)}`,
       );
     }
     if (state.every((w) => w === 0)) {
-      throw new RangeError('Rng.setState: the all-zero state is invalid');
+      throw new ArgumentError('Rng.setState', 'Rng.setState: the all-zero state is invalid');
     }
     [this.s0, this.s1, this.s2, this.s3] = state;
   }
@@ -135,7 +137,10 @@ export class Rng {
   /** A uniform integer in [0, n), without modulo bias (rejection sampling). */
   nextInt(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) {
-      throw new RangeError(`Rng.nextInt: n must be an integer in [1, 2^32], got ${n}`);
+      throw new ArgumentError(
+        'Rng.nextInt',
+        `Rng.nextInt: n must be an integer in [1, 2^32], got ${n}`,
+      );
     }
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
     let x = this.nextUint32();

@@ -1,3 +1,5 @@
+import { hasMarker, MnistLabError } from '@mnist-lab/errors';
+
 const marker = Symbol.for('mnist-lab.trainer.error');
 
 /** Why training or a checkpoint failed. */
@@ -9,7 +11,7 @@ export type TrainerErrorCode =
   | 'empty-data';
 
 /** A training error: `code` says what went wrong; `message` names the option, step or file. */
-export class TrainerError extends Error {
+export class TrainerError extends MnistLabError {
   readonly [marker] = true;
   override readonly name = 'TrainerError';
 
@@ -22,7 +24,7 @@ export class TrainerError extends Error {
   }
 
   /** True for this error even when it comes from another copy of the package. */
-  static isInstance(error: unknown): error is TrainerError {
-    return typeof error === 'object' && error !== null && marker in error;
+  static override isInstance(error: unknown): error is TrainerError {
+    return hasMarker(error, marker);
   }
 }

@@ -3,7 +3,7 @@ import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, fit, type TrainEvent, TrainerError } from './index';
-import { arraySource, closeness, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
+import { arraySource, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
 
 interface FcState {
   weight_out_in: number[][];
@@ -74,24 +74,20 @@ for (const { label, ...options } of TEST_BACKENDS) {
         );
         expect(store.saved).toHaveLength(3);
         for (const [i, step] of c.steps.entries()) {
-          expect(closeness([losses[i] as number], [step.loss])).toBeUndefined();
+          expect([losses[i] as number]).toBeAllclose([step.loss]);
           const { tensors } = decodeSafetensors(store.saved[i]?.model ?? new Uint8Array());
           for (const [j, fc] of step.fc_after.entries()) {
-            expect(
-              closeness(tensors[`fc${j + 1}.weight`]?.data ?? [], fc.weight_out_in.flat()),
-            ).toBeUndefined();
-            expect(closeness(tensors[`fc${j + 1}.bias`]?.data ?? [], fc.bias)).toBeUndefined();
+            expect(tensors[`fc${j + 1}.weight`]?.data ?? []).toBeAllclose(fc.weight_out_in.flat());
+            expect(tensors[`fc${j + 1}.bias`]?.data ?? []).toBeAllclose(fc.bias);
           }
           for (const [j, bn] of step.bn_after.entries()) {
-            expect(
-              closeness(tensors[`batch_norm${j + 1}.running_mean`]?.data ?? [], bn.running_mean),
-            ).toBeUndefined();
-            expect(
-              closeness(tensors[`batch_norm${j + 1}.running_var`]?.data ?? [], bn.running_var),
-            ).toBeUndefined();
-            expect(
-              closeness(tensors[`batch_norm${j + 1}.weight`]?.data ?? [], bn.gamma),
-            ).toBeUndefined();
+            expect(tensors[`batch_norm${j + 1}.running_mean`]?.data ?? []).toBeAllclose(
+              bn.running_mean,
+            );
+            expect(tensors[`batch_norm${j + 1}.running_var`]?.data ?? []).toBeAllclose(
+              bn.running_var,
+            );
+            expect(tensors[`batch_norm${j + 1}.weight`]?.data ?? []).toBeAllclose(bn.gamma);
           }
         }
         model.dispose();

@@ -1,3 +1,4 @@
+import { TrainerError } from './errors';
 /** A learning-rate schedule, as a plain validated config. */
 export type LrScheduleConfig =
   | {
@@ -39,6 +40,9 @@ export function learningRateAt(
     }
     default:
       schedule satisfies never;
-      throw new RangeError(`unknown learning-rate schedule ${JSON.stringify(schedule)}`);
+      throw new TrainerError(
+        'invalid-option',
+        `unknown learning-rate schedule ${JSON.stringify(schedule)}`,
+      );
   }
 }

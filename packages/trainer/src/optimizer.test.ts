@@ -2,7 +2,7 @@ import { initBackend, speedFixVariants } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createOptimizer, FusedMomentumOptimizer, SGD_MOMENTUM_KERNEL } from './index';
-import { closeness, loadFixture, TEST_BACKENDS } from './test-utils';
+import { loadFixture, TEST_BACKENDS } from './test-utils';
 
 interface SgdFixture {
   lr: number;
@@ -30,9 +30,9 @@ describe.each(TEST_BACKENDS)('SGD with momentum [$label]', ({ label, ...options 
       const grad = tf.tensor1d(g);
       optimizer.applyGradients({ [param.name]: grad });
       grad.dispose();
-      expect(
-        closeness(param.dataSync(), fx.param_after_each_step[i] as number[], 1e-6),
-      ).toBeUndefined();
+      expect(param.dataSync()).toBeAllclose(fx.param_after_each_step[i] as number[], {
+        atol: 1e-6,
+      });
     }
     // One velocity per parameter, kept by the optimizer; nothing else.
     expect(tf.memory().numTensors).toBe(before + 1);

@@ -31,22 +31,6 @@ export function arraySource(
   };
 }
 
-/** |a − e| ≤ tol · max(1, |e|) element-wise, or a message naming the first element that is not. */
-export function closeness(
-  actual: ArrayLike<number>,
-  expected: readonly number[],
-  tol = 1e-5,
-): string | undefined {
-  if (actual.length !== expected.length)
-    return `length ${actual.length}, expected ${expected.length}`;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i] as number;
-    const err = Math.abs((actual[i] as number) - e) / Math.max(1, Math.abs(e));
-    if (!(err <= tol)) return `element ${i}: got ${actual[i]}, expected ${e}`;
-  }
-  return undefined;
-}
-
 /** Keeps checkpoints in memory, newest last. */
 export class MemoryStore implements CheckpointStore {
   saved: CheckpointData[] = [];

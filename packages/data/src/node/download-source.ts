@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ArgumentError } from '@mnist-lab/errors';
 import type { DatasetSplits } from '../dataset';
 import {
   type DatasetFacts,
@@ -54,7 +55,8 @@ function resolveFacts(dataset: string | DatasetFacts): DatasetFacts {
   if (typeof dataset !== 'string') return dataset;
   const facts = KNOWN_DATASETS[dataset];
   if (facts === undefined) {
-    throw new RangeError(
+    throw new ArgumentError(
+      'downloadDataset',
       `downloadDataset: unknown dataset '${dataset}'; expected one of ${Object.keys(KNOWN_DATASETS).join(', ')} or facts with pinned checksums`,
     );
   }
@@ -143,7 +145,8 @@ export function mirrorBase(mirror: string): URL {
 export async function downloadDataset(options: DownloadOptions): Promise<DatasetSplits> {
   const facts = resolveFacts(options.dataset);
   const mirrors = (options.mirrors ?? DEFAULT_MIRRORS[facts.name] ?? []).map(mirrorBase);
-  if (mirrors.length === 0) throw new RangeError(`downloadDataset: no mirrors for '${facts.name}'`);
+  if (mirrors.length === 0)
+    throw new ArgumentError('downloadDataset', `downloadDataset: no mirrors for '${facts.name}'`);
   const dir = join(options.cacheDir ?? defaultCacheDir(), facts.name);
   await mkdir(dir, { recursive: true });
   const emit = options.onEvent ?? (() => {});

@@ -1,0 +1,2 @@
+export { ArgumentError, assertInteger, assertPositiveInteger } from './argument-error';
+export { hasMarker, MnistLabError } from './mnist-lab-error';
