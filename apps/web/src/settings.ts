@@ -10,6 +10,8 @@ import {
   LESSON_PRESETS,
   LESSON_RECIPE,
   type LessonPreset,
+  type RunSpec,
+  runSpecSchema,
 } from '@mnist-lab/lesson';
 
 /** The lesson's four networks, as the page offers them. */
@@ -82,50 +84,67 @@ export function hiddenWithinLimits(hidden: readonly number[]): boolean {
   );
 }
 
-const oneOf = <T extends string>(choices: readonly T[], value: string | null, fallback: T): T =>
-  choices.find((c) => c === value) ?? fallback;
-
 /**
- * Reads settings from a URL query string so that a run can be shared as a link. Values that are
+ * Reads settings from a URL query string so that a run can be shared as a link. Each field is
+ * checked by the run spec's own schema (`@mnist-lab/lesson`, the CLI's rules) and `WEB_LIMITS`. Values that are
  * missing or not valid (outside {@link WEB_LIMITS}, a seed that is no safe integer) fall back to
  * the preset's and then the lesson's, so a hand-edited link never breaks the page. The form is
  * read through this same function, so both obey the same rules.
  */
 export function settingsFromQuery(query: string): RunSettings {
   const params = new URLSearchParams(query);
-  const num = (key: keyof RunSettings, fallback: number, ok: (n: number) => boolean) => {
-    const raw = params.get(key);
-    const value = raw === null || raw.trim() === '' ? Number.NaN : Number(raw);
-    return Number.isFinite(value) && ok(value) ? value : fallback;
+  const preset = field('preset', params.get('preset')) ?? DEFAULT_SETTINGS.preset;
+  const base: RunSettings = { ...DEFAULT_SETTINGS, ...PRESET_SETTINGS[preset], preset };
+  const number = (raw: string | null) =>
+    raw === null || raw.trim() === '' ? undefined : Number(raw);
+  const pick = <K extends WebKey>(
+    key: K,
+    raw: unknown,
+    ok: (v: NonNullable<RunSpec[K]>) => boolean,
+  ) => {
+    const value = raw === null || raw === undefined ? undefined : field(key, raw);
+    return value !== undefined && ok(value) ? value : base[key];
   };
-  const preset = oneOf(PRESET_NAMES, params.get('preset'), DEFAULT_SETTINGS.preset);
-  const base = { ...DEFAULT_SETTINGS, ...PRESET_SETTINGS[preset], preset };
-  const hiddenRaw = params.get('hidden');
-  const hidden = hiddenRaw === null ? base.hidden : hiddenRaw.split(',').map(Number);
+  const hidden = params.get('hidden');
   const batchNorm = params.get('batchNorm');
+  const within = (max: number) => (n: number) => n <= max;
   return {
     preset,
-    activation: oneOf(ACTIVATIONS, params.get('activation'), base.activation),
-    dropout: num('dropout', base.dropout, (n) => n >= 0 && n < 1),
-    batchNorm: batchNorm === 'true' ? true : batchNorm === 'false' ? false : base.batchNorm,
-    init: oneOf(INITS, params.get('init'), base.init),
-    hidden: hiddenWithinLimits(hidden) ? hidden : base.hidden,
-    epochs: num(
-      'epochs',
-      base.epochs,
-      (n) => Number.isInteger(n) && n >= 1 && n <= WEB_LIMITS.maxEpochs,
+    activation: pick('activation', params.get('activation'), () => true),
+    dropout: pick('dropout', number(params.get('dropout')), () => true),
+    batchNorm: pick(
+      'batchNorm',
+      batchNorm === 'true' ? true : batchNorm === 'false' ? false : undefined,
+      () => true,
     ),
-    batchSize: num(
-      'batchSize',
-      base.batchSize,
-      (n) => Number.isInteger(n) && n >= 1 && n <= WEB_LIMITS.maxBatchSize,
+    init: pick('init', params.get('init'), (v) => (INITS as readonly string[]).includes(v)),
+    hidden: pick(
+      'hidden',
+      hidden === null ? undefined : hidden.split(',').map(Number),
+      hiddenWithinLimits,
     ),
-    lr: num('lr', base.lr, (n) => n > 0 && n <= 10),
-    momentum: num('momentum', base.momentum, (n) => n >= 0 && n < 1),
-    seed: num('seed', base.seed, Number.isSafeInteger),
-    trainSize: num('trainSize', base.trainSize, (n) => Number.isInteger(n) && n >= 1 && n <= 60000),
-    testSize: num('testSize', base.testSize, (n) => Number.isInteger(n) && n >= 1 && n <= 10000),
-  };
+    epochs: pick('epochs', number(params.get('epochs')), within(WEB_LIMITS.maxEpochs)),
+    batchSize: pick('batchSize', number(params.get('batchSize')), within(WEB_LIMITS.maxBatchSize)),
+    lr: pick('lr', number(params.get('lr')), within(10)),
+    momentum: pick('momentum', number(params.get('momentum')), () => true),
+    seed: pick('seed', number(params.get('seed')), Number.isSafeInteger),
+    trainSize: pick('trainSize', number(params.get('trainSize')), within(60000)),
+    testSize: pick('testSize', number(params.get('testSize')), within(10000)),
+  } as RunSettings;
+}
+
+/** The settings a run in the lab takes, by their run-spec names. */
+type WebKey = keyof RunSettings;
+
+/**
+ * One field checked by the run spec's own schema (`@mnist-lab/lesson`): the same rule as the CLI's
+ * flags and config files. Undefined when the value does not pass.
+ */
+function field<K extends WebKey>(key: K, value: unknown): NonNullable<RunSpec[K]> | undefined {
+  const result = runSpecSchema.shape[key].safeParse(value);
+  return result.success && result.data !== undefined
+    ? (result.data as NonNullable<RunSpec[K]>)
+    : undefined;
 }
 
 /** Writes settings as a query string (without `?`), the inverse of {@link settingsFromQuery}. */

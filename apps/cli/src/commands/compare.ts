@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BlasMode, initBackend } from '@mnist-lab/backends';
-import { LESSON_PRESET_NAMES, type LessonPreset } from '@mnist-lab/lesson';
+import { type EpochEventLine, LESSON_PRESET_NAMES, type LessonPreset } from '@mnist-lab/lesson';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { runLabel, runPool } from '../compare/child-runs';
+import { type CompareRun, runLabel, runPool } from '../compare/child-runs';
 import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
 import { summarize } from '../compare/summary';
 import { nameList, positiveInt } from '../options';
@@ -104,20 +104,7 @@ export function registerCompareCommand(program: Command): void {
       await mkdir(join(reportDir, 'runs'));
 
       const tty = process.stderr.isTTY === true && !opts.json && !opts.quiet;
-      const bars = tty
-        ? new cliProgress.MultiBar(
-            {
-              format: '{name} {bar} epoch {value}/{total} | test accuracy {acc}',
-              stream: process.stderr,
-              hideCursor: true,
-              clearOnComplete: false,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-      const progress = new Map(
-        runs.map((r) => [r, bars?.create(epochs, 0, { name: runLabel(r).padEnd(14), acc: '-' })]),
-      );
+      const progress = runProgress(output, runs, epochs, tty);
       const started = performance.now();
       const pool = await runPool(
         runs,
@@ -133,16 +120,10 @@ export function registerCompareCommand(program: Command): void {
           join(reportDir, 'runs', runLabel(run)),
           ...passThrough(opts),
         ],
-        (run, e) => {
-          const accuracy = `${(e.testAccuracy ?? Number.NaN).toFixed(2)}%`;
-          output.event({ ...e, event: 'epoch' });
-          progress.get(run)?.update(e.epoch, { acc: accuracy });
-          if (!tty)
-            output.log(`${runLabel(run)}: epoch ${e.epoch}/${epochs}, test accuracy ${accuracy}`);
-        },
+        progress.epoch,
         stopping,
       );
-      bars?.stop();
+      progress.stop();
       const wallSeconds = (performance.now() - started) / 1000;
       const { failures } = pool;
       const summary = summarize(presets, epochs, pool.events);
@@ -193,4 +174,37 @@ function passThrough(opts: CompareOptions): string[] {
     if (value !== undefined) args.push(flag, String(value));
   }
   return args;
+}
+
+/**
+ * Shows each run's progress: a bar per run on a terminal, a line per epoch otherwise; and every
+ * epoch event on stdout with `--json`.
+ */
+function runProgress(output: Output, runs: readonly CompareRun[], epochs: number, tty: boolean) {
+  const bars = tty
+    ? new cliProgress.MultiBar(
+        {
+          format: '{name} {bar} epoch {value}/{total} | test accuracy {acc}',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const barOf = new Map(
+    runs.map((r) => [r, bars?.create(epochs, 0, { name: runLabel(r).padEnd(14), acc: '-' })]),
+  );
+  return {
+    epoch(run: CompareRun, e: EpochEventLine) {
+      const accuracy = `${(e.testAccuracy ?? Number.NaN).toFixed(2)}%`;
+      output.event({ ...e, event: 'epoch' });
+      barOf.get(run)?.update(e.epoch, { acc: accuracy });
+      if (!tty)
+        output.log(`${runLabel(run)}: epoch ${e.epoch}/${epochs}, test accuracy ${accuracy}`);
+    },
+    stop() {
+      bars?.stop();
+    },
+  };
 }
