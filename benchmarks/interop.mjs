@@ -65,15 +65,15 @@ const rows = [
     'mnist-lab → PyTorch',
     trained.testAccuracy,
     inTorch.testAccuracy,
-    trained.seedTestLoss,
-    inTorch.seedTestLoss,
+    trained.lessonTestLoss,
+    inTorch.lessonTestLoss,
   ],
   [
     'PyTorch → mnist-lab',
     torchTrained.testAccuracy,
     inOurs.testAccuracy,
-    torchTrained.seedTestLoss,
-    inOurs.seedTestLoss,
+    torchTrained.lessonTestLoss,
+    inOurs.lessonTestLoss,
   ],
 ];
 console.log(

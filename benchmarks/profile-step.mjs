@@ -5,7 +5,7 @@ import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
-import { LESSON_PRESETS } from '@mnist-lab/lesson';
+import { LESSON_PRESETS, LESSON_RECIPE } from '@mnist-lab/lesson';
 import { createOptimizer } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { usageOnHelp } from './shared.mjs';
@@ -43,8 +43,12 @@ const { train } = await loadMnist();
 const presetFlag = process.argv.indexOf('--preset');
 const preset = presetFlag >= 0 ? process.argv[presetFlag + 1] : 'relu';
 const model = new Mlp({ ...LESSON_PRESETS[preset], seed: 1 });
-const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.5 });
-const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
+const optimizer = createOptimizer({
+  name: LESSON_RECIPE.optimizer,
+  lr: LESSON_RECIPE.lr,
+  momentum: LESSON_RECIPE.momentum,
+});
+const loader = new BatchLoader(train, { batchSize: LESSON_RECIPE.batchSize, seed: 1 });
 const steps = 200;
 let n = 0;
 let start = 0;

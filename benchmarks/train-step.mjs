@@ -8,7 +8,7 @@ import { initBackend, probeBackends } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import { loadMnist } from '@mnist-lab/data/node';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
-import { LESSON_PRESETS } from '@mnist-lab/lesson';
+import { LESSON_PRESETS, LESSON_RECIPE } from '@mnist-lab/lesson';
 import { createOptimizer } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { usageOnHelp } from './shared.mjs';
@@ -29,8 +29,12 @@ const warmup = 20;
 async function measure(backend, speedFixes, blas = 'auto') {
   const report = await initBackend({ prefer: backend, speedFixes, blas });
   const model = new Mlp({ ...LESSON_PRESETS.relu, seed: 1 });
-  const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.5 });
-  const loader = new BatchLoader(train, { batchSize: 32, seed: 1 });
+  const optimizer = createOptimizer({
+    name: LESSON_RECIPE.optimizer,
+    lr: LESSON_RECIPE.lr,
+    momentum: LESSON_RECIPE.momentum,
+  });
+  const loader = new BatchLoader(train, { batchSize: LESSON_RECIPE.batchSize, seed: 1 });
   const batches = loader.epoch(0);
   const step = () => {
     const { value } = batches.next();

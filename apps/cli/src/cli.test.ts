@@ -250,7 +250,7 @@ describe('mnist-lab train, evaluate, predict', () => {
       epoch: 1,
       backend: 'wasm',
     });
-    for (const key of ['trainLoss', 'testLoss', 'seedTestLoss', 'testAccuracy', 'seconds'])
+    for (const key of ['trainLoss', 'testLoss', 'lessonTestLoss', 'testAccuracy', 'seconds'])
       expect(typeof epoch?.[key]).toBe('number');
     expect(epoch?.testAccuracy as number).toBeGreaterThan(75);
     expect(events.at(-1)).toMatchObject({

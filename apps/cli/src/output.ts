@@ -90,7 +90,7 @@ export class Output {
     const test =
       v === undefined
         ? ''
-        : `\tTest Loss: ${v.seedTestLoss.toFixed(4)}, \tTest Accuracy: ${this.c.bold((v.accuracy * 100).toFixed(2))} %`;
+        : `\tTest Loss: ${v.lessonTestLoss.toFixed(4)}, \tTest Accuracy: ${this.c.bold((v.accuracy * 100).toFixed(2))} %`;
     this.line(
       `[EPOCH: ${record.epoch}], ${test}\t(train loss ${record.trainLoss.toFixed(4)}, ${record.seconds.toFixed(1)} s, ${Math.round(record.samplesPerSecond)} samples/s)`,
     );

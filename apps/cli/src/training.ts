@@ -115,7 +115,7 @@ export async function runTraining(
               trainLoss: e.trainLoss,
               trainAccuracy: e.trainAccuracy * 100,
               testLoss: e.validation?.loss,
-              seedTestLoss: e.validation?.seedTestLoss,
+              lessonTestLoss: e.validation?.lessonTestLoss,
               testAccuracy: (e.validation?.accuracy ?? Number.NaN) * 100,
               seconds: e.seconds,
               validationSeconds: e.validationSeconds,

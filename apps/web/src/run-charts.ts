@@ -19,7 +19,7 @@ export function runCharts(runs: readonly Run[]): { redraw: () => void } {
     const showLesson = $<HTMLInputElement>('lesson-ref').checked;
     const presets = [...new Set(runs.map((r) => r.settings.preset))] as LessonPreset[];
     const lesson = (
-      pick: (e: { testAccuracy: number; seedTestLoss: number }) => number,
+      pick: (e: { testAccuracy: number; lessonTestLoss: number }) => number,
     ): LineDataset[] =>
       showLesson
         ? presets.map((p) => ({
@@ -50,10 +50,10 @@ export function runCharts(runs: readonly Run[]): { redraw: () => void } {
     testLossChart.data.datasets = [
       ...runs.map((r) => ({
         label: name(r),
-        data: r.epochs.map((e) => ({ x: e.epoch, y: e.validation?.seedTestLoss ?? 0 })),
+        data: r.epochs.map((e) => ({ x: e.epoch, y: e.validation?.lessonTestLoss ?? 0 })),
         borderColor: r.color,
       })),
-      ...lesson((e) => e.seedTestLoss),
+      ...lesson((e) => e.lessonTestLoss),
     ];
     lossChart.update();
     accuracyChart.update();

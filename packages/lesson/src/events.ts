@@ -14,7 +14,7 @@ export const epochEventSchema = z.looseObject({
   /** Mean loss per test example. */
   testLoss: metric.optional(),
   /** The lesson's "Test Loss": the sum of per-batch mean losses over the number of examples. */
-  seedTestLoss: metric.optional(),
+  lessonTestLoss: metric.optional(),
   testAccuracy: metric,
   seconds: z.number(),
   validationSeconds: z.number().optional(),

@@ -53,12 +53,12 @@ describe('the lesson as data', () => {
       expect(rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(LESSON_RESULTS.relu.at(-1)).toEqual({
       epoch: 10,
-      seedTestLoss: 0.0026,
+      lessonTestLoss: 0.0026,
       testAccuracy: 97.41,
     });
     expect(LESSON_RESULTS.sigmoid[0]).toEqual({
       epoch: 1,
-      seedTestLoss: 0.0286,
+      lessonTestLoss: 0.0286,
       testAccuracy: 70.42,
     });
   });
@@ -134,7 +134,7 @@ describe('run events', () => {
       trainLoss: 0.3,
       trainAccuracy: 90.1,
       testLoss: 0.2,
-      seedTestLoss: 0.006,
+      lessonTestLoss: 0.006,
       testAccuracy: 91.08,
       seconds: 5.5,
       backend: 'wasm',

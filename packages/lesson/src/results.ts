@@ -4,7 +4,7 @@ import type { LessonPreset } from './presets';
 export interface LessonEpoch {
   readonly epoch: number;
   /** The notebook's "Test Loss": the sum of per-batch mean losses over the dataset size. */
-  readonly seedTestLoss: number;
+  readonly lessonTestLoss: number;
   /** Test accuracy in percent. */
   readonly testAccuracy: number;
 }
@@ -12,7 +12,7 @@ export interface LessonEpoch {
 const rows = (losses: number[], accuracies: number[]): LessonEpoch[] =>
   accuracies.map((testAccuracy, i) => ({
     epoch: i + 1,
-    seedTestLoss: losses[i] as number,
+    lessonTestLoss: losses[i] as number,
     testAccuracy,
   }));
 

@@ -49,7 +49,7 @@ describe('evaluate', () => {
     );
     expect(result.total).toBe(3);
     expect(result.loss).toBeCloseTo(perExample.reduce((a, b) => a + b) / 3, 6);
-    expect(result.seedTestLoss).toBeCloseTo(batchMeans.reduce((a, b) => a + b) / 3, 6);
+    expect(result.lessonTestLoss).toBeCloseTo(batchMeans.reduce((a, b) => a + b) / 3, 6);
     expect(result.correct).toBe(2);
     expect(result.accuracy).toBeCloseTo(2 / 3, 12);
     expect(result.confusion).toEqual([

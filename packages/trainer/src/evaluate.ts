@@ -49,7 +49,7 @@ export async function evaluate(
       });
       tf.dispose([x, y]);
       sums.add('loss', lossTimesSize);
-      sums.add('seedLoss', meanLoss);
+      sums.add('lessonLoss', meanLoss);
       sums.add('correct', correct);
       sums.add('confusion', confusion);
       total += size;
@@ -63,7 +63,7 @@ export async function evaluate(
     const correct = Math.round(read.correct?.[0] ?? 0);
     return {
       loss: total === 0 ? Number.NaN : (read.loss?.[0] ?? 0) / total,
-      seedTestLoss: total === 0 ? Number.NaN : (read.seedLoss?.[0] ?? 0) / total,
+      lessonTestLoss: total === 0 ? Number.NaN : (read.lessonLoss?.[0] ?? 0) / total,
       accuracy: total === 0 ? Number.NaN : correct / total,
       correct,
       total,

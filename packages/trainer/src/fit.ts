@@ -179,7 +179,7 @@ async function epochRecord(
       : {
           validation: {
             loss: validation.loss,
-            seedTestLoss: validation.seedTestLoss,
+            lessonTestLoss: validation.lessonTestLoss,
             accuracy: validation.accuracy,
             correct: validation.correct,
             total: validation.total,

@@ -18,7 +18,7 @@ export interface EvaluationResult {
    * The test loss as the lesson prints it: the sum of each batch's mean loss divided by the number
    * of examples (so it is about the mean loss divided by the batch size).
    */
-  readonly seedTestLoss: number;
+  readonly lessonTestLoss: number;
   /** Fraction correct, in [0, 1]. */
   readonly accuracy: number;
   readonly correct: number;

@@ -43,7 +43,7 @@ describe("one epoch of the lesson's ReLU network on real MNIST [wasm]", () => {
     const result = await evaluate(model, test);
     expect(result.total).toBe(10000);
     // (Nearly every batch holds 32 examples, so it is about the mean loss / 32.)
-    expect(Math.abs(result.seedTestLoss - result.loss / 32) / (result.loss / 32)).toBeLessThan(
+    expect(Math.abs(result.lessonTestLoss - result.loss / 32) / (result.loss / 32)).toBeLessThan(
       0.05,
     );
     expect(result.accuracy * 100).toBeCloseTo(accuracy, 10);

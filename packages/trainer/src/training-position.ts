@@ -14,7 +14,8 @@ const epochRecordSchema = z.looseObject({
   validation: z
     .looseObject({
       loss: metric,
-      seedTestLoss: metric,
+      // Optional: checkpoints written before the rename hold `seedTestLoss` instead.
+      lessonTestLoss: metric.optional(),
       accuracy: metric,
       correct: count,
       total: count,

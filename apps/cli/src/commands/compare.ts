@@ -2,7 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BlasMode, initBackend } from '@mnist-lab/backends';
-import { type EpochEventLine, LESSON_PRESET_NAMES, type LessonPreset } from '@mnist-lab/lesson';
+import {
+  type EpochEventLine,
+  LESSON_PRESET_NAMES,
+  LESSON_RECIPE,
+  type LessonPreset,
+} from '@mnist-lab/lesson';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type CompareRun, runLabel, runPool } from '../compare/child-runs';
@@ -77,7 +82,7 @@ export function registerCompareCommand(program: Command): void {
     .action(async (opts: CompareOptions) => {
       const output = new Output(opts);
       const presets = opts.presets ?? LESSON_PRESET_NAMES;
-      const epochs = opts.epochs ?? (opts.quick ? 1 : 10);
+      const epochs = opts.epochs ?? (opts.quick ? 1 : LESSON_RECIPE.epochs);
       const lock = await claimRunFolder({
         dir: opts.out ?? (opts.quick ? 'mnist-lab-report-quick' : 'mnist-lab-report'),
         flag: '--out',

@@ -86,13 +86,13 @@ export function registerEvaluateCommand(program: Command): void {
           total: result.total,
           testAccuracy: result.accuracy * 100,
           testLoss: result.loss,
-          seedTestLoss: result.seedTestLoss,
+          lessonTestLoss: result.lessonTestLoss,
           confusion: result.confusion,
           perClass: result.perClass,
           backend: report.backend,
         });
         output.line(
-          `${data.test.name}: ${result.correct}/${result.total} correct, test accuracy ${output.c.bold((result.accuracy * 100).toFixed(2))} %, mean loss ${result.loss.toFixed(4)} (the lesson's test loss ${result.seedTestLoss.toFixed(4)})`,
+          `${data.test.name}: ${result.correct}/${result.total} correct, test accuracy ${output.c.bold((result.accuracy * 100).toFixed(2))} %, mean loss ${result.loss.toFixed(4)} (the lesson's test loss ${result.lessonTestLoss.toFixed(4)})`,
         );
         const style = { head: output.color ? ['cyan'] : [], border: output.color ? ['grey'] : [] };
         const confusion = new Table({

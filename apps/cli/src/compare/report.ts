@@ -1,7 +1,12 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BackendReport } from '@mnist-lab/backends';
-import { type EpochEventLine, LESSON_PRESET_TITLES, type LessonPreset } from '@mnist-lab/lesson';
+import {
+  type EpochEventLine,
+  LESSON_PRESET_TITLES,
+  LESSON_RECIPE,
+  type LessonPreset,
+} from '@mnist-lab/lesson';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import Table from 'cli-table3';
 import { lineChart, type SeriesPoint } from '../charts';
@@ -95,8 +100,8 @@ export async function writeReport(
         'Test loss per epoch (as the lesson prints it)',
         'test loss',
         points(
-          (r) => r.seedTestLoss.mean,
-          (r) => r.lessonSeedTestLoss,
+          (r) => r.lessonTestLoss.mean,
+          (r) => r.printedLessonTestLoss,
         ),
       ),
     ],
@@ -172,7 +177,7 @@ function reportMarkdown(
   const lines = [
     '# mnist-lab compare',
     '',
-    `The lesson's experiments reproduced with mnist-lab: ${presets.map((p) => `**${p}** (${LESSON_PRESET_TITLES[p]})`).join(', ')}; ${epochs} epochs, ${seeds} seed${seeds > 1 ? 's' : ''} each (seeds 1..${seeds}), SGD lr 0.01 momentum 0.5, batch 32.`,
+    `The lesson's experiments reproduced with mnist-lab: ${presets.map((p) => `**${p}** (${LESSON_PRESET_TITLES[p]})`).join(', ')}; ${epochs} epochs, ${seeds} seed${seeds > 1 ? 's' : ''} each (seeds 1..${seeds}), SGD lr ${LESSON_RECIPE.lr} momentum ${LESSON_RECIPE.momentum}, batch ${LESSON_RECIPE.batchSize}.`,
     '',
     `Settings: \`${JSON.stringify(settings)}\`. Machine: \`${JSON.stringify(machine)}\`. Wall time: ${wallSeconds.toFixed(0)} s.`,
     '',
@@ -186,8 +191,8 @@ function reportMarkdown(
     "## Test loss (the lesson's: sum of batch means / examples)",
     '',
     ...table(
-      (r) => fmt(r?.seedTestLoss ?? meanStd([]), 4),
-      (r) => r?.lessonSeedTestLoss?.toFixed(4),
+      (r) => fmt(r?.lessonTestLoss ?? meanStd([]), 4),
+      (r) => r?.printedLessonTestLoss?.toFixed(4),
     ),
     '',
     '![Test accuracy per epoch](accuracy.svg)',

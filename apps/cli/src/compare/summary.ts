@@ -5,9 +5,9 @@ import { meanStd } from '../stats';
 export interface SummaryRow {
   readonly epoch: number;
   readonly accuracy: { mean: number; std: number; n: number };
-  readonly seedTestLoss: { mean: number; std: number; n: number };
+  readonly lessonTestLoss: { mean: number; std: number; n: number };
   readonly lessonAccuracy: number | undefined;
-  readonly lessonSeedTestLoss: number | undefined;
+  readonly printedLessonTestLoss: number | undefined;
 }
 
 /** The comparison's summary, from the runs' epoch events: a row per preset and epoch. */
@@ -24,9 +24,9 @@ export function summarize(
       return {
         epoch: i + 1,
         accuracy: meanStd(mine.map((e) => e.testAccuracy ?? Number.NaN)),
-        seedTestLoss: meanStd(mine.map((e) => e.seedTestLoss ?? Number.NaN)),
+        lessonTestLoss: meanStd(mine.map((e) => e.lessonTestLoss ?? Number.NaN)),
         lessonAccuracy: lesson?.testAccuracy,
-        lessonSeedTestLoss: lesson?.seedTestLoss,
+        printedLessonTestLoss: lesson?.lessonTestLoss,
       };
     });
   }
