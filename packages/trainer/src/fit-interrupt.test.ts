@@ -2,7 +2,7 @@ import { initBackend } from '@mnist-lab/backends';
 import { Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeOptimizer, fit, type TrainEvent, TrainerError } from './index';
+import { type CheckpointData, encodeOptimizer, fit, type TrainEvent, TrainerError } from './index';
 import { arraySource, MemoryStore } from './test-utils';
 
 const tiny = () => new Mlp({ inputSize: 4, hidden: [4], numClasses: 2, dropout: 0, seed: 5 });
@@ -67,6 +67,38 @@ describe('fit stops within one step of an abort', () => {
     expect(events.filter((e) => e.startsWith('checkpoint'))).toEqual(['checkpoint 5']);
     expect(store.saved).toHaveLength(1);
     model.dispose();
+  });
+});
+
+describe('fit resumed with the signal already aborted', () => {
+  it('stops where the checkpoint stands and saves nothing new', async () => {
+    const first = tiny();
+    const store = new MemoryStore();
+    const controller = new AbortController();
+    await fit(first, batches(10), {
+      epochs: 2,
+      optimizer: { name: 'sgd', lr: 0.01, momentum: 0.5 },
+      checkpoint: { store, everySteps: 4 },
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'checkpoint' && e.globalStep === 4) controller.abort();
+      },
+    });
+    const saved = store.saved.at(-1) as CheckpointData;
+    expect(saved.position).toMatchObject({ epoch: 0, batch: 4, globalStep: 4 });
+    const again = tiny();
+    const before = store.saved.length;
+    const result = await fit(again, batches(10), {
+      epochs: 2,
+      optimizer: { name: 'sgd', lr: 0.01, momentum: 0.5 },
+      checkpoint: { store },
+      resume: saved,
+      signal: AbortSignal.abort(),
+    });
+    expect(result).toMatchObject({ reason: 'aborted', globalStep: 4 });
+    expect(store.saved).toHaveLength(before);
+    first.dispose();
+    again.dispose();
   });
 });
 

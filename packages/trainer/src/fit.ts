@@ -46,88 +46,149 @@ export async function fit(
   }
   const optimizer = createOptimizer(opts.optimizer);
   const checkpointer = new Checkpointer(model, optimizer, opts);
-  const params = model.parameters();
   let meter: EpochMeter | undefined;
   try {
     const position = opts.resume === undefined ? START : await checkpointer.restore(opts.resume);
-    const history = [...position.history];
-    let globalStep = position.globalStep;
-    const started = performance.now();
-    const at = (epoch: number, batch: number): SavePoint => ({ epoch, batch, globalStep, history });
-    const finish = async (reason: FitResult['reason']): Promise<FitResult> => {
-      await opts.emit({
-        type: 'done',
-        reason,
-        globalStep,
-        history,
-        elapsedMs: performance.now() - started,
-      });
-      return { reason, history, globalStep };
+    const progress: Progress = {
+      globalStep: position.globalStep,
+      history: [...position.history],
+      started: performance.now(),
     };
-
+    const loop: Loop = { model, train, optimizer, params: model.parameters(), opts, checkpointer };
     for (let epoch = position.epoch; epoch < opts.epochs; epoch++) {
-      if (opts.signal?.aborted) {
-        await checkpointer.save(at(epoch, 0));
-        return await finish('aborted');
-      }
       const resumed = epoch === position.epoch ? position : undefined;
       const lr = learningRateAt(opts.optimizer.lr, opts.lrSchedule, epoch);
       setLearningRate(optimizer, lr);
       meter = new EpochMeter(epoch, resumed?.partial);
-      let batch = resumed?.batch ?? 0;
-      for (const { x, y } of train.epoch(epoch, batch)) {
-        if (opts.signal?.aborted) {
-          tf.dispose([x, y]);
-          meter.lap();
-          await checkpointer.save(at(epoch, batch), meter);
-          return await finish('aborted');
-        }
-        const size = y.shape[0] as number;
-        const { loss, correct } = step(model, optimizer, params, opts, x, y);
-        globalStep++;
-        batch++;
-        meter.record(loss, correct, size, globalStep, batch);
-        if (globalStep % opts.reportEvery === 0 || batch === train.batchesPerEpoch) {
-          const reading = await meter.report();
-          await opts.emit({
-            type: 'batch',
-            epoch: epoch + 1,
-            batch,
-            batchesPerEpoch: train.batchesPerEpoch,
-            globalStep,
-            ...reading,
-            elapsedMs: performance.now() - started,
-          });
-        }
-        const every = opts.checkpoint?.everySteps;
-        if (every !== undefined && globalStep % every === 0) {
-          meter.lap();
-          await checkpointer.save(at(epoch, batch), meter);
-        }
-        // Bounds the losses held on the device between two checks.
-        if (meter.uncheckedSteps >= 1000) await meter.check();
-        await yieldToEventLoop();
-      }
-      if (meter.seen === 0) {
-        throw new TrainerError(
-          'empty-data',
-          `fit: epoch ${epoch + 1} yielded no training batches; expected at least one example`,
-        );
-      }
+      const batch = resumed?.batch ?? 0;
+      // Stopped before the epoch began: where it stands is saved already, unless it was not.
+      const ended = opts.signal?.aborted
+        ? await stop(loop, progress, epoch, batch, meter)
+        : await trainEpoch(loop, progress, meter, epoch, batch);
+      if (ended === 'aborted') return await finish(opts, progress, 'aborted');
       meter.lap();
       const partial = await meter.partial();
       meter.dispose();
       meter = undefined;
-      const record = await epochRecord(model, opts, epoch, lr, partial, globalStep);
-      history.push(record);
+      const record = await epochRecord(model, opts, epoch, lr, partial, progress.globalStep);
+      progress.history.push(record);
       await opts.emit({ type: 'epoch', ...record });
-      if (opts.checkpoint?.everyEpoch) await checkpointer.save(at(epoch + 1, 0));
+      if (opts.checkpoint?.everyEpoch) await checkpointer.save(at(progress, epoch + 1, 0));
     }
-    return await finish('completed');
+    return await finish(opts, progress, 'completed');
   } finally {
     meter?.dispose();
     optimizer.dispose();
   }
+}
+
+/** What `fit` works with, fixed for the whole run. */
+interface Loop {
+  readonly model: Module;
+  readonly train: BatchSource;
+  readonly optimizer: tf.Optimizer;
+  readonly params: tf.Variable[];
+  readonly opts: ParsedFitOptions;
+  readonly checkpointer: Checkpointer;
+}
+
+/** How far the run has come. */
+interface Progress {
+  globalStep: number;
+  readonly history: EpochRecord[];
+  /** `performance.now()` when `fit` started (or resumed). */
+  readonly started: number;
+}
+
+const at = (progress: Progress, epoch: number, batch: number): SavePoint => ({
+  epoch,
+  batch,
+  globalStep: progress.globalStep,
+  history: progress.history,
+});
+
+/** Saves where training stopped (once) and says so. */
+async function stop(
+  loop: Loop,
+  progress: Progress,
+  epoch: number,
+  batch: number,
+  meter?: EpochMeter,
+): Promise<'aborted'> {
+  meter?.lap();
+  await loop.checkpointer.save(at(progress, epoch, batch), meter);
+  return 'aborted';
+}
+
+/**
+ * One epoch's steps from batch `batch` on, with reports, step checkpoints and the NaN guard;
+ * `aborted` when the signal stopped it (a checkpoint saved first).
+ */
+async function trainEpoch(
+  loop: Loop,
+  progress: Progress,
+  meter: EpochMeter,
+  epoch: number,
+  startBatch: number,
+): Promise<'done' | 'aborted'> {
+  const { model, train, optimizer, params, opts, checkpointer } = loop;
+  let batch = startBatch;
+  for (const { x, y } of train.epoch(epoch, batch)) {
+    if (opts.signal?.aborted) {
+      tf.dispose([x, y]);
+      return stop(loop, progress, epoch, batch, meter);
+    }
+    const size = y.shape[0] as number;
+    const { loss, correct } = step(model, optimizer, params, opts, x, y);
+    progress.globalStep++;
+    batch++;
+    const { globalStep } = progress;
+    meter.record(loss, correct, size, globalStep, batch);
+    if (globalStep % opts.reportEvery === 0 || batch === train.batchesPerEpoch) {
+      const reading = await meter.report();
+      await opts.emit({
+        type: 'batch',
+        epoch: epoch + 1,
+        batch,
+        batchesPerEpoch: train.batchesPerEpoch,
+        globalStep,
+        ...reading,
+        elapsedMs: performance.now() - progress.started,
+      });
+    }
+    const every = opts.checkpoint?.everySteps;
+    if (every !== undefined && globalStep % every === 0) {
+      meter.lap();
+      await checkpointer.save(at(progress, epoch, batch), meter);
+    }
+    // Bounds the losses held on the device between two checks.
+    if (meter.uncheckedSteps >= 1000) await meter.check();
+    await yieldToEventLoop();
+  }
+  if (meter.seen === 0) {
+    throw new TrainerError(
+      'empty-data',
+      `fit: epoch ${epoch + 1} yielded no training batches; expected at least one example`,
+    );
+  }
+  return 'done';
+}
+
+/** The `done` event, and what `fit` returns. */
+async function finish(
+  opts: ParsedFitOptions,
+  progress: Progress,
+  reason: FitResult['reason'],
+): Promise<FitResult> {
+  const { globalStep, history } = progress;
+  await opts.emit({
+    type: 'done',
+    reason,
+    globalStep,
+    history,
+    elapsedMs: performance.now() - progress.started,
+  });
+  return { reason, history, globalStep };
 }
 
 /** One training step: forward in training mode, the loss, backward and the optimizer's update. */
