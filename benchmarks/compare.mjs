@@ -164,7 +164,7 @@ const table = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.name}${r.extrapolated ? ` (${cpuSteps} steps, extrapolated)` : ''} | ${fmt(r.msPerStep)} | ${fmt(r.epochSeconds, 1)} | ${fmt(r.withEvalSeconds, 1)} | ${best ? `${fmt(r.epochSeconds / best.epochSeconds)}×` : '—'} | ${r.accuracy === undefined ? '—' : `${fmt(r.accuracy)} %`} | ${fmt(r.maxRssMB, 0)} MB |`,
+      `| ${r.name}${r.extrapolated ? ` (${cpuSteps} steps, extrapolated)` : ''} | ${fmt(r.msPerStep)} | ${fmt(r.epochSeconds, 1)} | ${fmt(r.withEvalSeconds, 1)} | ${best ? `${fmt(r.epochSeconds / best.epochSeconds)}×` : '—'} | ${r.accuracy === undefined ? '—' : `${fmt(r.accuracy * 100)} %`} | ${fmt(r.maxRssMB, 0)} MB |`,
   ),
 ];
 const floor = Object.entries(rates).map(

@@ -114,7 +114,7 @@ const table = [
   '| --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.seconds)} s | ${reference ? `${fmt(r.seconds / reference.seconds, 2)}×` : '—'} | ${PRESETS.map((p) => fmt(r.finals[p], 2)).join(' / ')} |`,
+      `| ${r.name} | ${fmt(r.seconds)} s | ${reference ? `${fmt(r.seconds / reference.seconds, 2)}×` : '—'} | ${PRESETS.map((p) => (r.finals[p] === undefined ? '—' : fmt(r.finals[p] * 100, 2))).join(' / ')} |`,
   ),
 ];
 const lines = [

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/lesson';
+import { formatPercent, LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/lesson';
 import { flag, formatMarkdown, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
 
 usageOnHelp(import.meta.url);
@@ -100,7 +100,8 @@ const stats = (xs) => {
   const std = n > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1)) : 0;
   return { mean, std, n };
 };
-const fmt = (s) => (s.n === 0 ? '—' : `${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}`);
+// Accuracies are fractions in every JSON file; the tables print percent.
+const fmt = (s) => (s.n === 0 ? '—' : `${(s.mean * 100).toFixed(2)} ± ${(s.std * 100).toFixed(2)}`);
 const oursAt = (preset, epoch) =>
   stats(
     ours.runs
@@ -127,7 +128,7 @@ for (const preset of presets) {
   );
   for (let epoch = 1; epoch <= epochs; epoch++) {
     lines.push(
-      `| ${epoch} | ${fmt(oursAt(preset, epoch))} | ${fmt(torchAt(preset, epoch))} | ${LESSON_RESULTS[preset][epoch - 1]?.testAccuracy.toFixed(2) ?? '—'} |`,
+      `| ${epoch} | ${fmt(oursAt(preset, epoch))} | ${fmt(torchAt(preset, epoch))} | ${formatPercent(LESSON_RESULTS[preset][epoch - 1]?.testAccuracy)} |`,
     );
   }
   lines.push('');
@@ -148,7 +149,7 @@ lines.push(
   '| --- | --- | --- | --- | --- |',
   ...summary.map(
     (s) =>
-      `| ${s.preset} | ${fmt(s.ours)} | ${fmt(s.torch)} | ${s.diff >= 0 ? '+' : ''}${s.diff.toFixed(2)} points | ${s.lesson?.toFixed(2)} |`,
+      `| ${s.preset} | ${fmt(s.ours)} | ${fmt(s.torch)} | ${s.diff >= 0 ? '+' : ''}${(s.diff * 100).toFixed(2)} points | ${formatPercent(s.lesson)} |`,
   ),
   '',
 );

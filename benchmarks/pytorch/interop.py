@@ -88,7 +88,7 @@ def main():
             optimizer.step()
         save_safetensors(model.state_dict(), args.out)
     test_loss, accuracy = evaluate(model, test_loader)
-    print(json.dumps({"event": args.command, "preset": args.preset, "lessonTestLoss": test_loss, "testAccuracy": accuracy}))
+    print(json.dumps({"event": args.command, "preset": args.preset, "lessonTestLoss": test_loss, "testAccuracy": accuracy / 100}))
 
 
 if __name__ == "__main__":

@@ -172,7 +172,8 @@ def main():
         if args.json:
             print(json.dumps({
                 "event": "epoch", "preset": args.preset, "seed": args.seed, "epoch": Epoch,
-                "lessonTestLoss": test_loss, "testAccuracy": test_accuracy, "trainSeconds": train_seconds,
+                # Accuracy as a fraction, like mnist-lab's JSON (the text below prints percent).
+                "lessonTestLoss": test_loss, "testAccuracy": test_accuracy / 100, "trainSeconds": train_seconds,
                 "seconds": seconds, "steps": len(train_loader), "threads": torch.get_num_threads(),
                 "preload": args.preload,
                 "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

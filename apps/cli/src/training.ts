@@ -8,6 +8,7 @@ import {
   type EpochRecord,
   fit,
   type OptimizerConfigInput,
+  type TrainEvent,
 } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { loadData } from './data-source';
@@ -93,37 +94,7 @@ export async function runTraining(
         },
         runInfo: config,
         ...(resume === undefined ? {} : { resume }),
-        onEvent: (e) => {
-          if (e.type === 'batch') output.progress(e, config.epochs);
-          if (e.type === 'checkpoint')
-            output.event({
-              event: 'checkpoint',
-              config: name,
-              seed: config.seed,
-              epoch: e.epoch,
-              step: e.globalStep,
-              path: e.location,
-            });
-          if (e.type === 'epoch') {
-            output.endProgress();
-            output.epochLine(e);
-            output.event({
-              event: 'epoch',
-              config: name,
-              seed: config.seed,
-              epoch: e.epoch,
-              trainLoss: e.trainLoss,
-              trainAccuracy: e.trainAccuracy * 100,
-              testLoss: e.validation?.loss,
-              lessonTestLoss: e.validation?.lessonTestLoss,
-              testAccuracy: (e.validation?.accuracy ?? Number.NaN) * 100,
-              seconds: e.seconds,
-              validationSeconds: e.validationSeconds,
-              samplesPerSecond: e.samplesPerSecond,
-              backend: report.backend,
-            });
-          }
-        },
+        onEvent: runEventWriter(output, config, report.backend),
       },
     );
     output.endProgress();
@@ -145,4 +116,43 @@ export async function runTraining(
     output.endProgress();
     model.dispose();
   }
+}
+
+/**
+ * What the CLI does with `fit`'s events: the progress bar and the lesson's epoch line for people,
+ * and the run's JSON lines (the lesson's event schema: accuracies as fractions).
+ */
+function runEventWriter(output: Output, config: RunConfig, backend: string) {
+  const name = networkName(config);
+  return (e: TrainEvent): void => {
+    if (e.type === 'batch') output.progress(e, config.epochs);
+    if (e.type === 'checkpoint')
+      output.event({
+        event: 'checkpoint',
+        config: name,
+        seed: config.seed,
+        epoch: e.epoch,
+        step: e.globalStep,
+        path: e.location,
+      });
+    if (e.type === 'epoch') {
+      output.endProgress();
+      output.epochLine(e);
+      output.event({
+        event: 'epoch',
+        config: name,
+        seed: config.seed,
+        epoch: e.epoch,
+        trainLoss: e.trainLoss,
+        trainAccuracy: e.trainAccuracy,
+        testLoss: e.validation?.loss,
+        lessonTestLoss: e.validation?.lessonTestLoss,
+        testAccuracy: e.validation?.accuracy ?? Number.NaN,
+        seconds: e.seconds,
+        validationSeconds: e.validationSeconds,
+        samplesPerSecond: e.samplesPerSecond,
+        backend,
+      });
+    }
+  };
 }

@@ -45,7 +45,7 @@ export function runCharts(runs: readonly Run[]): { redraw: () => void } {
         data: r.epochs.map((e) => ({ x: e.epoch, y: (e.validation?.accuracy ?? 0) * 100 })),
         borderColor: r.color,
       })),
-      ...lesson((e) => e.testAccuracy),
+      ...lesson((e) => e.testAccuracy * 100),
     ];
     testLossChart.data.datasets = [
       ...runs.map((r) => ({

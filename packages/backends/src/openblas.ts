@@ -124,74 +124,87 @@ async function open(): Promise<OpenBlas> {
     } finally {
       if (override) delete process.env.OPENBLAS_CORETYPE;
     }
-    const fn = (definition: string) => lib.func(definition);
-    let sgemm: (...args: unknown[]) => unknown;
-    let saxpy: (...args: unknown[]) => unknown;
-    let scopy: (...args: unknown[]) => unknown;
-    let sscal: (...args: unknown[]) => unknown;
-    try {
-      sgemm = fn(
-        'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)',
-      );
-      saxpy = fn(
-        'void cblas_saxpy(int n, float alpha, const float *x, int incx, float *y, int incy)',
-      );
-      scopy = fn('void cblas_scopy(int n, const float *x, int incx, float *y, int incy)');
-      sscal = fn('void cblas_sscal(int n, float alpha, float *x, int incx)');
-    } catch (cause) {
-      tried.push(`${library} (not a CBLAS library: ${(cause as Error).message})`);
-      continue;
-    }
-    const optional = (definition: string) => {
-      try {
-        return fn(definition);
-      } catch {
-        return undefined;
-      }
-    };
-    const saxpby = optional(
-      'void cblas_saxpby(int n, float alpha, const float *x, int incx, float beta, float *y, int incy)',
-    );
-    optional('void openblas_set_num_threads(int)')?.(1);
-    const config = String(optional('const char *openblas_get_config()')?.() ?? 'OpenBLAS');
-    const coreName = String(optional('const char *openblas_get_corename()')?.() ?? 'unknown');
-    const threads = Number(optional('int openblas_get_num_threads()')?.() ?? 1);
-    return {
-      library,
-      config,
-      coreName,
-      ...(override && config.includes('DYNAMIC_ARCH') ? { coreTypeOverride: override } : {}),
-      threads,
-      sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc) =>
-        sgemm(
-          ROW_MAJOR,
-          transA ? TRANS : NO_TRANS,
-          transB ? TRANS : NO_TRANS,
-          m,
-          n,
-          k,
-          1,
-          a,
-          lda,
-          b,
-          ldb,
-          0,
-          c,
-          ldc,
-        ),
-      saxpy: (alpha, x, y) => saxpy(x.length, alpha, x, 1, y, 1),
-      scopy: (x, y) => scopy(x.length, x, 1, y, 1),
-      saxpby: saxpby
-        ? (alpha, x, beta, y) => saxpby(x.length, alpha, x, 1, beta, y, 1)
-        : (alpha, x, beta, y) => {
-            sscal(y.length, beta, y, 1);
-            saxpy(x.length, alpha, x, 1, y, 1);
-          },
-    };
+    const bound = bindCblas(lib, library, override);
+    if (typeof bound === 'string') tried.push(bound);
+    else return bound;
   }
   throw new OpenBlasUnavailable(
     `OpenBLAS was not found (tried ${tried.join('; ')}); ${OPENBLAS_FIX}`,
   );
+}
+
+/**
+ * The CBLAS functions of a loaded library, with one thread; a string saying why when it is not a
+ * CBLAS library.
+ */
+function bindCblas(
+  lib: ReturnType<Koffi['load']>,
+  library: string,
+  override: string | undefined,
+): OpenBlas | string {
+  const fn = (definition: string) => lib.func(definition);
+  let sgemm: (...args: unknown[]) => unknown;
+  let saxpy: (...args: unknown[]) => unknown;
+  let scopy: (...args: unknown[]) => unknown;
+  let sscal: (...args: unknown[]) => unknown;
+  try {
+    sgemm = fn(
+      'void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)',
+    );
+    saxpy = fn(
+      'void cblas_saxpy(int n, float alpha, const float *x, int incx, float *y, int incy)',
+    );
+    scopy = fn('void cblas_scopy(int n, const float *x, int incx, float *y, int incy)');
+    sscal = fn('void cblas_sscal(int n, float alpha, float *x, int incx)');
+  } catch (cause) {
+    return `${library} (not a CBLAS library: ${(cause as Error).message})`;
+  }
+  const optional = (definition: string) => {
+    try {
+      return fn(definition);
+    } catch {
+      return undefined;
+    }
+  };
+  const saxpby = optional(
+    'void cblas_saxpby(int n, float alpha, const float *x, int incx, float beta, float *y, int incy)',
+  );
+  optional('void openblas_set_num_threads(int)')?.(1);
+  const config = String(optional('const char *openblas_get_config()')?.() ?? 'OpenBLAS');
+  const coreName = String(optional('const char *openblas_get_corename()')?.() ?? 'unknown');
+  const threads = Number(optional('int openblas_get_num_threads()')?.() ?? 1);
+  return {
+    library,
+    config,
+    coreName,
+    ...(override && config.includes('DYNAMIC_ARCH') ? { coreTypeOverride: override } : {}),
+    threads,
+    sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc) =>
+      sgemm(
+        ROW_MAJOR,
+        transA ? TRANS : NO_TRANS,
+        transB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        1,
+        a,
+        lda,
+        b,
+        ldb,
+        0,
+        c,
+        ldc,
+      ),
+    saxpy: (alpha, x, y) => saxpy(x.length, alpha, x, 1, y, 1),
+    scopy: (x, y) => scopy(x.length, x, 1, y, 1),
+    saxpby: saxpby
+      ? (alpha, x, beta, y) => saxpby(x.length, alpha, x, 1, beta, y, 1)
+      : (alpha, x, beta, y) => {
+          sscal(y.length, beta, y, 1);
+          saxpy(x.length, alpha, x, 1, y, 1);
+        },
+  };
 }
 
 let opening: Promise<OpenBlas> | undefined;

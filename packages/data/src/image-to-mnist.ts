@@ -14,7 +14,29 @@ export interface RgbaImage {
  * its centre of mass at the centre. Returns 784 values in [0, 1] (as `ToTensor` gives).
  */
 export function imageToMnist(image: RgbaImage, name = 'image'): Float32Array {
-  const { width, height, data } = image;
+  const ink = inkOf(image);
+  const box = inkBox(ink, image.width, image.height);
+  if (box === undefined)
+    throw new DataError('blank-image', name, 'no digit found (the image is blank)');
+  const small = fitInto20(ink, image.width, box);
+  return centreOfMassIn28(small);
+}
+
+interface Box {
+  readonly x0: number;
+  readonly y0: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+interface Scaled {
+  readonly data: Float32Array;
+  readonly tw: number;
+  readonly th: number;
+}
+
+/** Ink per pixel (0 = paper): grey levels, transparent as white paper, inverted when the border is light. */
+function inkOf({ width, height, data }: RgbaImage): Float32Array {
   const grey = new Float32Array(width * height);
   for (let i = 0; i < width * height; i++) {
     const a = (data[4 * i + 3] as number) / 255;
@@ -35,7 +57,11 @@ export function imageToMnist(image: RgbaImage, name = 'image'): Float32Array {
     borderCount += 2;
   }
   const invert = border / borderCount > 127;
-  const ink = grey.map((v) => (invert ? 255 - v : v));
+  return grey.map((v) => (invert ? 255 - v : v));
+}
+
+/** The box around the pixels with more than a fifth of the strongest ink; undefined when blank. */
+function inkBox(ink: Float32Array, width: number, height: number): Box | undefined {
   const max = ink.reduce((m, v) => Math.max(m, v), 0);
   let x0 = width;
   let y0 = height;
@@ -51,13 +77,14 @@ export function imageToMnist(image: RgbaImage, name = 'image'): Float32Array {
       }
     }
   }
-  if (x1 < 0) throw new DataError('blank-image', name, 'no digit found (the image is blank)');
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
+  return x1 < 0 ? undefined : { x0, y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+}
+
+/** The box scaled to fit 20×20 keeping its aspect: 4×4 bilinear samples averaged per pixel. */
+function fitInto20(ink: Float32Array, width: number, { x0, y0, w, h }: Box): Scaled {
   const scale = 20 / Math.max(w, h);
   const tw = Math.max(1, Math.round(w * scale));
   const th = Math.max(1, Math.round(h * scale));
-  // Area-average the crop into tw×th (4×4 samples per target pixel, bilinear).
   const small = new Float32Array(tw * th);
   const sample = (sx: number, sy: number) => {
     const fx = Math.min(Math.max(sx, 0), w - 1);
@@ -87,6 +114,11 @@ export function imageToMnist(image: RgbaImage, name = 'image'): Float32Array {
       small[ty * tw + tx] = sum / 16;
     }
   }
+  return { data: small, tw, th };
+}
+
+/** The scaled digit in 28×28 with its centre of mass at the centre, its peak at 1. */
+function centreOfMassIn28({ data: small, tw, th }: Scaled): Float32Array {
   let mass = 0;
   let cx = 0;
   let cy = 0;

@@ -2,20 +2,22 @@ import { z } from 'zod';
 
 // JSON writes NaN and ±Infinity as null: a metric may read back as null.
 const metric = z.number().nullable();
+/** An accuracy: a fraction in [0, 1] (a percentage here is a mistake, and refused). */
+const accuracy = z.number().min(0).max(1).nullable();
 const run = { config: z.string(), seed: z.number().int() };
 
-/** One epoch of one run. Accuracies in percent, as the lesson prints them. */
+/** One epoch of one run. Accuracies are fractions in [0, 1], as everywhere in mnist-lab's APIs and files. */
 export const epochEventSchema = z.looseObject({
   event: z.literal('epoch'),
   ...run,
   epoch: z.number().int().positive(),
   trainLoss: metric,
-  trainAccuracy: metric,
+  trainAccuracy: accuracy,
   /** Mean loss per test example. */
   testLoss: metric.optional(),
   /** The lesson's "Test Loss": the sum of per-batch mean losses over the number of examples. */
   lessonTestLoss: metric.optional(),
-  testAccuracy: metric,
+  testAccuracy: accuracy,
   seconds: z.number(),
   validationSeconds: z.number().optional(),
   samplesPerSecond: metric.optional(),

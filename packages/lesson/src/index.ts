@@ -16,7 +16,7 @@ export { LESSON_PRESET_NAMES, LESSON_PRESET_TITLES, LESSON_PRESETS } from './pre
 export { probabilities } from './probabilities';
 export { LESSON_RECIPE } from './recipe';
 export type { LessonEpoch } from './results';
-export { LESSON_RESULTS } from './results';
+export { formatPercent, LESSON_RESULTS } from './results';
 export type { NetworkSpec, RunSpec, RunSpecInput, RunSpecIssue } from './run-spec';
 export {
   BACKEND_CHOICES,

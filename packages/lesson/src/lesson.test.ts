@@ -3,6 +3,7 @@ import { linearParameterCount, Mlp, parseMlpConfig } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  formatPercent,
   LESSON_PRESET_NAMES,
   LESSON_PRESETS,
   LESSON_RECIPE,
@@ -54,13 +55,35 @@ describe('the lesson as data', () => {
     expect(LESSON_RESULTS.relu.at(-1)).toEqual({
       epoch: 10,
       lessonTestLoss: 0.0026,
-      testAccuracy: 97.41,
+      testAccuracy: 0.9741,
     });
     expect(LESSON_RESULTS.sigmoid[0]).toEqual({
       epoch: 1,
       lessonTestLoss: 0.0286,
-      testAccuracy: 70.42,
+      testAccuracy: 0.7042,
     });
+    // Exactly the printed digits, as fractions (no 0.9741000000000001).
+    for (const rows of Object.values(LESSON_RESULTS))
+      for (const r of rows) expect(formatPercent(r.testAccuracy)).toMatch(/^\d\d\.\d\d$/);
+    expect(LESSON_RESULTS.relu.map((r) => formatPercent(r.testAccuracy))).toEqual([
+      '90.89',
+      '93.24',
+      '94.86',
+      '95.57',
+      '96.17',
+      '96.41',
+      '96.79',
+      '97.02',
+      '97.20',
+      '97.41',
+    ]);
+  });
+
+  it('prints accuracies as the lesson does, from fractions', () => {
+    expect(formatPercent(0.9733)).toBe('97.33');
+    expect(formatPercent(0.5, 1)).toBe('50.0');
+    expect(formatPercent(Number.NaN)).toBe('—');
+    expect(formatPercent(undefined)).toBe('—');
   });
 });
 
@@ -132,10 +155,10 @@ describe('run events', () => {
       seed: 1,
       epoch: 1,
       trainLoss: 0.3,
-      trainAccuracy: 90.1,
+      trainAccuracy: 0.901,
       testLoss: 0.2,
       lessonTestLoss: 0.006,
-      testAccuracy: 91.08,
+      testAccuracy: 0.9108,
       seconds: 5.5,
       backend: 'wasm',
     };
@@ -144,6 +167,8 @@ describe('run events', () => {
     expect(
       parseRunEvent('{"event":"done","config":"bn","seed":2,"model":"m","epochs":1,"seconds":3}'),
     ).toMatchObject({ event: 'done', model: 'm' });
+    // Accuracies are fractions: a percentage is refused rather than read as 9108 %.
+    expect(parseRunEvent(JSON.stringify({ ...epoch, testAccuracy: 91.08 }))).toBeUndefined();
     expect(parseRunEvent('not json')).toBeUndefined();
     expect(parseRunEvent('{"event":"epoch","config":"relu"}')).toBeUndefined();
     expect(parseRunEvent('{"event":"other"}')).toBeUndefined();

@@ -5,15 +5,16 @@ export interface LessonEpoch {
   readonly epoch: number;
   /** The notebook's "Test Loss": the sum of per-batch mean losses over the dataset size. */
   readonly lessonTestLoss: number;
-  /** Test accuracy in percent. */
+  /** Test accuracy, a fraction in [0, 1] (the notebook printed it in percent: 97.41 % is 0.9741). */
   readonly testAccuracy: number;
 }
 
 const rows = (losses: number[], accuracies: number[]): LessonEpoch[] =>
-  accuracies.map((testAccuracy, i) => ({
+  accuracies.map((percent, i) => ({
     epoch: i + 1,
     lessonTestLoss: losses[i] as number,
-    testAccuracy,
+    // Written as the notebook printed them (percent), kept as fractions like every accuracy here.
+    testAccuracy: Math.round(percent * 100) / 10000,
   }));
 
 /**
@@ -38,3 +39,13 @@ export const LESSON_RESULTS: Readonly<Record<LessonPreset, readonly LessonEpoch[
     [93.4, 94.77, 95.48, 95.71, 96.16, 96.71, 96.69, 96.89, 96.99, 97.26],
   ),
 };
+
+/**
+ * An accuracy (a fraction in [0, 1], as every API and JSON file of mnist-lab holds it) as the
+ * lesson prints it: `formatPercent(0.9741)` is `"97.41"`; `NaN` or `undefined` is `"—"`.
+ */
+export function formatPercent(fraction: number | null | undefined, digits = 2): string {
+  return fraction === undefined || fraction === null || Number.isNaN(fraction)
+    ? '—'
+    : (fraction * 100).toFixed(digits);
+}

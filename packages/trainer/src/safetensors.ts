@@ -119,6 +119,50 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors'): Deco
   const fail = (why: string): never => {
     throw new TrainerError('bad-safetensors', `${file}: ${why}`);
   };
+  const { header, base } = readHeader(bytes, file, fail);
+  const dataBytes = bytes.length - base;
+  const ranges: TensorRange[] = [];
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (!isPlainObject(entry) || !Object.values(entry).every((v) => typeof v === 'string'))
+        fail('__metadata__ must be an object of strings');
+      metadata = entry as Record<string, string>;
+    } else ranges.push(tensorRange(name, entry, dataBytes, fail));
+  }
+  let next = 0;
+  for (const r of [...ranges].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
+    if (r.begin !== next)
+      fail(
+        `tensor '${r.name}' starts at byte ${r.begin}, expected ${next}: data ranges must be contiguous and must not overlap`,
+      );
+    next = r.end;
+  }
+  if (next !== dataBytes)
+    fail(`the tensors cover ${next} of the file's ${dataBytes} data bytes; expected all of them`);
+  // Only now, with every range checked, is anything allocated: at most the file's size in all.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tensors: Record<string, StoredTensor> = {};
+  for (const r of ranges) tensors[r.name] = readTensor(view, base, r);
+  return { tensors, metadata };
+}
+
+type Fail = (why: string) => never;
+
+interface TensorRange {
+  name: string;
+  dtype: StoredTensor['dtype'];
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** The header: its length (at most the format's limit, inside the file), one JSON object, no key twice. */
+function readHeader(
+  bytes: Uint8Array,
+  file: string,
+  fail: Fail,
+): { header: Record<string, unknown>; base: number } {
   if (bytes.length < 8) fail(`too short for a safetensors header (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
@@ -136,91 +180,68 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors'): Deco
   } catch (cause) {
     throw new TrainerError('bad-safetensors', `${file}: the header is not JSON`, { cause });
   }
-  if (!isPlainObject(header)) fail('the header is not a JSON object of tensors');
+  if (!isPlainObject(header)) return fail('the header is not a JSON object of tensors');
   const keys = topLevelKeys(text.trim());
   const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
   if (duplicate !== undefined) fail(`the header names '${duplicate}' twice`);
-  const base = 8 + headerLength;
-  const dataBytes = bytes.length - base;
-  const tensors: Record<string, StoredTensor> = {};
-  const ranges: {
-    name: string;
-    dtype: StoredTensor['dtype'];
-    shape: number[];
-    begin: number;
-    end: number;
-  }[] = [];
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (!isPlainObject(entry) || !Object.values(entry).every((v) => typeof v === 'string'))
-        fail('__metadata__ must be an object of strings');
-      metadata = entry as Record<string, string>;
-      continue;
-    }
-    if (!isPlainObject(entry)) fail(`tensor '${name}' is not an object`);
-    const { dtype, shape, data_offsets } = entry as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in BYTES))
-      fail(
-        `tensor '${name}' has dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(BYTES).join(', ')}`,
-      );
-    if (!Array.isArray(shape) || !shape.every(isIndex))
-      fail(
-        `tensor '${name}' has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`,
-      );
-    if (
-      !Array.isArray(data_offsets) ||
-      data_offsets.length !== 2 ||
-      !data_offsets.every(isIndex) ||
-      (data_offsets[0] as number) > (data_offsets[1] as number)
-    )
-      fail(
-        `tensor '${name}' has data_offsets ${JSON.stringify(data_offsets)}; expected [begin, end] with integers 0 ≤ begin ≤ end`,
-      );
-    const d = dtype as StoredTensor['dtype'];
-    const dims = shape as number[];
-    const [begin, end] = data_offsets as [number, number];
-    // Multiplied as floats: a product past 2^53 is still far past any file's length.
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * BYTES[d] || end > dataBytes) {
-      fail(
-        `tensor '${name}' (${d} [${dims.join(', ')}]) has data offsets [${begin}, ${end}] that do not fit its size or the file (${dataBytes} data bytes)`,
-      );
-    }
-    ranges.push({ name, dtype: d, shape: dims, begin, end });
+  return { header, base: 8 + headerLength };
+}
+
+/** One tensor's entry, checked: a known dtype, a shape, and offsets that fit its size and the file. */
+function tensorRange(name: string, entry: unknown, dataBytes: number, fail: Fail): TensorRange {
+  if (!isPlainObject(entry)) fail(`tensor '${name}' is not an object`);
+  const { dtype, shape, data_offsets } = entry as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !(dtype in BYTES))
+    fail(
+      `tensor '${name}' has dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(BYTES).join(', ')}`,
+    );
+  if (!Array.isArray(shape) || !shape.every(isIndex))
+    fail(
+      `tensor '${name}' has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`,
+    );
+  if (
+    !Array.isArray(data_offsets) ||
+    data_offsets.length !== 2 ||
+    !data_offsets.every(isIndex) ||
+    (data_offsets[0] as number) > (data_offsets[1] as number)
+  )
+    fail(
+      `tensor '${name}' has data_offsets ${JSON.stringify(data_offsets)}; expected [begin, end] with integers 0 ≤ begin ≤ end`,
+    );
+  const d = dtype as StoredTensor['dtype'];
+  const dims = shape as number[];
+  const [begin, end] = data_offsets as [number, number];
+  // Multiplied as floats: a product past 2^53 is still far past any file's length.
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (end - begin !== count * BYTES[d] || end > dataBytes) {
+    fail(
+      `tensor '${name}' (${d} [${dims.join(', ')}]) has data offsets [${begin}, ${end}] that do not fit its size or the file (${dataBytes} data bytes)`,
+    );
   }
-  let next = 0;
-  for (const r of [...ranges].sort((a, b) => a.begin - b.begin || a.end - b.end)) {
-    if (r.begin !== next)
-      fail(
-        `tensor '${r.name}' starts at byte ${r.begin}, expected ${next}: data ranges must be contiguous and must not overlap`,
-      );
-    next = r.end;
-  }
-  if (next !== dataBytes)
-    fail(`the tensors cover ${next} of the file's ${dataBytes} data bytes; expected all of them`);
-  // Only now, with every range checked, is anything allocated: at most the file's size in all.
-  for (const { name, dtype: d, shape, begin, end } of ranges) {
-    const count = (end - begin) / BYTES[d];
-    const at = base + begin;
-    const read = (i: number): number => {
-      const o = at + i * BYTES[d];
-      if (d === 'F32') return view.getFloat32(o, true);
-      if (d === 'F64') return view.getFloat64(o, true);
-      if (d === 'I32') return view.getInt32(o, true);
-      if (d === 'I64') return Number(view.getBigInt64(o, true));
-      return view.getUint8(o);
-    };
-    const data =
-      d === 'F32'
-        ? new Float32Array(count)
-        : d === 'F64'
-          ? new Float64Array(count)
-          : d === 'U8'
-            ? new Uint8Array(count)
-            : new Int32Array(count);
-    for (let i = 0; i < count; i++) data[i] = read(i);
-    tensors[name] = { dtype: d, shape, data };
-  }
-  return { tensors, metadata };
+  return { name, dtype: d, shape: dims, begin, end };
+}
+
+/** A checked range's values, little-endian, into a typed array of its own. */
+function readTensor(view: DataView, base: number, r: TensorRange): StoredTensor {
+  const { dtype: d, shape, begin, end } = r;
+  const count = (end - begin) / BYTES[d];
+  const at = base + begin;
+  const read = (i: number): number => {
+    const o = at + i * BYTES[d];
+    if (d === 'F32') return view.getFloat32(o, true);
+    if (d === 'F64') return view.getFloat64(o, true);
+    if (d === 'I32') return view.getInt32(o, true);
+    if (d === 'I64') return Number(view.getBigInt64(o, true));
+    return view.getUint8(o);
+  };
+  const data =
+    d === 'F32'
+      ? new Float32Array(count)
+      : d === 'F64'
+        ? new Float64Array(count)
+        : d === 'U8'
+          ? new Uint8Array(count)
+          : new Int32Array(count);
+  for (let i = 0; i < count; i++) data[i] = read(i);
+  return { dtype: d, shape, data };
 }

@@ -1,16 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { type BlasMode, initBackend } from '@mnist-lab/backends';
+import { type BackendReport, type BlasMode, initBackend } from '@mnist-lab/backends';
 import {
   type EpochEventLine,
+  formatPercent,
   LESSON_PRESET_NAMES,
   LESSON_RECIPE,
   type LessonPreset,
 } from '@mnist-lab/lesson';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { type CompareRun, runLabel, runPool } from '../compare/child-runs';
+import { type CompareRun, type PoolResult, runLabel, runPool } from '../compare/child-runs';
 import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
 import { summarize } from '../compare/summary';
 import { nameList, positiveInt } from '../options';
@@ -79,90 +80,125 @@ export function registerCompareCommand(program: Command): void {
   addDataOptions(cmd)
     .option('--json', 'one JSON object per line on stdout')
     .option('-q, --quiet', 'print nothing but errors')
-    .action(async (opts: CompareOptions) => {
-      const output = new Output(opts);
-      const presets = opts.presets ?? LESSON_PRESET_NAMES;
-      const epochs = opts.epochs ?? (opts.quick ? 1 : LESSON_RECIPE.epochs);
-      const lock = await claimRunFolder({
-        dir: opts.out ?? (opts.quick ? 'mnist-lab-report-quick' : 'mnist-lab-report'),
-        flag: '--out',
-        explicit: opts.out !== undefined,
-        force: opts.force === true,
-        kind: 'compare',
-        name: `${presets.join(',')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}, ${epochs} epoch${epochs > 1 ? 's' : ''}`,
-        log: (m) => output.log(m),
-      });
-      const reportDir = lock.dir;
-      const stopping = stopChildrenOnInterrupt(output);
-      const backend = await initBackend({
-        prefer: (opts.backend ?? 'auto') as never,
-        blas: opts.blas ?? 'auto',
-      });
-      const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
-      const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
-      const runs = presets.flatMap((preset) =>
-        Array.from({ length: opts.seeds }, (_, i) => ({ preset, seed: i + 1 })),
-      );
-      output.log(
-        `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
-      );
-      await mkdir(join(reportDir, 'runs'));
+    .action(compareAction);
+}
 
-      const tty = process.stderr.isTTY === true && !opts.json && !opts.quiet;
-      const progress = runProgress(output, runs, epochs, tty);
-      const started = performance.now();
-      const pool = await runPool(
-        runs,
-        jobs,
-        (run) => [
-          '--preset',
-          run.preset,
-          '--seed',
-          String(run.seed),
-          '--epochs',
-          String(epochs),
-          '--out',
-          join(reportDir, 'runs', runLabel(run)),
-          ...passThrough(opts),
-        ],
-        progress.epoch,
-        stopping,
-      );
-      progress.stop();
-      const wallSeconds = (performance.now() - started) / 1000;
-      const { failures } = pool;
-      const summary = summarize(presets, epochs, pool.events);
-      const settings: CompareSettings = {
-        presets,
-        seeds: opts.seeds,
-        epochs,
-        trainSize: opts.trainSize ?? 'all',
-        testSize: opts.testSize ?? 'all',
-        dataset: opts.dataset ?? 'mnist',
-        jobs,
-      };
-      output.line(
-        `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}:`,
-      );
-      output.line(accuracyTable(settings, summary, tty));
-      await writeReport(reportDir, settings, runs, pool, summary, backend, wallSeconds);
-      output.line(
-        `\n${runs.length} runs in ${wallSeconds.toFixed(0)} s; report in ${reportDir} (report.md, results.json, accuracy.svg/png, loss.svg/png)`,
-      );
-      output.event({ event: 'compare', report: reportDir, wallSeconds, summary, failures });
-      lock.release();
-      if (stopping.aborted) {
-        output.log(
-          `stopped; each interrupted run kept its checkpoint under ${join(reportDir, 'runs')} (continue one with npx mnist-lab train --resume DIR)`,
-        );
-        process.exitCode = 130;
-        return;
-      }
-      if (failures.length > 0) {
-        for (const f of failures) output.log(`failed: ${f}`);
-        process.exitCode = 1;
-      }
-    });
+/** `compare`: claims the report folder, runs the pool, then the table and the report. */
+async function compareAction(opts: CompareOptions): Promise<void> {
+  const output = new Output(opts);
+  const presets = opts.presets ?? LESSON_PRESET_NAMES;
+  const epochs = opts.epochs ?? (opts.quick ? 1 : LESSON_RECIPE.epochs);
+  const lock = await claimRunFolder({
+    dir: opts.out ?? (opts.quick ? 'mnist-lab-report-quick' : 'mnist-lab-report'),
+    flag: '--out',
+    explicit: opts.out !== undefined,
+    force: opts.force === true,
+    kind: 'compare',
+    name: `${presets.join(',')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}, ${epochs} epoch${epochs > 1 ? 's' : ''}`,
+    log: (m) => output.log(m),
+  });
+  const reportDir = lock.dir;
+  const stopping = stopChildrenOnInterrupt(output);
+  const backend = await initBackend({
+    prefer: (opts.backend ?? 'auto') as never,
+    blas: opts.blas ?? 'auto',
+  });
+  const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
+  const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
+  const runs = presets.flatMap((preset) =>
+    Array.from({ length: opts.seeds }, (_, i) => ({ preset, seed: i + 1 })),
+  );
+  output.log(
+    `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
+  );
+  await mkdir(join(reportDir, 'runs'));
+
+  const tty = process.stderr.isTTY === true && !opts.json && !opts.quiet;
+  const progress = runProgress(output, runs, epochs, tty);
+  const started = performance.now();
+  const pool = await runPool(
+    runs,
+    jobs,
+    (run) => [
+      '--preset',
+      run.preset,
+      '--seed',
+      String(run.seed),
+      '--epochs',
+      String(epochs),
+      '--out',
+      join(reportDir, 'runs', runLabel(run)),
+      ...passThrough(opts),
+    ],
+    progress.epoch,
+    stopping,
+  );
+  progress.stop();
+  const wallSeconds = (performance.now() - started) / 1000;
+  await finishComparison(opts, output, {
+    reportDir,
+    presets,
+    epochs,
+    jobs,
+    runs,
+    pool,
+    backend,
+    tty,
+    wallSeconds,
+  });
+  lock.release();
+  if (stopping.aborted) {
+    output.log(
+      `stopped; each interrupted run kept its checkpoint under ${join(reportDir, 'runs')} (continue one with npx mnist-lab train --resume DIR)`,
+    );
+    process.exitCode = 130;
+    return;
+  }
+  if (pool.failures.length > 0) {
+    for (const f of pool.failures) output.log(`failed: ${f}`);
+    process.exitCode = 1;
+  }
+}
+
+interface Comparison {
+  readonly reportDir: string;
+  readonly presets: readonly LessonPreset[];
+  readonly epochs: number;
+  readonly jobs: number;
+  readonly runs: readonly CompareRun[];
+  readonly pool: PoolResult;
+  readonly backend: BackendReport;
+  readonly tty: boolean;
+  readonly wallSeconds: number;
+}
+
+/** The comparison's table in the terminal, its report on disk and its closing JSON line. */
+async function finishComparison(
+  opts: CompareOptions,
+  output: Output,
+  c: Comparison,
+): Promise<void> {
+  const { reportDir, presets, epochs, jobs, runs, pool, backend, tty, wallSeconds } = c;
+  const { failures } = pool;
+  const summary = summarize(presets, epochs, pool.events);
+  const settings: CompareSettings = {
+    presets,
+    seeds: opts.seeds,
+    epochs,
+    trainSize: opts.trainSize ?? 'all',
+    testSize: opts.testSize ?? 'all',
+    dataset: opts.dataset ?? 'mnist',
+    jobs,
+  };
+  output.line(
+    `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}:`,
+  );
+  output.line(accuracyTable(settings, summary, tty));
+  await writeReport(reportDir, settings, runs, pool, summary, backend, wallSeconds);
+  output.line(
+    `\n${runs.length} runs in ${wallSeconds.toFixed(0)} s; report in ${reportDir} (report.md, results.json, accuracy.svg/png, loss.svg/png)`,
+  );
+  output.event({ event: 'compare', report: reportDir, wallSeconds, summary, failures });
 }
 
 /** The flags each run takes from `compare`'s own. */
@@ -202,7 +238,7 @@ function runProgress(output: Output, runs: readonly CompareRun[], epochs: number
   );
   return {
     epoch(run: CompareRun, e: EpochEventLine) {
-      const accuracy = `${(e.testAccuracy ?? Number.NaN).toFixed(2)}%`;
+      const accuracy = `${formatPercent(e.testAccuracy)}%`;
       output.event({ ...e, event: 'epoch' });
       barOf.get(run)?.update(e.epoch, { acc: accuracy });
       if (!tty)

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
 import { BatchLoader } from '@mnist-lab/data';
 import type { Mlp } from '@mnist-lab/layers';
-import { modelFromSpec } from '@mnist-lab/lesson';
-import { evaluate } from '@mnist-lab/trainer';
+import { formatPercent, modelFromSpec } from '@mnist-lab/lesson';
+import { type EvaluationResult, evaluate } from '@mnist-lab/trainer';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { loadData } from '../data-source';
@@ -29,38 +29,9 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (_opts: unknown, command: Command) => {
-      const opts = command.opts<{
-        model?: string;
-        weights?: string;
-        json?: boolean;
-        quiet?: boolean;
-      }>();
+      const opts = command.opts<EvaluateFlags>();
       const output = new Output(opts);
-      if ((opts.model === undefined) === (opts.weights === undefined)) {
-        throw new UsageError('evaluate: give exactly one of --model DIR or --weights FILE');
-      }
-      // The architecture and the data settings come from the model directory (or the flags); the
-      // backend starts before any tensor is made.
-      if (opts.model !== undefined) {
-        const architecture = ARCHITECTURE_KEYS.filter(
-          (k) => command.getOptionValueSource(k) === 'cli',
-        );
-        if (architecture.length > 0)
-          throw new UsageError(
-            `evaluate: ${architecture.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} describe the network of --weights; with --model the network comes from ${join(opts.model, 'config.json')}`,
-          );
-      }
-      const saved = opts.model === undefined ? undefined : await readModelConfig(opts.model);
-      const run = (saved?.run ?? {}) as Record<string, unknown>;
-      const base = Object.fromEntries(
-        ['dataset', 'data', 'testSize', 'backend']
-          .filter((k) => run[k] !== undefined)
-          .map((k) => [k, run[k]]),
-      );
-      const config =
-        saved !== undefined
-          ? parseRunConfig({ ...base, ...flagsOnly(command) }, 'flags')
-          : await resolveRunConfig(command);
+      const { config, saved } = await evaluationConfig(command, opts);
       const report = await initBackend({ prefer: config.backend, blas: config.blas });
       output.log(
         output.c.dim(`backend: ${report.backend} on ${report.device}${matmulNote(report)}`),
@@ -84,41 +55,75 @@ export function registerEvaluateCommand(program: Command): void {
           event: 'evaluate',
           correct: result.correct,
           total: result.total,
-          testAccuracy: result.accuracy * 100,
+          testAccuracy: result.accuracy,
           testLoss: result.loss,
           lessonTestLoss: result.lessonTestLoss,
           confusion: result.confusion,
           perClass: result.perClass,
           backend: report.backend,
         });
-        output.line(
-          `${data.test.name}: ${result.correct}/${result.total} correct, test accuracy ${output.c.bold((result.accuracy * 100).toFixed(2))} %, mean loss ${result.loss.toFixed(4)} (the lesson's test loss ${result.lessonTestLoss.toFixed(4)})`,
-        );
-        const style = { head: output.color ? ['cyan'] : [], border: output.color ? ['grey'] : [] };
-        const confusion = new Table({
-          head: ['true \\ predicted', ...result.confusion.map((_, i) => String(i))],
-          style,
-        });
-        for (const [i, row] of result.confusion.entries())
-          confusion.push([String(i), ...row.map(String)]);
-        output.line(confusion.toString());
-        const perClass = new Table({
-          head: ['class', 'precision', 'recall', 'F1', 'support'],
-          style,
-        });
-        for (const c of result.perClass)
-          perClass.push([
-            String(c.label),
-            c.precision.toFixed(4),
-            c.recall.toFixed(4),
-            c.f1.toFixed(4),
-            String(c.support),
-          ]);
-        output.line(perClass.toString());
+        printEvaluation(output, data.test.name, result);
       } finally {
         model.dispose();
       }
     });
+}
+
+interface EvaluateFlags {
+  model?: string;
+  weights?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * The settings of an evaluation: with `--model`, the network and data settings saved in its
+ * `config.json` (flags may change only the data and backend); with `--weights`, the flags.
+ */
+async function evaluationConfig(command: Command, opts: EvaluateFlags) {
+  if ((opts.model === undefined) === (opts.weights === undefined)) {
+    throw new UsageError('evaluate: give exactly one of --model DIR or --weights FILE');
+  }
+  if (opts.model === undefined)
+    return { config: await resolveRunConfig(command), saved: undefined };
+  const architecture = ARCHITECTURE_KEYS.filter((k) => command.getOptionValueSource(k) === 'cli');
+  if (architecture.length > 0)
+    throw new UsageError(
+      `evaluate: ${architecture.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} describe the network of --weights; with --model the network comes from ${join(opts.model, 'config.json')}`,
+    );
+  const saved = await readModelConfig(opts.model);
+  const run = (saved.run ?? {}) as Record<string, unknown>;
+  const base = Object.fromEntries(
+    ['dataset', 'data', 'testSize', 'backend']
+      .filter((k) => run[k] !== undefined)
+      .map((k) => [k, run[k]]),
+  );
+  return { config: parseRunConfig({ ...base, ...flagsOnly(command) }, 'flags'), saved };
+}
+
+/** The evaluation for people: a summary line, the confusion matrix and per-class scores. */
+function printEvaluation(output: Output, name: string, result: EvaluationResult): void {
+  output.line(
+    `${name}: ${result.correct}/${result.total} correct, test accuracy ${output.c.bold(formatPercent(result.accuracy))} %, mean loss ${result.loss.toFixed(4)} (the lesson's test loss ${result.lessonTestLoss.toFixed(4)})`,
+  );
+  const style = { head: output.color ? ['cyan'] : [], border: output.color ? ['grey'] : [] };
+  const confusion = new Table({
+    head: ['true \\ predicted', ...result.confusion.map((_, i) => String(i))],
+    style,
+  });
+  for (const [i, row] of result.confusion.entries())
+    confusion.push([String(i), ...row.map(String)]);
+  output.line(confusion.toString());
+  const perClass = new Table({ head: ['class', 'precision', 'recall', 'F1', 'support'], style });
+  for (const c of result.perClass)
+    perClass.push([
+      String(c.label),
+      c.precision.toFixed(4),
+      c.recall.toFixed(4),
+      c.f1.toFixed(4),
+      String(c.support),
+    ]);
+  output.line(perClass.toString());
 }
 
 const ARCHITECTURE_KEYS = ['preset', 'activation', 'dropout', 'batchNorm', 'init', 'hidden'];

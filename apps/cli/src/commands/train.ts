@@ -94,52 +94,11 @@ export function registerTrainCommand(program: Command): void {
     .option('--json', 'one JSON object per line on stdout, logs on stderr')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (_opts: unknown, command: Command) => {
-      const opts = command.opts<{
-        json?: boolean;
-        quiet?: boolean;
-        resume?: string;
-        force?: boolean;
-      }>();
+      const opts = command.opts<TrainFlags>();
       const output = new Output(opts);
-      let config: RunConfig;
-      let resume: CheckpointData | undefined;
-      let lock: FolderLock;
-      if (opts.resume !== undefined) {
-        if (command.getOptionValueSource('out') === 'cli' || opts.force)
-          throw new UsageError(
-            '--resume continues a run in its own folder: drop --out and --force',
-          );
-        lock = await claimResumeFolder(opts.resume);
-        const checkpoints = join(lock.dir, 'checkpoints');
-        const latest = await new FileCheckpointStore(checkpoints, {
-          onWarning: (m) => output.log(`warning: ${m}`),
-        }).loadLatest();
-        if (latest === undefined)
-          throw new UsageError(`--resume ${opts.resume}: no intact checkpoint in ${checkpoints}`);
-        config = await resumeConfig(command, lock.dir, latest, checkpoints);
-        const { epoch, batch, globalStep } = latest.position;
-        if (epoch >= config.epochs && batch === 0) {
-          output.log(
-            `${lock.dir}: the run has already done its ${config.epochs} epochs; nothing to do (give --epochs N to train it further)`,
-          );
-          lock.release();
-          return;
-        }
-        resume = latest;
-        output.log(`resuming ${lock.dir} at epoch ${epoch + 1}, step ${globalStep}`);
-      } else {
-        const asked = await resolveRunConfig(command);
-        lock = await claimRunFolder({
-          dir: outDir(asked),
-          flag: '--out',
-          explicit: asked.out !== undefined,
-          force: opts.force === true,
-          kind: 'train',
-          name: runName(asked),
-          log: (m) => output.log(m),
-        });
-        config = { ...asked, out: lock.dir };
-      }
+      const claimed = await claimTrainingRun(command, opts, output);
+      if (claimed === undefined) return;
+      const { config, resume, lock } = claimed;
       try {
         const outcome = await runTraining(config, output, interruptSignal(output), resume);
         if (outcome.reason === 'aborted') {
@@ -154,4 +113,60 @@ export function registerTrainCommand(program: Command): void {
         lock.release();
       }
     });
+}
+
+interface TrainFlags {
+  json?: boolean;
+  quiet?: boolean;
+  resume?: string;
+  force?: boolean;
+}
+
+/**
+ * The run to train and its folder, claimed: a resumed run's saved settings and newest intact
+ * checkpoint, or a new run's settings and folder. Undefined when a resumed run has nothing left to do.
+ */
+async function claimTrainingRun(
+  command: Command,
+  opts: TrainFlags,
+  output: Output,
+): Promise<{ config: RunConfig; resume?: CheckpointData; lock: FolderLock } | undefined> {
+  let config: RunConfig;
+  let resume: CheckpointData | undefined;
+  let lock: FolderLock;
+  if (opts.resume !== undefined) {
+    if (command.getOptionValueSource('out') === 'cli' || opts.force)
+      throw new UsageError('--resume continues a run in its own folder: drop --out and --force');
+    lock = await claimResumeFolder(opts.resume);
+    const checkpoints = join(lock.dir, 'checkpoints');
+    const latest = await new FileCheckpointStore(checkpoints, {
+      onWarning: (m) => output.log(`warning: ${m}`),
+    }).loadLatest();
+    if (latest === undefined)
+      throw new UsageError(`--resume ${opts.resume}: no intact checkpoint in ${checkpoints}`);
+    config = await resumeConfig(command, lock.dir, latest, checkpoints);
+    const { epoch, batch, globalStep } = latest.position;
+    if (epoch >= config.epochs && batch === 0) {
+      output.log(
+        `${lock.dir}: the run has already done its ${config.epochs} epochs; nothing to do (give --epochs N to train it further)`,
+      );
+      lock.release();
+      return undefined;
+    }
+    resume = latest;
+    output.log(`resuming ${lock.dir} at epoch ${epoch + 1}, step ${globalStep}`);
+  } else {
+    const asked = await resolveRunConfig(command);
+    lock = await claimRunFolder({
+      dir: outDir(asked),
+      flag: '--out',
+      explicit: asked.out !== undefined,
+      force: opts.force === true,
+      kind: 'train',
+      name: runName(asked),
+      log: (m) => output.log(m),
+    });
+    config = { ...asked, out: lock.dir };
+  }
+  return { config, resume, lock };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BackendReport } from '@mnist-lab/backends';
 import {
   type EpochEventLine,
+  formatPercent,
   LESSON_PRESET_TITLES,
   LESSON_RECIPE,
   type LessonPreset,
@@ -12,7 +13,7 @@ import Table from 'cli-table3';
 import { lineChart, type SeriesPoint } from '../charts';
 import { meanStd } from '../stats';
 import type { CompareRun, PoolResult } from './child-runs';
-import { fmt, type SummaryRow } from './summary';
+import { fmt, fmtPercent, type SummaryRow } from './summary';
 
 /** What a comparison ran and how. */
 export interface CompareSettings {
@@ -40,8 +41,8 @@ export function accuracyTable(
     table.push([
       String(i + 1),
       ...presets.flatMap((p) => [
-        fmt(summary[p]?.[i]?.accuracy ?? meanStd([])),
-        summary[p]?.[i]?.lessonAccuracy?.toFixed(2) ?? '—',
+        fmtPercent(summary[p]?.[i]?.accuracy ?? meanStd([])),
+        formatPercent(summary[p]?.[i]?.lessonAccuracy),
       ]),
     ]);
   return table.toString();
@@ -61,27 +62,8 @@ export async function writeReport(
   wallSeconds: number,
 ): Promise<void> {
   const { presets } = settings;
-  const points = (
-    pick: (r: SummaryRow) => number,
-    lesson: (r: SummaryRow) => number | undefined,
-  ): SeriesPoint[] =>
-    presets.flatMap((p) =>
-      (summary[p] ?? []).flatMap((r) => [
-        ...(Number.isNaN(pick(r))
-          ? []
-          : [{ series: p, epoch: r.epoch, value: pick(r), source: 'ours' as const }]),
-        ...(lesson(r) === undefined
-          ? []
-          : [
-              {
-                series: p,
-                epoch: r.epoch,
-                value: lesson(r) as number,
-                source: 'lesson' as const,
-              },
-            ]),
-      ]),
-    );
+  const points = (pick: (r: SummaryRow) => number, lesson: (r: SummaryRow) => number | undefined) =>
+    seriesPoints(presets, summary, pick, lesson);
   const charts = [
     [
       'accuracy',
@@ -89,8 +71,8 @@ export async function writeReport(
         'Test accuracy per epoch',
         'test accuracy (%)',
         points(
-          (r) => r.accuracy.mean,
-          (r) => r.lessonAccuracy,
+          (r) => r.accuracy.mean * 100,
+          (r) => (r.lessonAccuracy === undefined ? undefined : r.lessonAccuracy * 100),
         ),
       ),
     ],
@@ -151,6 +133,29 @@ export async function writeReport(
   );
 }
 
+/** Ours (the mean over seeds) and the lesson's, per preset and epoch, as chart points. */
+function seriesPoints(
+  presets: readonly LessonPreset[],
+  summary: Record<string, SummaryRow[]>,
+  pick: (r: SummaryRow) => number,
+  lesson: (r: SummaryRow) => number | undefined,
+): SeriesPoint[] {
+  return presets.flatMap((p) =>
+    (summary[p] ?? []).flatMap((r) => {
+      const ours = pick(r);
+      const theirs = lesson(r);
+      return [
+        ...(Number.isNaN(ours)
+          ? []
+          : [{ series: p, epoch: r.epoch, value: ours, source: 'ours' as const }]),
+        ...(theirs === undefined
+          ? []
+          : [{ series: p, epoch: r.epoch, value: theirs, source: 'lesson' as const }]),
+      ];
+    }),
+  );
+}
+
 function reportMarkdown(
   presets: readonly LessonPreset[],
   epochs: number,
@@ -184,8 +189,8 @@ function reportMarkdown(
     `## Test accuracy (%)${seeds > 1 ? `, mean ± std over ${seeds} seeds` : ''}, beside the lesson's printed numbers`,
     '',
     ...table(
-      (r) => fmt(r?.accuracy ?? meanStd([])),
-      (r) => r?.lessonAccuracy?.toFixed(2),
+      (r) => fmtPercent(r?.accuracy ?? meanStd([])),
+      (r) => formatPercent(r?.lessonAccuracy),
     ),
     '',
     "## Test loss (the lesson's: sum of batch means / examples)",

@@ -1,7 +1,7 @@
 import { type EpochEventLine, LESSON_RESULTS, type LessonPreset } from '@mnist-lab/lesson';
 import { meanStd } from '../stats';
 
-/** Per preset and epoch: our mean ± std over seeds, and the lesson's number. */
+/** Per preset and epoch: our mean ± std over seeds, and the lesson's number (accuracies as fractions). */
 export interface SummaryRow {
   readonly epoch: number;
   readonly accuracy: { mean: number; std: number; n: number };
@@ -33,10 +33,13 @@ export function summarize(
   return summary;
 }
 
-/** `mean ± std` (or the mean alone for one run, or — for none). */
-export const fmt = (m: { mean: number; std: number; n: number }, digits = 2) =>
+/** `mean ± std` (or the mean alone for one run, or — for none), each value times `scale`. */
+export const fmt = (m: { mean: number; std: number; n: number }, digits = 2, scale = 1) =>
   Number.isNaN(m.mean)
     ? '—'
     : m.n > 1
-      ? `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`
-      : m.mean.toFixed(digits);
+      ? `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`
+      : (m.mean * scale).toFixed(digits);
+
+/** An accuracy's `mean ± std` in percent, as the lesson prints it. */
+export const fmtPercent = (m: { mean: number; std: number; n: number }) => fmt(m, 2, 100);
