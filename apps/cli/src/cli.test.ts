@@ -498,8 +498,8 @@ describe('mnist-lab compare', () => {
     expect(r.stdout).toMatch(/│ 1\s+│ [\d.]+ ± [\d.]+\s+│ 90\.89\s+│ [\d.]+ ± [\d.]+\s+│ 95\.56/);
     const results = JSON.parse(await readFile(join(work, 'report', 'results.json'), 'utf8'));
     expect(
-      results.runs.map((x: { preset: string; seed: number }) => `${x.preset}-${x.seed}`),
-    ).toEqual(['relu-1', 'relu-2', 'bn-1', 'bn-2']);
+      results.runs.map((x: { network: string; seed: number }) => `${x.network}-${x.seed}`),
+    ).toEqual(['relu-1', 'relu-2', 'bn-1', 'bn-2', 'relu-no-dropout-1', 'relu-no-dropout-2']);
     expect(results.summary.relu[1]).toMatchObject({
       epoch: 2,
       lessonAccuracy: 0.9324,
@@ -507,11 +507,74 @@ describe('mnist-lab compare', () => {
     });
     const md = await readFile(join(work, 'report', 'report.md'), 'utf8');
     expect(md).toContain('| epoch | relu (ours) | relu (lesson) | bn (ours) | bn (lesson) |');
-    for (const chart of ['accuracy', 'loss']) {
+    // The control run is ReLU with dropout 0, and it says so in its config.
+    const control = JSON.parse(
+      await readFile(join(work, 'report', 'runs', 'relu-no-dropout-seed1', 'config.json'), 'utf8'),
+    );
+    expect(control.model).toMatchObject({ activation: 'relu', dropout: 0 });
+    expect(md).toContain('## What this run shows');
+    expect(md).toMatch(/- Batch normalization: without it \(relu\), fc2's pre-activations/);
+    expect(md).toMatch(/- Dropout: after 2 epochs, without dropout the training examples scored/);
+    expect(results.readings.ko.length).toBe(results.readings.en.length);
+    for (const chart of ['accuracy', 'final', 'loss', 'batchnorm', 'dropout']) {
+      expect(md).toContain(`![${chart}](${chart}.svg)`);
       expect(await readFile(join(work, 'report', `${chart}.svg`), 'utf8')).toMatch(/^<svg/);
       const png = await readFile(join(work, 'report', `${chart}.png`));
       expect(png.subarray(1, 4).toString()).toBe('PNG');
       expect(PNG.sync.read(png).width).toBeGreaterThan(500);
     }
   }, 180_000);
+
+  it("streams probe lines with --json, in which sigmoid's fc1/fc3 gradient ratio is far below ReLU's", () => {
+    const r = runCli(
+      'compare',
+      '--quick',
+      '--json',
+      '--presets',
+      'sigmoid,relu',
+      '--no-controls',
+      '--train-size',
+      '3200',
+      '--test-size',
+      '500',
+      '--probe-every',
+      '20',
+      '--out',
+      'report-probes',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout);
+    const probes = events.filter((e) => e.event === 'probe') as {
+      config: string;
+      seed: number;
+      epoch: number;
+      step: number;
+      gradNorm: Record<string, number>;
+      layers: Record<string, { saturated?: number; dead?: number }>;
+    }[];
+    // 100 steps each, probed at 0, 20, ..., 80.
+    for (const config of ['sigmoid', 'relu'])
+      expect(probes.filter((p) => p.config === config).map((p) => p.step)).toEqual([
+        0, 20, 40, 60, 80,
+      ]);
+    for (const p of probes) {
+      expect(p).toMatchObject({ seed: 1, epoch: 1 });
+      for (const name of ['fc1.weight', 'fc2.weight', 'fc3.weight'])
+        expect(p.gradNorm[name]).toBeGreaterThan(0);
+      expect(Object.keys(p.layers)).toEqual(['fc1', 'fc2', 'fc3']);
+    }
+    expect(probes.find((p) => p.config === 'sigmoid')?.layers.fc1?.saturated).toBeTypeOf('number');
+    expect(probes.find((p) => p.config === 'relu')?.layers.fc1?.dead).toBeTypeOf('number');
+    const ratio = (config: string) => {
+      const rs = probes
+        .filter((p) => p.config === config)
+        .map((p) => (p.gradNorm['fc1.weight'] as number) / (p.gradNorm['fc3.weight'] as number))
+        .sort((a, b) => a - b);
+      return rs[rs.length >> 1] as number;
+    };
+    expect(ratio('sigmoid')).toBeLessThan(ratio('relu') / 5);
+    const done = events.at(-1) as { event: string; readings: { topic: string }[] };
+    expect(done.event).toBe('compare');
+    expect(done.readings.map((x) => x.topic)).toContain('vanishing-gradient');
+  }, 120_000);
 });

@@ -78,6 +78,8 @@ export const RUN_KEYS = [
   'testSize',
   'out',
   'checkpointEvery',
+  'probeEvery',
+  'trainEval',
 ] as const;
 
 /**

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
-import { BatchLoader } from '@mnist-lab/data';
+import { BatchLoader, takeFirst } from '@mnist-lab/data';
 import { Mlp } from '@mnist-lab/layers';
 import { modelFromSpec, networkName, runName } from '@mnist-lab/lesson';
 import {
@@ -86,6 +86,15 @@ export async function runTraining(
         epochs: config.epochs,
         optimizer: optimizerFor(config),
         validation: new BatchLoader(data.test, { batchSize: config.batchSize, shuffle: false }),
+        ...(config.trainEval === undefined
+          ? {}
+          : {
+              trainEvaluation: new BatchLoader(
+                takeFirst(data.train, Math.min(config.trainEval, data.train.count)),
+                { batchSize: config.batchSize, shuffle: false },
+              ),
+            }),
+        ...(config.probeEvery === undefined ? {} : { probes: { every: config.probeEvery } }),
         signal,
         reportEvery: 25,
         checkpoint: {
@@ -126,6 +135,10 @@ function runEventWriter(output: Output, config: RunConfig, backend: string) {
   const name = networkName(config);
   return (e: TrainEvent): void => {
     if (e.type === 'batch') output.progress(e, config.epochs);
+    if (e.type === 'probe') {
+      const { type, ...probe } = e;
+      output.event({ event: 'probe', config: name, seed: config.seed, ...probe });
+    }
     if (e.type === 'checkpoint')
       output.event({
         event: 'checkpoint',
@@ -148,6 +161,12 @@ function runEventWriter(output: Output, config: RunConfig, backend: string) {
         testLoss: e.validation?.loss,
         lessonTestLoss: e.validation?.lessonTestLoss,
         testAccuracy: e.validation?.accuracy ?? Number.NaN,
+        ...(e.trainEvaluation === undefined
+          ? {}
+          : {
+              trainEvalLoss: e.trainEvaluation.loss,
+              trainEvalAccuracy: e.trainEvaluation.accuracy,
+            }),
         seconds: e.seconds,
         validationSeconds: e.validationSeconds,
         samplesPerSecond: e.samplesPerSecond,

@@ -34,6 +34,6 @@ export {
   mlpConfigSchema,
   parseMlpConfig,
 } from './mlp';
-export type { ForwardOptions, StateDict } from './module';
+export type { ForwardOptions, LayerTap, StateDict } from './module';
 export { Module } from './module';
 export { Sequential } from './sequential';

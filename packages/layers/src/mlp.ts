@@ -161,12 +161,18 @@ export class Mlp extends Module {
     return tf.tidy(() => {
       let h = tf.reshape(x, [-1, this.config.inputSize]);
       for (let i = 0; i < this.fcs.length; i++) {
-        h = (this.fcs[i] as Linear).forward(h);
-        if (i === this.fcs.length - 1) break;
+        const linear = (this.fcs[i] as Linear).forward(h);
+        const name = `fc${i + 1}`;
+        if (i === this.fcs.length - 1) {
+          options.tap?.({ name, linear });
+          h = linear;
+          break;
+        }
         const norm = this.norms[i];
-        if (norm !== undefined) h = norm.forward(h, options);
-        h = this.activate(h, i);
-        h = this.dropout.forward(h, options);
+        const pre = norm === undefined ? linear : norm.forward(linear, options);
+        const act = this.activate(pre, i);
+        options.tap?.({ name, linear, pre, act, activation: this.config.activation });
+        h = this.dropout.forward(act, options);
       }
       return this.config.output === 'log-softmax' ? tf.logSoftmax(h) : h;
     });

@@ -6,6 +6,26 @@ import { LayersError } from './errors';
 export interface ForwardOptions {
   /** Training mode: dropout drops, batch norm uses and updates batch statistics. */
   readonly training: boolean;
+  /**
+   * Called once per layer with its intermediate values, for probes that look inside a network.
+   * The tensors belong to the forward pass and are disposed with it unless the callback keeps
+   * them (`tf.keep`); calling it changes nothing in the computation.
+   */
+  readonly tap?: (layer: LayerTap) => void;
+}
+
+/** One layer's intermediate values during a forward pass (see {@link ForwardOptions.tap}). */
+export interface LayerTap {
+  /** The layer's PyTorch name: `fc1`, `fc2`, ... */
+  readonly name: string;
+  /** The layer's product plus bias, before any batch norm: `[batch, units]`. */
+  readonly linear: tf.Tensor;
+  /** Hidden layers: the activation's input (after batch norm when there is one). */
+  readonly pre?: tf.Tensor;
+  /** Hidden layers: the activation's output, before dropout. */
+  readonly act?: tf.Tensor;
+  /** Hidden layers: the activation's name (`relu`, `sigmoid`, ...). */
+  readonly activation?: string;
 }
 
 /** A module's state by PyTorch name (`fc1.weight`, `batch_norm1.running_mean`, ...). */

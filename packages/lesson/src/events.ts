@@ -18,10 +18,47 @@ export const epochEventSchema = z.looseObject({
   /** The lesson's "Test Loss": the sum of per-batch mean losses over the number of examples. */
   lessonTestLoss: metric.optional(),
   testAccuracy: accuracy,
+  /** With `--train-eval N`: the first N training examples in eval mode (no dropout). */
+  trainEvalLoss: metric.optional(),
+  trainEvalAccuracy: accuracy.optional(),
   seconds: z.number(),
   validationSeconds: z.number().optional(),
   samplesPerSecond: metric.optional(),
   backend: z.string().optional(),
+});
+
+const distribution = z.looseObject({
+  mean: metric,
+  std: metric,
+  histogram: z.array(z.number().int().nonnegative()).optional(),
+});
+const byParameter = z.record(z.string(), metric);
+
+/**
+ * A look inside the network during one training step, before its update (`--probe-every N`): per
+ * layer (`fc1`, `fc2`, ...) the distributions of its linear output, its activation's input and
+ * output (histograms over 32 bins of width 0.5 on [-8, 8]) and its dead or saturated units; per
+ * parameter (PyTorch's names, `fc1.weight`) the gradient's norm, the weight's norm and the update's
+ * norm relative to the weight's.
+ */
+export const probeEventSchema = z.looseObject({
+  event: z.literal('probe'),
+  ...run,
+  epoch: z.number().int().positive(),
+  step: z.number().int().nonnegative(),
+  layers: z.record(
+    z.string(),
+    z.looseObject({
+      linear: distribution,
+      pre: distribution.optional(),
+      act: distribution.optional(),
+      saturated: metric.optional(),
+      dead: metric.optional(),
+    }),
+  ),
+  gradNorm: byParameter,
+  weightNorm: byParameter,
+  updateRatio: byParameter,
 });
 
 /** A checkpoint saved: where, and at which step. */
@@ -47,10 +84,12 @@ export const doneEventSchema = z.looseObject({
 /** What `mnist-lab train --json` writes, one per line, and `compare` reads from its runs. */
 export const runEventSchema = z.discriminatedUnion('event', [
   epochEventSchema,
+  probeEventSchema,
   checkpointEventSchema,
   doneEventSchema,
 ]);
 export type EpochEventLine = z.output<typeof epochEventSchema>;
+export type ProbeEventLine = z.output<typeof probeEventSchema>;
 export type CheckpointEventLine = z.output<typeof checkpointEventSchema>;
 export type DoneEventLine = z.output<typeof doneEventSchema>;
 export type RunEventLine = z.output<typeof runEventSchema>;

@@ -1,7 +1,10 @@
+export type { Bilingual, LessonChapter } from './chapters';
+export { LESSON_CHAPTERS } from './chapters';
 export type {
   CheckpointEventLine,
   DoneEventLine,
   EpochEventLine,
+  ProbeEventLine,
   RunEventLine,
 } from './events';
 export {
@@ -9,11 +12,35 @@ export {
   doneEventSchema,
   epochEventSchema,
   parseRunEvent,
+  probeEventSchema,
   runEventSchema,
 } from './events';
+export type {
+  ComparedNetwork,
+  LessonClaim,
+  LessonControl,
+  RunRecord,
+  Spread,
+} from './mechanisms';
+export {
+  finalAccuracy,
+  gradientRatio,
+  gradientSeries,
+  initialSpread,
+  LESSON_CLAIMS,
+  LESSON_CONTROLS,
+  layerNames,
+  overfitSeries,
+  preActivationSeries,
+  spread,
+  trainingSpeed,
+  unitHealth,
+} from './mechanisms';
 export type { LessonPreset } from './presets';
 export { LESSON_PRESET_NAMES, LESSON_PRESET_TITLES, LESSON_PRESETS } from './presets';
 export { probabilities } from './probabilities';
+export type { LessonLanguage, Reading, ReadingSettings } from './readings';
+export { LESSON_LANGUAGES, lessonReadings } from './readings';
 export { LESSON_RECIPE } from './recipe';
 export type { LessonEpoch } from './results';
 export { formatPercent, LESSON_RESULTS } from './results';

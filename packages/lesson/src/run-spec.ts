@@ -42,6 +42,10 @@ export const runSpecSchema = z.strictObject({
   /** The run's folder. */
   out: z.string().min(1).optional(),
   checkpointEvery: z.number().int().positive().optional(),
+  /** Look inside the network every this many steps (layer distributions, gradients, updates). */
+  probeEvery: z.number().int().positive().optional(),
+  /** Also measure accuracy on the first this many training examples, in eval mode, each epoch. */
+  trainEval: z.number().int().positive().optional(),
 });
 /** A checked run description with the recipe's defaults filled in. */
 export type RunSpec = z.output<typeof runSpecSchema>;

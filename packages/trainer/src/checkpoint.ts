@@ -3,6 +3,7 @@ import type { RngState } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainerError } from './errors';
 import type { EpochRecord } from './events';
+import type { ProbeRecord } from './probes';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors';
 
 /** Where training stood when a checkpoint was taken: everything but the tensors. */
@@ -18,6 +19,8 @@ export interface TrainingPosition {
     readonly correct: number;
     readonly seen: number;
     readonly seconds: number;
+    /** The epoch's probes so far (with probes on). */
+    readonly probes?: readonly ProbeRecord[];
   };
   readonly history: readonly EpochRecord[];
   /** States of the model's random generators, by name. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingPosition } from './checkpoint';
 import { TrainerError } from './errors';
+import type { ProbeRecord } from './probes';
 
 /** What a report says of the epoch so far. */
 export interface MeterReading {
@@ -26,6 +27,8 @@ export class EpochMeter {
   private lossSum: tf.Tensor | undefined;
   private correct: tf.Tensor | undefined;
   private unchecked: { loss: tf.Tensor; globalStep: number; batch: number }[] = [];
+  /** The epoch's probes so far. */
+  readonly probes: ProbeRecord[];
   private lapStart = performance.now();
   private lapSeen = 0;
 
@@ -36,6 +39,7 @@ export class EpochMeter {
   ) {
     this.seen = partial?.seen ?? 0;
     this.seconds = partial?.seconds ?? 0;
+    this.probes = [...(partial?.probes ?? [])];
     if (partial !== undefined && partial.seen > 0) {
       this.lossSum = tf.scalar(partial.lossSum);
       this.correct = tf.scalar(partial.correct);
@@ -113,7 +117,13 @@ export class EpochMeter {
   /** The epoch's sums so far, checked: what a checkpoint saves. */
   async partial(): Promise<TrainingPosition['partial']> {
     const { lossSum, correct } = await this.check(true);
-    return { lossSum, correct, seen: this.seen, seconds: this.seconds };
+    return {
+      lossSum,
+      correct,
+      seen: this.seen,
+      seconds: this.seconds,
+      ...(this.probes.length > 0 ? { probes: [...this.probes] } : {}),
+    };
   }
 
   dispose(): void {

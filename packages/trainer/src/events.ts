@@ -1,4 +1,5 @@
 import type { EvaluationResult } from './metrics';
+import type { ProbeRecord } from './probes';
 
 /** One epoch's metrics: what the history file holds, a line per epoch. */
 export interface EpochRecord {
@@ -10,6 +11,8 @@ export interface EpochRecord {
   readonly trainAccuracy: number;
   /** The validation set's metrics (the lesson's "test"), without the confusion matrix. */
   readonly validation?: Omit<EvaluationResult, 'confusion' | 'perClass'>;
+  /** With `trainEvaluation`: its loss and accuracy in eval mode, after the epoch. */
+  readonly trainEvaluation?: { readonly loss: number; readonly accuracy: number };
   /** The learning rate used. */
   readonly lr: number;
   /** Wall-clock seconds of the epoch's training (validation excluded). */
@@ -19,6 +22,8 @@ export interface EpochRecord {
   readonly samplesPerSecond: number;
   /** Training steps done so far, over all epochs. */
   readonly globalStep: number;
+  /** With probes on: what each probe of the epoch saw, in order. */
+  readonly probes?: readonly ProbeRecord[];
 }
 
 /** Progress within an epoch, every `reportEvery` steps and at its end. */
@@ -37,6 +42,11 @@ export interface BatchEvent {
   readonly samplesPerSecond: number;
   /** Milliseconds since `fit` started (or resumed). */
   readonly elapsedMs: number;
+}
+
+/** A look inside the network during a training step (with `probes: { every }`). */
+export interface ProbeEvent extends ProbeRecord {
+  readonly type: 'probe';
 }
 
 export interface EpochEvent extends EpochRecord {
@@ -61,4 +71,4 @@ export interface DoneEvent {
 }
 
 /** What `fit` reports, for progress bars and live charts. */
-export type TrainEvent = BatchEvent | EpochEvent | CheckpointEvent | DoneEvent;
+export type TrainEvent = BatchEvent | ProbeEvent | EpochEvent | CheckpointEvent | DoneEvent;

@@ -6,6 +6,7 @@ import type { LossFn } from './evaluate';
 import type { TrainEvent } from './events';
 import type { LrScheduleConfig } from './lr-schedule';
 import { type OptimizerConfig, type OptimizerConfigInput, parseOptimizerConfig } from './optimizer';
+import type { ProbeOptions } from './probes';
 
 /** Options of {@link fit}. */
 export interface FitOptions {
@@ -19,6 +20,11 @@ export interface FitOptions {
   readonly lrSchedule?: LrScheduleConfig;
   /** Evaluated after every epoch (the lesson evaluates the test set). */
   readonly validation?: BatchSource;
+  /**
+   * Training examples evaluated after every epoch in eval mode (no dropout, batch norm's running
+   * statistics), beside `validation`: their gap shows overfitting. The record's `trainEvaluation`.
+   */
+  readonly trainEvaluation?: BatchSource;
   /**
    * Stops training within one step (a last checkpoint is saved when a store is given). `fit` lets
    * the event loop run after every step, so an abort from a timer, a signal handler or a UI event
@@ -41,6 +47,12 @@ export interface FitOptions {
   readonly resume?: CheckpointData;
   /** Saved with each checkpoint (the CLI stores its run config). */
   readonly runInfo?: unknown;
+  /**
+   * Looks inside the network every `every` steps (from step 0): layer distributions, dead or
+   * saturated units, gradient norms and update ratios, as `probe` events and in each epoch's
+   * record. Probing changes nothing in the training: the weights are the same without it.
+   */
+  readonly probes?: ProbeOptions;
 }
 
 /** {@link FitOptions} checked, with every default filled in: what the parts of `fit` read. */
@@ -50,6 +62,7 @@ export interface ParsedFitOptions {
   readonly loss: LossFn;
   readonly lrSchedule: LrScheduleConfig | undefined;
   readonly validation: BatchSource | undefined;
+  readonly trainEvaluation: BatchSource | undefined;
   readonly signal: AbortSignal | undefined;
   /** Sends an event to `onEvent` (if any), waiting for it. */
   readonly emit: (event: TrainEvent) => Promise<void>;
@@ -63,6 +76,7 @@ export interface ParsedFitOptions {
     | undefined;
   readonly resume: CheckpointData | undefined;
   readonly runInfo: unknown;
+  readonly probes: ProbeOptions | undefined;
 }
 
 const positiveInt = (name: string, value: unknown): number => {
@@ -114,6 +128,7 @@ export function parseFitOptions(options: FitOptions): ParsedFitOptions {
     loss: options.loss ?? crossEntropy,
     lrSchedule: schedule,
     validation: options.validation,
+    trainEvaluation: options.trainEvaluation,
     signal: options.signal,
     emit: async (event) => {
       await onEvent?.(event);
@@ -129,5 +144,9 @@ export function parseFitOptions(options: FitOptions): ParsedFitOptions {
           },
     resume: options.resume,
     runInfo: options.runInfo,
+    probes:
+      options.probes === undefined
+        ? undefined
+        : { every: positiveInt('probes.every', options.probes?.every) },
   };
 }

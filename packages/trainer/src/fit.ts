@@ -1,6 +1,7 @@
 import type { Module } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource } from './batch-source';
+import type { TrainingPosition } from './checkpoint';
 import { Checkpointer, type SavePoint, START } from './checkpointer';
 import { EpochMeter } from './epoch-meter';
 import { TrainerError } from './errors';
@@ -9,6 +10,7 @@ import type { EpochRecord } from './events';
 import { type FitOptions, type ParsedFitOptions, parseFitOptions } from './fit-options';
 import { learningRateAt } from './lr-schedule';
 import { createOptimizer, setLearningRate } from './optimizer';
+import { probedStep } from './probes';
 import { yieldToEventLoop } from './yield-to-event-loop';
 
 export type { FitOptions } from './fit-options';
@@ -139,7 +141,10 @@ async function trainEpoch(
       return stop(loop, progress, epoch, batch, meter);
     }
     const size = y.shape[0] as number;
-    const { loss, correct } = step(model, optimizer, params, opts, x, y);
+    const probing = opts.probes !== undefined && progress.globalStep % opts.probes.every === 0;
+    const { loss, correct } = probing
+      ? await probe(loop, meter, x, y, { epoch: epoch + 1, step: progress.globalStep })
+      : step(model, optimizer, params, opts, x, y);
     progress.globalStep++;
     batch++;
     const { globalStep } = progress;
@@ -191,6 +196,21 @@ async function finish(
   return { reason, history, globalStep };
 }
 
+/** A probed training step (the same update as {@link step}): its probe kept and emitted. */
+async function probe(
+  loop: Loop,
+  meter: EpochMeter,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  where: { epoch: number; step: number },
+): Promise<{ loss: tf.Scalar; correct: tf.Tensor }> {
+  const { model, optimizer, opts } = loop;
+  const { loss, correct, probe } = await probedStep(model, optimizer, opts.loss, x, y, where);
+  meter.probes.push(probe);
+  await opts.emit({ type: 'probe', ...probe });
+  return { loss, correct };
+}
+
 /** One training step: forward in training mode, the loss, backward and the optimizer's update. */
 function step(
   model: Module,
@@ -222,7 +242,7 @@ async function epochRecord(
   opts: ParsedFitOptions,
   epoch: number,
   lr: number,
-  partial: { lossSum: number; correct: number; seen: number; seconds: number },
+  partial: TrainingPosition['partial'],
   globalStep: number,
 ): Promise<EpochRecord> {
   const validationStart = performance.now();
@@ -230,6 +250,10 @@ async function epochRecord(
     opts.validation === undefined
       ? undefined
       : await evaluate(model, opts.validation, { loss: opts.loss });
+  const trained =
+    opts.trainEvaluation === undefined
+      ? undefined
+      : await evaluate(model, opts.trainEvaluation, { loss: opts.loss });
   const validationSeconds = (performance.now() - validationStart) / 1000;
   return {
     epoch: epoch + 1,
@@ -246,10 +270,14 @@ async function epochRecord(
             total: validation.total,
           },
         }),
+    ...(trained === undefined
+      ? {}
+      : { trainEvaluation: { loss: trained.loss, accuracy: trained.accuracy } }),
     lr,
     seconds: partial.seconds,
     validationSeconds,
     samplesPerSecond: partial.seen / Math.max(partial.seconds, 1e-9),
     globalStep,
+    ...(partial.probes === undefined ? {} : { probes: partial.probes }),
   };
 }

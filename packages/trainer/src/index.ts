@@ -16,6 +16,7 @@ export type {
   DoneEvent,
   EpochEvent,
   EpochRecord,
+  ProbeEvent,
   TrainEvent,
 } from './events';
 export type { FitOptions, FitResult } from './fit';
@@ -33,6 +34,13 @@ export {
   SGD_MOMENTUM_KERNEL,
   setLearningRate,
 } from './optimizer';
+export type {
+  Distribution,
+  LayerProbe,
+  ProbeOptions,
+  ProbeRecord,
+} from './probes';
+export { PROBE_HISTOGRAM, probedStep, SATURATION_MARGIN } from './probes';
 export type { DecodedSafetensors, StoredTensor } from './safetensors';
 export {
   decodeSafetensors,

@@ -7,6 +7,30 @@ const uint32 = z.number().int().min(0).max(0xffff_ffff);
 // JSON turns NaN and ±Infinity into null: a record of a run that had them reads back as null.
 const metric = z.number().nullable();
 
+const distribution = z.looseObject({
+  mean: metric,
+  std: metric,
+  histogram: z.array(count).optional(),
+});
+/** A probe as `fit` records it (see `ProbeRecord`). */
+const probeSchema = z.looseObject({
+  epoch: z.number().int().positive(),
+  step: count,
+  layers: z.record(
+    z.string(),
+    z.looseObject({
+      linear: distribution,
+      pre: distribution.optional(),
+      act: distribution.optional(),
+      saturated: metric.optional(),
+      dead: metric.optional(),
+    }),
+  ),
+  gradNorm: z.record(z.string(), metric),
+  weightNorm: z.record(z.string(), metric),
+  updateRatio: z.record(z.string(), metric),
+});
+
 const epochRecordSchema = z.looseObject({
   epoch: z.number().int().positive(),
   trainLoss: metric,
@@ -21,11 +45,13 @@ const epochRecordSchema = z.looseObject({
       total: count,
     })
     .optional(),
+  trainEvaluation: z.looseObject({ loss: metric, accuracy: metric }).optional(),
   lr: z.number(),
   seconds: z.number(),
   validationSeconds: z.number(),
   samplesPerSecond: metric,
   globalStep: count,
+  probes: z.array(probeSchema).optional(),
 });
 
 /** What a checkpoint's `state.json` must hold: a {@link TrainingPosition}. */
@@ -38,6 +64,7 @@ export const trainingPositionSchema = z.object({
     correct: z.number().nonnegative(),
     seen: count,
     seconds: z.number().nonnegative(),
+    probes: z.array(probeSchema).optional(),
   }),
   history: z.array(epochRecordSchema),
   rng: z.record(

@@ -3,15 +3,16 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BackendReport, type BlasMode, initBackend } from '@mnist-lab/backends';
 import {
-  type EpochEventLine,
-  formatPercent,
+  type ComparedNetwork,
   LESSON_PRESET_NAMES,
   LESSON_RECIPE,
   type LessonPreset,
+  lessonReadings,
 } from '@mnist-lab/lesson';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type CompareRun, type PoolResult, runLabel, runPool } from '../compare/child-runs';
+import { comparedNetworks, plannedRuns, probeCadence, runArgs } from '../compare/plan';
+import { runProgress, stopChildrenOnInterrupt, wrap } from '../compare/progress';
 import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
 import { summarize } from '../compare/summary';
 import { nameList, positiveInt } from '../options';
@@ -22,6 +23,9 @@ import { addDataOptions } from '../run-options';
 interface CompareOptions {
   presets?: LessonPreset[];
   seeds: number;
+  controls: boolean;
+  probeEvery?: number;
+  trainEval?: number;
   epochs?: number;
   jobs?: number;
   quick?: boolean;
@@ -35,22 +39,6 @@ interface CompareOptions {
   testSize?: number;
   backend?: string;
   blas?: BlasMode;
-}
-
-/**
- * On the first Ctrl-C (which the terminal also sends to every run), starts no further run and lets
- * the running ones stop after their step with a checkpoint; the second Ctrl-C quits at once.
- */
-function stopChildrenOnInterrupt(output: Output): AbortSignal {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    output.log(
-      '\nCtrl-C: the runs stop after their current step (Ctrl-C again to quit at once)...',
-    );
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  });
-  return controller.signal;
 }
 
 export function registerCompareCommand(program: Command): void {
@@ -76,7 +64,21 @@ export function registerCompareCommand(program: Command): void {
       '--out <dir>',
       'report folder (default mnist-lab-report, mnist-lab-report-quick with --quick, or the next free <…>-2, <…>-3)',
     )
-    .option('--force', 'with --out: replace what another report left in that folder');
+    .option('--force', 'with --out: replace what another report left in that folder')
+    .option(
+      '--no-controls',
+      "run only the networks asked for, not the controls the lesson's claims need (ReLU without dropout)",
+    )
+    .option(
+      '--probe-every <n>',
+      'probe each run every N steps (default: about 40 probes per run, at most every 100 steps)',
+      positiveInt,
+    )
+    .option(
+      '--train-eval <n>',
+      'training examples each run measures in eval mode after every epoch (default 10000)',
+      positiveInt,
+    );
   addDataOptions(cmd)
     .option('--json', 'one JSON object per line on stdout')
     .option('-q, --quiet', 'print nothing but errors')
@@ -105,11 +107,11 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   });
   const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
   const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
-  const runs = presets.flatMap((preset) =>
-    Array.from({ length: opts.seeds }, (_, i) => ({ preset, seed: i + 1 })),
-  );
+  const plan = { ...opts, presets, epochs };
+  const networks = comparedNetworks(presets, opts.controls);
+  const runs = plannedRuns(networks, opts.seeds);
   output.log(
-    `${runs.length} runs (${presets.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epochs each, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
+    `${runs.length} runs (${networks.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epoch${epochs > 1 ? 's' : ''} each, probed every ${probeCadence(plan)} steps, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
   );
   await mkdir(join(reportDir, 'runs'));
 
@@ -119,25 +121,15 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const pool = await runPool(
     runs,
     jobs,
-    (run) => [
-      '--preset',
-      run.preset,
-      '--seed',
-      String(run.seed),
-      '--epochs',
-      String(epochs),
-      '--out',
-      join(reportDir, 'runs', runLabel(run)),
-      ...passThrough(opts),
-    ],
-    progress.epoch,
+    (run) => [...runArgs(run, plan, join(reportDir, 'runs', runLabel(run))), ...passThrough(opts)],
+    progress,
     stopping,
   );
   progress.stop();
   const wallSeconds = (performance.now() - started) / 1000;
   await finishComparison(opts, output, {
     reportDir,
-    presets,
+    networks,
     epochs,
     jobs,
     runs,
@@ -145,6 +137,7 @@ async function compareAction(opts: CompareOptions): Promise<void> {
     backend,
     tty,
     wallSeconds,
+    probeEvery: probeCadence(plan),
   });
   lock.release();
   if (stopping.aborted) {
@@ -162,7 +155,7 @@ async function compareAction(opts: CompareOptions): Promise<void> {
 
 interface Comparison {
   readonly reportDir: string;
-  readonly presets: readonly LessonPreset[];
+  readonly networks: readonly ComparedNetwork[];
   readonly epochs: number;
   readonly jobs: number;
   readonly runs: readonly CompareRun[];
@@ -170,6 +163,7 @@ interface Comparison {
   readonly backend: BackendReport;
   readonly tty: boolean;
   readonly wallSeconds: number;
+  readonly probeEvery: number;
 }
 
 /** The comparison's table in the terminal, its report on disk and its closing JSON line. */
@@ -178,27 +172,53 @@ async function finishComparison(
   output: Output,
   c: Comparison,
 ): Promise<void> {
-  const { reportDir, presets, epochs, jobs, runs, pool, backend, tty, wallSeconds } = c;
+  const { reportDir, networks, epochs, jobs, runs, pool, backend, tty, wallSeconds } = c;
   const { failures } = pool;
-  const summary = summarize(presets, epochs, pool.events);
+  const summary = summarize(networks, epochs, pool.records);
   const settings: CompareSettings = {
-    presets,
+    presets: networks,
     seeds: opts.seeds,
     epochs,
     trainSize: opts.trainSize ?? 'all',
     testSize: opts.testSize ?? 'all',
     dataset: opts.dataset ?? 'mnist',
     jobs,
+    probeEvery: c.probeEvery,
+  };
+  const readingSettings = { epochs, seeds: opts.seeds, trainSize: settings.trainSize };
+  const readings = {
+    en: lessonReadings(pool.records, readingSettings, 'en'),
+    ko: lessonReadings(pool.records, readingSettings, 'ko'),
   };
   output.line(
     `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}:`,
   );
   output.line(accuracyTable(settings, summary, tty));
-  await writeReport(reportDir, settings, runs, pool, summary, backend, wallSeconds);
-  output.line(
-    `\n${runs.length} runs in ${wallSeconds.toFixed(0)} s; report in ${reportDir} (report.md, results.json, accuracy.svg/png, loss.svg/png)`,
+  if (readings.en.length > 0) {
+    output.line('\nWhat this run shows:');
+    for (const r of readings.en) output.line(wrap(`- ${r.text}`, 100, '  '));
+  }
+  const charts = await writeReport(
+    reportDir,
+    settings,
+    runs,
+    pool,
+    summary,
+    readings,
+    backend,
+    wallSeconds,
   );
-  output.event({ event: 'compare', report: reportDir, wallSeconds, summary, failures });
+  output.line(
+    `\n${runs.length} runs in ${wallSeconds.toFixed(0)} s; report in ${reportDir} (report.md, results.json, ${charts.join(', ')} as SVG and PNG)`,
+  );
+  output.event({
+    event: 'compare',
+    report: reportDir,
+    wallSeconds,
+    summary,
+    readings: readings.en,
+    failures,
+  });
 }
 
 /** The flags each run takes from `compare`'s own. */
@@ -215,37 +235,4 @@ function passThrough(opts: CompareOptions): string[] {
     if (value !== undefined) args.push(flag, String(value));
   }
   return args;
-}
-
-/**
- * Shows each run's progress: a bar per run on a terminal, a line per epoch otherwise; and every
- * epoch event on stdout with `--json`.
- */
-function runProgress(output: Output, runs: readonly CompareRun[], epochs: number, tty: boolean) {
-  const bars = tty
-    ? new cliProgress.MultiBar(
-        {
-          format: '{name} {bar} epoch {value}/{total} | test accuracy {acc}',
-          stream: process.stderr,
-          hideCursor: true,
-          clearOnComplete: false,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
-  const barOf = new Map(
-    runs.map((r) => [r, bars?.create(epochs, 0, { name: runLabel(r).padEnd(14), acc: '-' })]),
-  );
-  return {
-    epoch(run: CompareRun, e: EpochEventLine) {
-      const accuracy = `${formatPercent(e.testAccuracy)}%`;
-      output.event({ ...e, event: 'epoch' });
-      barOf.get(run)?.update(e.epoch, { acc: accuracy });
-      if (!tty)
-        output.log(`${runLabel(run)}: epoch ${e.epoch}/${epochs}, test accuracy ${accuracy}`);
-    },
-    stop() {
-      bars?.stop();
-    },
-  };
 }

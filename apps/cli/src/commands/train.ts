@@ -18,7 +18,14 @@ import {
 import { outDir, runTraining } from '../training';
 
 /** What a resumed run may change: how far it goes and where it runs, never what it computes. */
-const RESUMABLE = new Set(['epochs', 'backend', 'blas', 'checkpointEvery']);
+const RESUMABLE = new Set([
+  'epochs',
+  'backend',
+  'blas',
+  'checkpointEvery',
+  'probeEvery',
+  'trainEval',
+]);
 
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -84,11 +91,21 @@ export function registerTrainCommand(program: Command): void {
     .option('--force', 'with --out: replace what another run left in that folder')
     .option(
       '--resume <dir>',
-      'continue the run saved in <dir> from its newest intact checkpoint (--epochs, --backend, --blas and --checkpoint-every may change)',
+      'continue the run saved in <dir> from its newest intact checkpoint (--epochs, --backend, --blas, --checkpoint-every, --probe-every and --train-eval may change)',
     )
     .option(
       '--checkpoint-every <n>',
       'also checkpoint every N steps (always at each epoch end)',
+      positiveInt,
+    )
+    .option(
+      '--probe-every <n>',
+      'look inside the network every N steps: layer distributions, dead or saturated units, gradient norms, update ratios (probe events, and history.jsonl)',
+      positiveInt,
+    )
+    .option(
+      '--train-eval <n>',
+      'after each epoch, also measure accuracy on the first N training examples in eval mode (to see overfitting)',
       positiveInt,
     )
     .option('--json', 'one JSON object per line on stdout, logs on stderr')

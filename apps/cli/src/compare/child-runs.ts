@@ -1,29 +1,44 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type EpochEventLine, type LessonPreset, parseRunEvent } from '@mnist-lab/lesson';
+import {
+  type ComparedNetwork,
+  type EpochEventLine,
+  type ProbeEventLine,
+  parseRunEvent,
+  type RunRecord,
+} from '@mnist-lab/lesson';
 
-/** One run of a comparison: a network and a seed. */
+/** One run of a comparison: a network (one of the lesson's, or a control) and a seed. */
 export interface CompareRun {
-  readonly preset: LessonPreset;
+  readonly network: ComparedNetwork;
   readonly seed: number;
 }
 
-/** What the runs left: every epoch event, the failures in words, each finished run's model. */
+/**
+ * What the runs left: each run's epoch and probe events (by network, as {@link RunRecord}s), the
+ * failures in words, each finished run's model.
+ */
 export interface PoolResult {
-  readonly events: EpochEventLine[];
+  readonly records: RunRecord[];
   readonly failures: string[];
   readonly models: Record<string, string>;
+}
+
+/** What a child run reports as it goes. */
+export interface ChildEvents {
+  readonly onEpoch: (e: EpochEventLine) => void;
+  readonly onProbe: (e: ProbeEventLine) => void;
 }
 
 // The bundled CLI itself (dist/cli.js), run once per child.
 const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
 
-export const runLabel = (run: CompareRun) => `${run.preset}-seed${run.seed}`;
+export const runLabel = (run: CompareRun) => `${run.network}-seed${run.seed}`;
 
-/** Runs `train --json` in a child process and streams its epoch events. */
+/** Runs `train --json` in a child process and streams its epoch and probe events. */
 export function runChild(
   args: string[],
-  onEpoch: (e: EpochEventLine) => void,
+  on: ChildEvents,
   stop: AbortSignal,
 ): Promise<{ code: number | null; stderr: string; model?: string }> {
   return new Promise((resolvePromise) => {
@@ -51,7 +66,8 @@ export function runChild(
           stderr += `${line}\n`;
           continue;
         }
-        if (event.event === 'epoch') onEpoch(event);
+        if (event.event === 'epoch') on.onEpoch(event);
+        if (event.event === 'probe') on.onProbe(event);
         if (event.event === 'done') model = event.model;
       }
     });
@@ -73,20 +89,32 @@ export async function runPool(
   runs: readonly CompareRun[],
   jobs: number,
   argsOf: (run: CompareRun) => string[],
-  onEpoch: (run: CompareRun, e: EpochEventLine) => void,
+  on: {
+    epoch: (run: CompareRun, e: EpochEventLine) => void;
+    probe: (run: CompareRun, e: ProbeEventLine) => void;
+  },
   stop: AbortSignal,
 ): Promise<PoolResult> {
-  const result: PoolResult = { events: [], failures: [], models: {} };
+  const result: PoolResult = { records: [], failures: [], models: {} };
   const queue = [...runs];
   const worker = async () => {
     for (let run = queue.shift(); run !== undefined; run = queue.shift()) {
       if (stop.aborted) break;
       const current = run;
+      const record = { network: current.network, seed: current.seed, epochs: [], probes: [] };
+      const { epochs, probes } = record as { epochs: EpochEventLine[]; probes: ProbeEventLine[] };
+      result.records.push(record);
       const child = await runChild(
         argsOf(current),
-        (e) => {
-          result.events.push(e);
-          onEpoch(current, e);
+        {
+          onEpoch: (e) => {
+            epochs.push(e);
+            on.epoch(current, e);
+          },
+          onProbe: (e) => {
+            probes.push(e);
+            on.probe(current, e);
+          },
         },
         stop,
       );
@@ -100,5 +128,9 @@ export async function runPool(
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, worker));
+  // In the runs' order, whichever finished first.
+  const order = (r: RunRecord) =>
+    runs.findIndex((x) => x.network === r.network && x.seed === r.seed);
+  result.records.sort((a, b) => order(a) - order(b));
   return result;
 }

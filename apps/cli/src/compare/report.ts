@@ -2,28 +2,33 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BackendReport } from '@mnist-lab/backends';
 import {
-  type EpochEventLine,
   formatPercent,
+  LESSON_CONTROLS,
   LESSON_PRESET_TITLES,
   LESSON_RECIPE,
-  type LessonPreset,
+  type Reading,
 } from '@mnist-lab/lesson';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import Table from 'cli-table3';
-import { lineChart, type SeriesPoint } from '../charts';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderChart } from '../charts';
 import { meanStd } from '../stats';
 import type { CompareRun, PoolResult } from './child-runs';
+import { batchNormChart, dropoutChart, gradientChart, initChart } from './mechanism-charts';
+import { finalAccuracyChart, perEpochChart } from './results-charts';
 import { fmt, fmtPercent, type SummaryRow } from './summary';
 
 /** What a comparison ran and how. */
 export interface CompareSettings {
-  readonly presets: readonly LessonPreset[];
+  /** The networks: the lesson's presets asked for, then any control network. */
+  readonly presets: readonly string[];
   readonly seeds: number;
   readonly epochs: number;
   readonly trainSize: number | 'all';
   readonly testSize: number | 'all';
   readonly dataset: string;
   readonly jobs: number;
+  readonly probeEvery: number;
 }
 
 /** The accuracy table for the terminal: ours beside the lesson's, per epoch. */
@@ -48,9 +53,87 @@ export function accuracyTable(
   return table.toString();
 }
 
+/** A chart of the report: its file name, what it shows (the caption), and its spec. */
+interface ReportChart {
+  readonly name: string;
+  readonly caption: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** The report's charts: the results, then one per mechanism whose pair of networks ran. */
+function reportCharts(
+  settings: CompareSettings,
+  summary: Record<string, SummaryRow[]>,
+  pool: PoolResult,
+): ReportChart[] {
+  const { epochs, seeds } = settings;
+  const records = pool.records;
+  const percent = (m: { mean: number; std: number }) => ({ mean: m.mean * 100, std: m.std * 100 });
+  const mechanisms: [string, string, TopLevelSpec | undefined][] = [
+    [
+      'gradients',
+      "**Vanishing gradient.** Each layer's weight-gradient norm as training goes: in the sigmoid network the first layer's (fc1) sits far below the last's (fc3); in the ReLU network the layers are closer.",
+      gradientChart(records),
+    ],
+    [
+      'batchnorm',
+      "**Batch normalization.** Where each hidden layer's pre-activations lie as training goes (the band: one standard deviation either side of the mean): without batch norm their spread is whatever the weights make it and drifts as they change; with it, every batch is rescaled to the same spread.",
+      batchNormChart(records),
+    ],
+    [
+      'init',
+      "**He initialization.** How spread out each layer's output is at the very first step: He's wider weights keep the spread from shrinking layer by layer; batch norm, right after each layer, rescales both.",
+      initChart(records),
+    ],
+    [
+      'dropout',
+      '**Dropout.** Accuracy on training examples against the test set: the gap is what the network memorized; dropout keeps it smaller.',
+      dropoutChart(records, epochs),
+    ],
+  ];
+  return [
+    {
+      name: 'accuracy',
+      caption: `Test accuracy per epoch: ours (solid${seeds > 1 ? `, the mean of ${seeds} seeds` : ''}) beside the lesson's printed run (dashed).`,
+      spec: perEpochChart(
+        'Test accuracy per epoch',
+        'test accuracy (%)',
+        summary,
+        settings,
+        {
+          ours: (r) => percent(r.accuracy),
+          lesson: (r) => (r.lessonAccuracy === undefined ? undefined : r.lessonAccuracy * 100),
+        },
+        'top',
+      ),
+    },
+    {
+      name: 'final',
+      caption: `Test accuracy after epoch ${epochs}, per network, with the spread over seeds.`,
+      spec: finalAccuracyChart(summary, records, epochs),
+    },
+    {
+      name: 'loss',
+      caption:
+        "The lesson's test loss per epoch (the sum of per-batch mean losses over the number of examples).",
+      spec: perEpochChart(
+        'Test loss per epoch (as the lesson prints it)',
+        'test loss',
+        summary,
+        settings,
+        { ours: (r) => r.lessonTestLoss, lesson: (r) => r.printedLessonTestLoss },
+        'none',
+      ),
+    },
+    ...mechanisms.flatMap(([name, caption, spec]) =>
+      spec === undefined ? [] : [{ name, caption, spec }],
+    ),
+  ];
+}
+
 /**
- * Writes the report into `dir`: the accuracy and loss charts (SVG and PNG), `results.json` (the
- * machine, the settings, the summary and every run's epochs) and `report.md`.
+ * Writes the report into `dir`: the charts (SVG and PNG), `results.json` (the machine, the
+ * settings, the summary, the readings and every run's epochs and probes) and `report.md`.
  */
 export async function writeReport(
   dir: string,
@@ -58,39 +141,15 @@ export async function writeReport(
   runs: readonly CompareRun[],
   pool: PoolResult,
   summary: Record<string, SummaryRow[]>,
+  readings: { en: Reading[]; ko: Reading[] },
   backend: BackendReport,
   wallSeconds: number,
-): Promise<void> {
-  const { presets } = settings;
-  const points = (pick: (r: SummaryRow) => number, lesson: (r: SummaryRow) => number | undefined) =>
-    seriesPoints(presets, summary, pick, lesson);
-  const charts = [
-    [
-      'accuracy',
-      await lineChart(
-        'Test accuracy per epoch',
-        'test accuracy (%)',
-        points(
-          (r) => r.accuracy.mean * 100,
-          (r) => (r.lessonAccuracy === undefined ? undefined : r.lessonAccuracy * 100),
-        ),
-      ),
-    ],
-    [
-      'loss',
-      await lineChart(
-        'Test loss per epoch (as the lesson prints it)',
-        'test loss',
-        points(
-          (r) => r.lessonTestLoss.mean,
-          (r) => r.printedLessonTestLoss,
-        ),
-      ),
-    ],
-  ] as const;
-  for (const [name, chart] of charts) {
-    await writeFileAtomic(join(dir, `${name}.svg`), chart.svg);
-    await writeFileAtomic(join(dir, `${name}.png`), chart.png);
+): Promise<string[]> {
+  const charts = reportCharts(settings, summary, pool);
+  for (const chart of charts) {
+    const { svg, png } = await renderChart(chart.spec);
+    await writeFileAtomic(join(dir, `${chart.name}.svg`), svg);
+    await writeFileAtomic(join(dir, `${chart.name}.png`), png);
   }
   const machine = {
     cpu: cpus()[0]?.model.trim(),
@@ -100,72 +159,42 @@ export async function writeReport(
     device: backend.device,
     matmul: backend.matmul,
   };
-  const epochsOf = (r: CompareRun): EpochEventLine[] =>
-    pool.events
-      .filter((e) => e.config === r.preset && e.seed === r.seed)
-      .sort((a, b) => a.epoch - b.epoch);
   const results = {
     generated: new Date().toISOString(),
     machine,
     settings,
     wallSeconds,
     summary,
-    runs: runs.map((r) => ({
-      ...r,
-      model: pool.models[`${r.preset}-seed${r.seed}`],
-      epochs: epochsOf(r),
-    })),
+    readings,
+    runs: runs.map((r) => {
+      const record = pool.records.find((x) => x.network === r.network && x.seed === r.seed);
+      return {
+        ...r,
+        model: pool.models[`${r.network}-seed${r.seed}`],
+        epochs: record?.epochs ?? [],
+        probes: record?.probes ?? [],
+      };
+    }),
     failures: pool.failures,
   };
   await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFileAtomic(
     join(dir, 'report.md'),
-    reportMarkdown(
-      presets,
-      settings.epochs,
-      settings.seeds,
-      summary,
-      settings,
-      machine,
-      wallSeconds,
-      pool.failures,
-    ),
+    reportMarkdown(settings, summary, charts, readings.en, machine, wallSeconds, pool.failures),
   );
-}
-
-/** Ours (the mean over seeds) and the lesson's, per preset and epoch, as chart points. */
-function seriesPoints(
-  presets: readonly LessonPreset[],
-  summary: Record<string, SummaryRow[]>,
-  pick: (r: SummaryRow) => number,
-  lesson: (r: SummaryRow) => number | undefined,
-): SeriesPoint[] {
-  return presets.flatMap((p) =>
-    (summary[p] ?? []).flatMap((r) => {
-      const ours = pick(r);
-      const theirs = lesson(r);
-      return [
-        ...(Number.isNaN(ours)
-          ? []
-          : [{ series: p, epoch: r.epoch, value: ours, source: 'ours' as const }]),
-        ...(theirs === undefined
-          ? []
-          : [{ series: p, epoch: r.epoch, value: theirs, source: 'lesson' as const }]),
-      ];
-    }),
-  );
+  return charts.map((c) => c.name);
 }
 
 function reportMarkdown(
-  presets: readonly LessonPreset[],
-  epochs: number,
-  seeds: number,
-  summary: Record<string, SummaryRow[]>,
   settings: CompareSettings,
+  summary: Record<string, SummaryRow[]>,
+  charts: readonly ReportChart[],
+  readings: readonly Reading[],
   machine: Record<string, unknown>,
   wallSeconds: number,
   failures: readonly string[],
 ): string {
+  const { presets, epochs, seeds } = settings;
   // One row per epoch: ours and the lesson's, side by side for each network.
   const table = (
     ours: (r: SummaryRow | undefined) => string,
@@ -179,12 +208,25 @@ function reportMarkdown(
         `| ${i + 1} | ${presets.map((p) => `${ours(summary[p]?.[i])} | ${lesson(summary[p]?.[i]) ?? '—'}`).join(' | ')} |`,
     ),
   ];
-  const lines = [
+  const titles: Record<string, string> = {
+    ...LESSON_PRESET_TITLES,
+    ...Object.fromEntries(Object.entries(LESSON_CONTROLS).map(([k, v]) => [k, v.title])),
+  };
+  const chartSection = (names: string[]) =>
+    charts
+      .filter((c) => names.includes(c.name))
+      .flatMap((c) => [`![${c.name}](${c.name}.svg)`, '', c.caption, '']);
+  const results = ['accuracy', 'final', 'loss'];
+  return [
     '# mnist-lab compare',
     '',
-    `The lesson's experiments reproduced with mnist-lab: ${presets.map((p) => `**${p}** (${LESSON_PRESET_TITLES[p]})`).join(', ')}; ${epochs} epochs, ${seeds} seed${seeds > 1 ? 's' : ''} each (seeds 1..${seeds}), SGD lr ${LESSON_RECIPE.lr} momentum ${LESSON_RECIPE.momentum}, batch ${LESSON_RECIPE.batchSize}.`,
+    `The lesson's experiments reproduced with mnist-lab: ${presets.map((p) => `**${p}** (${titles[p] ?? p})`).join(', ')}; ${epochs} epoch${epochs > 1 ? 's' : ''}, ${seeds} seed${seeds > 1 ? 's' : ''} each (seeds 1..${seeds}), SGD lr ${LESSON_RECIPE.lr} momentum ${LESSON_RECIPE.momentum}, batch ${LESSON_RECIPE.batchSize}; every run probed every ${settings.probeEvery} steps.`,
     '',
     `Settings: \`${JSON.stringify(settings)}\`. Machine: \`${JSON.stringify(machine)}\`. Wall time: ${wallSeconds.toFixed(0)} s.`,
+    '',
+    '## What this run shows',
+    '',
+    ...readings.map((r) => `- ${r.text}`),
     '',
     `## Test accuracy (%)${seeds > 1 ? `, mean ± std over ${seeds} seeds` : ''}, beside the lesson's printed numbers`,
     '',
@@ -200,13 +242,14 @@ function reportMarkdown(
       (r) => r?.printedLessonTestLoss?.toFixed(4),
     ),
     '',
-    '![Test accuracy per epoch](accuracy.svg)',
+    '## Results',
     '',
-    '![Test loss per epoch](loss.svg)',
+    ...chartSection(results),
+    '## Mechanisms: why the numbers differ',
     '',
-    "Solid lines: ours (the mean over seeds). Dashed: the lesson's single run. Every run's epochs, and its model, are in `results.json` and `runs/`.",
+    ...chartSection(charts.map((c) => c.name).filter((n) => !results.includes(n))),
+    "Every run's epochs and probes, and its model, are in `results.json` and `runs/`.",
     ...(failures.length > 0 ? ['', '## Failed runs', '', ...failures.map((f) => `- ${f}`)] : []),
     '',
-  ];
-  return lines.join('\n');
+  ].join('\n');
 }

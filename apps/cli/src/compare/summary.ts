@@ -1,4 +1,4 @@
-import { type EpochEventLine, LESSON_RESULTS, type LessonPreset } from '@mnist-lab/lesson';
+import { LESSON_RESULTS, type LessonPreset, type RunRecord } from '@mnist-lab/lesson';
 import { meanStd } from '../stats';
 
 /** Per preset and epoch: our mean ± std over seeds, and the lesson's number (accuracies as fractions). */
@@ -10,17 +10,24 @@ export interface SummaryRow {
   readonly printedLessonTestLoss: number | undefined;
 }
 
-/** The comparison's summary, from the runs' epoch events: a row per preset and epoch. */
+/**
+ * The comparison's summary, from the runs' epoch events: a row per network and epoch (a control
+ * network has no lesson numbers).
+ */
 export function summarize(
-  presets: readonly LessonPreset[],
+  networks: readonly string[],
   epochs: number,
-  events: readonly EpochEventLine[],
+  records: readonly RunRecord[],
 ): Record<string, SummaryRow[]> {
   const summary: Record<string, SummaryRow[]> = {};
-  for (const preset of presets) {
-    summary[preset] = Array.from({ length: epochs }, (_, i) => {
-      const mine = events.filter((e) => e.config === preset && e.epoch === i + 1);
-      const lesson = LESSON_RESULTS[preset][i];
+  for (const network of networks) {
+    summary[network] = Array.from({ length: epochs }, (_, i) => {
+      const mine = records
+        .filter((r) => r.network === network)
+        .flatMap((r) => r.epochs.filter((e) => e.epoch === i + 1));
+      const lesson = (LESSON_RESULTS as Record<string, (typeof LESSON_RESULTS)[LessonPreset]>)[
+        network
+      ]?.[i];
       return {
         epoch: i + 1,
         accuracy: meanStd(mine.map((e) => e.testAccuracy ?? Number.NaN)),

@@ -1,0 +1,99 @@
+import {
+  type ComparedNetwork,
+  LESSON_CLAIMS,
+  LESSON_CONTROLS,
+  LESSON_RECIPE,
+  type LessonControl,
+  type LessonPreset,
+} from '@mnist-lab/lesson';
+import type { CompareRun } from './child-runs';
+
+/** What `compare` was asked for, as far as planning its runs goes. */
+export interface PlanOptions {
+  readonly presets: readonly LessonPreset[];
+  readonly seeds: number;
+  readonly epochs: number;
+  readonly controls: boolean;
+  readonly probeEvery?: number | undefined;
+  readonly trainEval?: number | undefined;
+  readonly trainSize?: number | undefined;
+}
+
+/** Probes per run that the mechanism charts want: about this many over the whole run. */
+const PROBES_PER_RUN = 40;
+/** Never more often than this: a probe costs about 1.5 steps (BENCHMARKS.md, "Probes"). */
+const MIN_PROBE_EVERY = 100;
+/** Training examples measured in eval mode after each epoch, for the dropout chart. */
+const TRAIN_EVAL_EXAMPLES = 10_000;
+
+/**
+ * The networks a comparison runs: the presets asked for, then each control network that one of
+ * the lesson's claims needs beside them (dropout's claim: ReLU without dropout), unless
+ * `controls` is off.
+ */
+export function comparedNetworks(
+  presets: readonly LessonPreset[],
+  controls: boolean,
+): ComparedNetwork[] {
+  const wanted = new Set<ComparedNetwork>(presets);
+  const extra: LessonControl[] = [];
+  if (controls)
+    for (const claim of Object.values(LESSON_CLAIMS) as {
+      with: ComparedNetwork;
+      without: ComparedNetwork;
+    }[])
+      if (
+        wanted.has(claim.with) &&
+        claim.without in LESSON_CONTROLS &&
+        !wanted.has(claim.without)
+      ) {
+        extra.push(claim.without as LessonControl);
+        wanted.add(claim.without);
+      }
+  return [...presets, ...extra];
+}
+
+/** Every run: each network over seeds 1..N. */
+export function plannedRuns(networks: readonly ComparedNetwork[], seeds: number): CompareRun[] {
+  return networks.flatMap((network) =>
+    Array.from({ length: seeds }, (_, i) => ({ network, seed: i + 1 })),
+  );
+}
+
+/** How often each run probes: `--probe-every`, else about 40 probes per run, at most every 100 steps. */
+export function probeCadence(o: PlanOptions): number {
+  if (o.probeEvery !== undefined) return o.probeEvery;
+  const steps = Math.ceil((o.trainSize ?? 60_000) / LESSON_RECIPE.batchSize) * o.epochs;
+  return Math.max(MIN_PROBE_EVERY, Math.round(steps / PROBES_PER_RUN / 10) * 10);
+}
+
+/** A run's flags for `train`: its network (a preset, or a control's preset and change), seed, epochs, probes. */
+export function runArgs(run: CompareRun, o: PlanOptions, out: string): string[] {
+  const control = (LESSON_CONTROLS as Record<string, (typeof LESSON_CONTROLS)[LessonControl]>)[
+    run.network
+  ];
+  const network =
+    control === undefined
+      ? ['--preset', run.network]
+      : [
+          '--preset',
+          control.preset,
+          ...Object.entries(control.change).flatMap(([k, v]) => [
+            `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+            String(v),
+          ]),
+        ];
+  return [
+    ...network,
+    '--seed',
+    String(run.seed),
+    '--epochs',
+    String(o.epochs),
+    '--probe-every',
+    String(probeCadence(o)),
+    '--train-eval',
+    String(Math.min(o.trainEval ?? TRAIN_EVAL_EXAMPLES, o.trainSize ?? TRAIN_EVAL_EXAMPLES)),
+    '--out',
+    out,
+  ];
+}

@@ -1,0 +1,213 @@
+import {
+  finalAccuracy,
+  gradientRatio,
+  initialSpread,
+  type LESSON_CLAIMS,
+  overfitSeries,
+  preActivationSeries,
+  type RunRecord,
+  trainingSpeed,
+  unitHealth,
+} from './mechanisms';
+import { LESSON_RECIPE } from './recipe';
+import { LESSON_RESULTS } from './results';
+
+/** The languages the lesson is written in: the seed's Korean, and English. */
+export const LESSON_LANGUAGES = ['en', 'ko'] as const;
+export type LessonLanguage = (typeof LESSON_LANGUAGES)[number];
+
+/** What a comparison ran: enough to say which caveats apply. */
+export interface ReadingSettings {
+  readonly epochs: number;
+  readonly seeds: number;
+  /** Training examples used, or `all` (MNIST's 60000). */
+  readonly trainSize: number | 'all';
+}
+
+/** One plain sentence or two about what a run shows, and which claim it is about. */
+export interface Reading {
+  readonly topic: keyof typeof LESSON_CLAIMS | 'sigmoid-start' | 'caveats';
+  readonly text: string;
+}
+
+const pct = (f: number) => (f * 100).toFixed(2);
+const num = (v: number, digits = 2) =>
+  Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(digits) : v.toExponential(1);
+const has = (runs: readonly RunRecord[], network: string) =>
+  runs.some((r) => r.network === network && r.epochs.length > 0);
+const probed = (runs: readonly RunRecord[], network: string) =>
+  runs.some((r) => r.network === network && r.probes.length > 0);
+
+/**
+ * Readings of a comparison, computed from its runs (never canned): for each of the lesson's claims
+ * whose pair of networks ran, what the numbers show and why, then the caveats that apply.
+ */
+export function lessonReadings(
+  runs: readonly RunRecord[],
+  settings: ReadingSettings,
+  lang: LessonLanguage = 'en',
+): Reading[] {
+  const t = TEXT[lang];
+  const out: Reading[] = [];
+  const add = (topic: Reading['topic'], text: string | undefined) => {
+    if (text !== undefined) out.push({ topic, text });
+  };
+  if (probed(runs, 'sigmoid') && probed(runs, 'relu')) {
+    const sigmoid = gradientRatio(runs, 'sigmoid');
+    const relu = gradientRatio(runs, 'relu');
+    const saturated = unitHealth(runs, 'sigmoid', 'last').find((l) => l.saturated !== undefined);
+    const n = runs.filter((r) => r.network === 'sigmoid').reduce((a, r) => a + r.probes.length, 0);
+    if (Number.isFinite(sigmoid) && Number.isFinite(relu))
+      add('vanishing-gradient', t.vanishing(sigmoid, relu, n, saturated));
+  }
+  if (has(runs, 'relu') && has(runs, 'bn')) {
+    const layer = (network: string) => {
+      const series = preActivationSeries(runs, network);
+      const name = [...new Set(series.map((s) => s.layer))].at(-1);
+      const of = series.filter((s) => s.layer === name);
+      return { name, first: of[0]?.std, last: of.at(-1)?.std };
+    };
+    add(
+      'batch-norm',
+      t.batchNorm(
+        layer('relu'),
+        layer('bn'),
+        finalAccuracy(runs, 'bn').mean - finalAccuracy(runs, 'relu').mean,
+        trainingSpeed(runs, 'bn') / trainingSpeed(runs, 'relu'),
+      ),
+    );
+  }
+  if (has(runs, 'bn') && has(runs, 'he')) {
+    add(
+      'he-init',
+      t.he(
+        initialSpread(runs, 'bn'),
+        initialSpread(runs, 'he'),
+        finalAccuracy(runs, 'he').mean - finalAccuracy(runs, 'bn').mean,
+      ),
+    );
+  }
+  if (has(runs, 'relu') && has(runs, 'relu-no-dropout')) {
+    const last = (network: string) => overfitSeries(runs, network).at(-1);
+    const withDropout = last('relu');
+    const without = last('relu-no-dropout');
+    if (
+      withDropout &&
+      without &&
+      Number.isFinite(withDropout.train) &&
+      Number.isFinite(without.train)
+    )
+      add('dropout', t.dropout(without, withDropout, settings.epochs));
+  }
+  const sigmoidFirst = finalAccuracyAt(runs, 'sigmoid', 1);
+  const lessonFirst = LESSON_RESULTS.sigmoid[0]?.testAccuracy ?? Number.NaN;
+  if (Number.isFinite(sigmoidFirst) && sigmoidFirst < lessonFirst - 0.1)
+    add('sigmoid-start', t.sigmoidStart(sigmoidFirst, lessonFirst));
+  const caveats = [
+    settings.epochs < LESSON_RECIPE.epochs ? t.fewerEpochs(settings.epochs) : undefined,
+    settings.trainSize !== 'all' ? t.fewerExamples(settings.trainSize) : undefined,
+    settings.seeds === 1 ? t.oneSeed() : undefined,
+  ].filter((c): c is string => c !== undefined);
+  if (caveats.length > 0) add('caveats', caveats.join(' '));
+  return out;
+}
+
+function finalAccuracyAt(runs: readonly RunRecord[], network: string, epoch: number): number {
+  const values = runs
+    .filter((r) => r.network === network)
+    .map((r) => r.epochs.find((e) => e.epoch === epoch)?.testAccuracy)
+    .filter((v): v is number => typeof v === 'number');
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+type Layer = { name: string | undefined; first: number | undefined; last: number | undefined };
+type Spreads = { layer: string; std: number }[];
+type Gap = { train: number; test: number };
+
+interface Texts {
+  vanishing(
+    sigmoid: number,
+    relu: number,
+    n: number,
+    saturated?: { layer: string; saturated?: number },
+  ): string;
+  batchNorm(relu: Layer, bn: Layer, accuracyDiff: number, speedRatio: number): string;
+  he(bn: Spreads, he: Spreads, accuracyDiff: number): string;
+  dropout(without: Gap, withDropout: Gap, epochs: number): string;
+  sigmoidStart(ours: number, lesson: number): string;
+  fewerEpochs(epochs: number): string;
+  fewerExamples(n: number): string;
+  oneSeed(): string;
+}
+
+const stds = (s: Spreads) => s.map((l) => `${l.layer} ${num(l.std)}`).join(', ');
+const points = (d: number) => `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(2)}`;
+
+const TEXT: Record<LessonLanguage, Texts> = {
+  en: {
+    vanishing: (sigmoid, relu, n, saturated) =>
+      `Vanishing gradient: in the sigmoid network, fc1's weight gradient was ${num(sigmoid, 3)}× the size of fc3's (median of ${n} probes); in the ReLU network, ${num(relu, 3)}×. ` +
+      (sigmoid < relu
+        ? `So, relative to its last layer, the sigmoid network's first layer gets ${num(relu / sigmoid, 1)}× less gradient to learn from. The sigmoid's slope is at most 0.25 and every layer the gradient passes back through multiplies it by such a slope; ReLU's slope is 1 wherever a unit is active.`
+        : `Here the sigmoid network's ratio was not the smaller one, which the lesson's claim predicts; look at the gradient chart for when this changed.`) +
+      (saturated?.saturated === undefined
+        ? ''
+        : saturated.saturated >= 0.01
+          ? ` At the last probe ${pct(saturated.saturated)} % of ${saturated.layer}'s sigmoid outputs were saturated (within 0.05 of 0 or 1, where the slope is below 0.05), which shrinks it further.`
+          : ` At the last probe fewer than 1 % of ${saturated.layer}'s sigmoid outputs were saturated: the slope of at most 0.25 is enough to shrink the gradient.`),
+    batchNorm: (relu, bn, diff, speed) =>
+      `Batch normalization: without it (relu), ${relu.name}'s pre-activations had a standard deviation of ${num(relu.first ?? Number.NaN)} at the first probe and ${num(relu.last ?? Number.NaN)} at the last; with it (bn), ${num(bn.first ?? Number.NaN)} and ${num(bn.last ?? Number.NaN)}. ` +
+      'Batch norm rescales every batch to a mean near 0 and a spread near 1 (times a learned scale) before the activation, so the next layer sees inputs whose scale does not drift as the weights change. ' +
+      `bn ended ${points(diff)} points against relu, at ${num(speed)}× relu's training speed.`,
+    he: (bn, he, diff) =>
+      `He initialization: at the first step the layers' outputs (before batch norm) had standard deviations ${stds(bn)} with PyTorch's default initialization (bn) and ${stds(he)} with He's (he): He draws weights about 2.4× wider (std √(2/fan_in) against 1/√(3·fan_in)), made for ReLU, which zeroes half of its inputs. ` +
+      `Batch norm divides each layer's output by its own spread right after, which undoes the scale the initialization set: he ended ${points(diff)} points against bn.`,
+    dropout: (without, withDropout, epochs) =>
+      `Dropout: after ${epochs} epoch${epochs === 1 ? '' : 's'}, without dropout the training examples scored ${points(without.train - without.test)} points against the test set (${pct(without.train)} against ${pct(without.test)} %, both in eval mode); with dropout 0.5, ${points(withDropout.train - withDropout.test)} points (${pct(withDropout.train)} against ${pct(withDropout.test)} %). ` +
+      'Dropout silences a random half of the hidden units at every step, so no unit can count on particular others and the network memorizes its training examples less.' +
+      (epochs < 5
+        ? ' The gap grows with training: this early, neither network has had time to overfit much.'
+        : ''),
+    sigmoidStart: (ours, lesson) =>
+      `Sigmoid's first epoch: ${pct(ours)} % here against the lesson's ${pct(lesson)} %. With lr 0.01 and momentum 0.5 the sigmoid network starts on a plateau near chance (its gradients are small, above) and leaves it after a number of steps that depends on the seed. The lesson's run left early; PyTorch running the lesson's own code reaches 13.7 ± 3.1 % after one epoch with seeds 1–3 (docs/REPRODUCTION.md).`,
+    fewerEpochs: (epochs) =>
+      `These runs trained ${epochs} epoch${epochs === 1 ? '' : 's'}, the lesson 10: compare with the lesson's row for epoch ${epochs}, not its final numbers.`,
+    fewerExamples: (n) =>
+      `They trained on ${n} of MNIST's 60000 training examples, so their accuracies are lower than the lesson's full-data ones.`,
+    oneSeed: () =>
+      'One seed per network: a difference of a few tenths of a point may be chance (the sigmoid network is the most seed-sensitive); --seeds 3 shows the spread.',
+  },
+  ko: {
+    vanishing: (sigmoid, relu, n, saturated) =>
+      `기울기 소실: 시그모이드 신경망에서 fc1 가중치의 기울기는 fc3의 ${num(sigmoid, 3)}배였고(프로브 ${n}개의 중앙값), ReLU 신경망에서는 ${num(relu, 3)}배였습니다. ` +
+      (sigmoid < relu
+        ? `마지막 층과 비교하면 시그모이드 신경망의 첫 층이 받는 기울기는 ${num(relu / sigmoid, 1)}배 작습니다. 시그모이드의 미분값은 최대 0.25이고, 기울기가 층을 하나 거슬러 갈 때마다 이런 값이 곱해집니다. ReLU의 미분값은 켜져 있는 유닛에서 1입니다.`
+        : '이번에는 레슨의 주장과 달리 시그모이드 쪽 비율이 더 작지 않았습니다. 기울기 차트에서 언제 그렇게 되었는지 확인해 보세요.') +
+      (saturated?.saturated === undefined
+        ? ''
+        : saturated.saturated >= 0.01
+          ? ` 마지막 프로브에서 ${saturated.layer}의 시그모이드 출력 중 ${pct(saturated.saturated)}%가 포화 상태(0이나 1과의 차이가 0.05 이내, 미분값 0.05 미만)였고, 이것이 기울기를 더 줄입니다.`
+          : ` 마지막 프로브에서 ${saturated.layer}의 시그모이드 출력 중 포화 상태인 것은 1% 미만이었습니다. 포화가 없어도 최대 0.25인 미분값만으로 기울기가 줄어듭니다.`),
+    batchNorm: (relu, bn, diff, speed) =>
+      `배치 정규화: 없을 때(relu) ${relu.name}의 활성화 함수 입력값의 표준편차는 첫 프로브에서 ${num(relu.first ?? Number.NaN)}, 마지막 프로브에서 ${num(relu.last ?? Number.NaN)}였고, 있을 때(bn)는 ${num(bn.first ?? Number.NaN)}, ${num(bn.last ?? Number.NaN)}였습니다. ` +
+      '배치 정규화는 활성화 함수 앞에서 배치마다 평균을 0 근처로, 퍼짐을 1 근처로(학습되는 배율을 곱해) 맞추므로, 가중치가 바뀌어도 다음 층이 받는 입력의 크기가 흔들리지 않습니다. ' +
+      `bn의 최종 정확도는 relu 대비 ${points(diff)}%p, 학습 속도는 relu의 ${num(speed)}배였습니다.`,
+    he: (bn, he, diff) =>
+      `He 초기화: 첫 스텝에서 각 층 출력(배치 정규화 전)의 표준편차는 PyTorch 기본 초기화(bn)에서 ${stds(bn)}, He 초기화(he)에서 ${stds(he)}였습니다. He 초기화는 입력의 절반을 0으로 만드는 ReLU에 맞춰 가중치를 약 2.4배 넓게 뽑습니다(표준편차 √(2/fan_in), 기본값은 1/√(3·fan_in)). ` +
+      `그런데 배치 정규화가 바로 뒤에서 각 층의 출력을 그 퍼짐으로 나누므로 초기화가 정한 크기는 지워집니다. he의 최종 정확도는 bn 대비 ${points(diff)}%p였습니다.`,
+    dropout: (without, withDropout, epochs) =>
+      `드롭아웃: ${epochs}에폭 뒤, 드롭아웃이 없을 때 학습 데이터의 정확도는 테스트 데이터보다 ${points(without.train - without.test)}%p(${pct(without.train)}% 대 ${pct(without.test)}%, 둘 다 평가 모드)였고, 드롭아웃 0.5에서는 ${points(withDropout.train - withDropout.test)}%p(${pct(withDropout.train)}% 대 ${pct(withDropout.test)}%)였습니다. ` +
+      '드롭아웃은 스텝마다 은닉 유닛의 절반을 무작위로 끄므로, 어떤 유닛도 특정한 다른 유닛에 기댈 수 없고 신경망이 학습 데이터를 덜 외우게 됩니다.' +
+      (epochs < 5
+        ? ' 이 차이는 학습할수록 커집니다. 아직은 두 신경망 모두 과적합할 시간이 부족했습니다.'
+        : ''),
+    sigmoidStart: (ours, lesson) =>
+      `시그모이드의 첫 에폭: 여기서는 ${pct(ours)}%, 레슨에서는 ${pct(lesson)}%입니다. 학습률 0.01, 모멘텀 0.5에서 시그모이드 신경망은 우연 수준 근처의 평탄한 구간에서 시작하고(위에서 본 것처럼 기울기가 작습니다), 그 구간을 벗어나는 스텝 수는 시드에 따라 다릅니다. 레슨의 실행은 일찍 벗어났습니다. 레슨의 코드를 PyTorch로 그대로 돌려도 시드 1–3에서 첫 에폭 뒤 13.7 ± 3.1%입니다(docs/REPRODUCTION.md).`,
+    fewerEpochs: (epochs) =>
+      `이번 실행은 ${epochs}에폭, 레슨은 10에폭을 학습했습니다. 레슨의 최종값이 아니라 ${epochs}번째 에폭의 값과 비교하세요.`,
+    fewerExamples: (n) =>
+      `MNIST 학습 데이터 60000개 중 ${n}개로만 학습했으므로, 전체 데이터로 학습한 레슨보다 정확도가 낮습니다.`,
+    oneSeed: () =>
+      '신경망마다 시드가 하나뿐입니다. 0.몇 %p의 차이는 우연일 수 있습니다(시드에 가장 민감한 것은 시그모이드 신경망입니다). --seeds 3으로 퍼짐을 볼 수 있습니다.',
+  },
+};
