@@ -26,8 +26,8 @@ function launch(args: string[]): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: false, args: [...QUIET, ...args] });
 }
 
-async function trainQuickRun(page: Page) {
-  await page.goto(`${server.url}${QUICK}`);
+async function trainQuickRun(page: Page, extra = '') {
+  await page.goto(`${server.url}${QUICK}${extra}`);
   await page.getByRole('button', { name: 'Start' }).waitFor();
   await expect
     .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
@@ -56,7 +56,8 @@ describe('the browser lab in headless Chromium', () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await trainQuickRun(page);
+      // Named: auto passes a software adapter over (next test).
+      await trainQuickRun(page, '&backend=webgpu');
       expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
       expect(await page.locator('#backend').textContent()).toMatch(
         /Backend: webgpu on .*swiftshader.*\(software\)/i,
@@ -102,6 +103,22 @@ describe('the browser lab in headless Chromium', () => {
       await browser.close();
     }
   }, 240_000);
+
+  it('passes a software WebGPU adapter over for wasm under auto, and says why', async () => {
+    const browser = await launch(['--enable-unsafe-webgpu']);
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await expect
+        .poll(() => page.locator('body').getAttribute('data-backend'), { timeout: 60_000 })
+        .toBe('wasm');
+      expect(await page.locator('#backend').textContent()).toMatch(
+        /fell back from webgpu: webgpu runs on a software adapter \(.*swiftshader.*\), far slower than wasm on this CPU; \?backend=webgpu asks for it anyway/i,
+      );
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('falls back from WebGPU when the browser has none, says so, and still trains', async () => {
     const browser = await launch(['--disable-features=WebGPU']);
@@ -182,7 +199,7 @@ describe('the browser lab in headless Chromium', () => {
       await page.screenshot({ path: join(artifacts, 'failed-run-phone.png') });
       await page.setViewportSize({ width: 1280, height: 1600 });
       expect(await start.isEnabled()).toBe(true);
-      expect(await page.getByRole('button', { name: 'Stop' }).isEnabled()).toBe(false);
+      expect(await page.getByRole('button', { name: 'Stop', exact: true }).isEnabled()).toBe(false);
       // The next run, with the lesson's learning rate, trains to the end.
       await page.getByLabel('Learning rate').fill('0.01');
       await page.getByLabel('Momentum').fill('0.5');

@@ -1,11 +1,13 @@
 // The browser lab's page: it wires the settings form, the run list, the charts, the results and
 // the drawing pad to the training worker. Each part lives in its own module.
 import { imageToMnist } from '@mnist-lab/data';
+import { LessonPanel } from './chapters';
 import { $ } from './dom';
 import { drawPad } from './draw-pad';
 import type { FromWorker, ToWorker } from './protocol';
 import { runCharts } from './run-charts';
 import { type Run, RunList } from './run-list';
+import type { RunSettings } from './settings';
 import { settingsForm } from './settings-form';
 import { installTestHooks } from './test-hooks';
 import { renderConfusion, renderDigits, renderProbabilities, renderWeights } from './views';
@@ -21,6 +23,13 @@ const list = new RunList(() => {
 });
 const charts = runCharts(list.runs);
 installTestHooks(list.runs);
+const lesson = new LessonPanel({
+  start: startRun,
+  stop: (runs) => {
+    for (const run of runs) send({ type: 'stop', runId: run.id });
+  },
+  ready: () => list.ready,
+});
 
 function renderResults() {
   const inspection = list.selected?.inspection;
@@ -44,6 +53,18 @@ function failRun(run: Run, message: string) {
 // The worker trains; the page shows what it says.
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
+
+function onBatch(run: Run, m: Extract<FromWorker, { type: 'batch' }>) {
+  run.losses.push({ x: m.globalStep, y: m.loss });
+  run.speed = {
+    samplesPerSecond: m.samplesPerSecond,
+    done: ((m.epoch - 1) * m.batchesPerEpoch + m.batch) * run.settings.batchSize,
+  };
+  lesson.update();
+  $('progress').textContent =
+    `run ${run.id}: epoch ${m.epoch}/${run.settings.epochs}, batch ${m.batch}/${m.batchesPerEpoch}, ${Math.round(m.samplesPerSecond)} samples/s`;
+  charts.redraw();
+}
 
 function onWorkerMessage(m: FromWorker) {
   const run = 'runId' in m && m.runId !== undefined ? list.byId(m.runId) : undefined;
@@ -71,17 +92,20 @@ function onWorkerMessage(m: FromWorker) {
       list.ready = true;
       renderResults();
       list.setButtons();
+      lesson.update();
       break;
     case 'batch':
+      if (run !== undefined) onBatch(run, m);
+      break;
+    case 'probe':
       if (run === undefined) break;
-      run.losses.push({ x: m.globalStep, y: m.loss });
-      $('progress').textContent =
-        `run ${run.id}: epoch ${m.epoch}/${run.settings.epochs}, batch ${m.batch}/${m.batchesPerEpoch}, ${Math.round(m.samplesPerSecond)} samples/s`;
-      charts.redraw();
+      run.probes.push(m.probe);
+      lesson.update();
       break;
     case 'epoch':
       if (run === undefined) break;
       run.epochs.push(m.record);
+      lesson.update();
       $('accuracy').textContent =
         `${((m.record.validation?.accuracy ?? 0) * 100).toFixed(2)}% (run ${run.id}, epoch ${m.record.epoch})`;
       list.render(run);
@@ -92,6 +116,7 @@ function onWorkerMessage(m: FromWorker) {
       run.state = m.state;
       list.render(run);
       list.setButtons();
+      lesson.update();
       break;
     case 'inspection':
       if (run === undefined) break;
@@ -127,22 +152,25 @@ worker.onerror = (event) => {
   else showError(message);
 };
 
-// The controls.
-form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  const run = list.add(settings.read());
+// The controls: Pause and Stop act on every active run (a chapter's pair runs side by side).
+function startRun(runSettings: RunSettings, label?: string): Run {
+  const run = list.add(runSettings, label);
   $('progress').classList.remove('error');
   list.setButtons();
   charts.redraw();
   send({ type: 'start', runId: run.id, settings: run.settings });
+  return run;
+}
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  startRun(settings.read());
 });
 $('pause').addEventListener('click', () => {
-  const run = list.active();
-  if (run !== undefined) send({ type: run.state === 'paused' ? 'resume' : 'pause', runId: run.id });
+  const resume = list.active()?.state === 'paused';
+  for (const run of list.allActive()) send({ type: resume ? 'resume' : 'pause', runId: run.id });
 });
 $('stop').addEventListener('click', () => {
-  const run = list.active();
-  if (run !== undefined) send({ type: 'stop', runId: run.id });
+  for (const run of list.allActive()) send({ type: 'stop', runId: run.id });
 });
 
 // Drawing: the digit is converted as MNIST's were, then classified by the selected run.

@@ -1,5 +1,5 @@
 import type { BackendProbe, BackendReport } from '@mnist-lab/backends/browser';
-import type { EpochRecord } from '@mnist-lab/trainer';
+import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
 import type { RunSettings } from './settings';
 
 /** Messages from the page to the training worker. */
@@ -46,6 +46,7 @@ export type FromWorker =
       readonly samplesPerSecond: number;
     }
   | { readonly type: 'epoch'; readonly runId: number; readonly record: EpochRecord }
+  | { readonly type: 'probe'; readonly runId: number; readonly probe: ProbeRecord }
   | {
       readonly type: 'state';
       readonly runId: number;

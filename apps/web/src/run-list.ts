@@ -1,4 +1,4 @@
-import type { EpochRecord } from '@mnist-lab/trainer';
+import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
 import { $ } from './dom';
 import type { FromWorker } from './protocol';
 import type { RunSettings } from './settings';
@@ -18,12 +18,18 @@ const COLORS = [
 export interface Run {
   readonly id: number;
   readonly settings: RunSettings;
+  /** What the run is, in a few words (`relu`, or a chapter's `relu, no dropout`). */
+  readonly label: string;
   readonly color: string;
   state: 'running' | 'paused' | 'stopped' | 'done' | 'failed';
   /** Why a failed run failed. */
   failure?: string;
   readonly epochs: EpochRecord[];
   readonly losses: { x: number; y: number }[];
+  /** Probes (chapter runs): what the mechanism charts draw. */
+  readonly probes: ProbeRecord[];
+  /** Samples per second at the newest report, and the examples done (for the ETA). */
+  speed?: { samplesPerSecond: number; done: number };
   inspection?: Extract<FromWorker, { type: 'inspection' }>;
   readonly item: HTMLLIElement;
 }
@@ -41,16 +47,18 @@ export class RunList {
   constructor(private readonly onSelect: (run: Run) => void) {}
 
   /** Adds a running run, selects it. */
-  add(settings: RunSettings): Run {
+  add(settings: RunSettings, label: string = settings.preset): Run {
     const item = document.createElement('li');
     $('runs').append(item);
     const run: Run = {
       id: this.runs.length + 1,
       settings,
+      label,
       color: COLORS[this.runs.length % COLORS.length] as string,
       state: 'running',
       epochs: [],
       losses: [],
+      probes: [],
       item,
     };
     this.runs.push(run);
@@ -62,9 +70,14 @@ export class RunList {
     return this.runs.find((r) => r.id === id);
   }
 
-  /** The run that is running or paused, if any. */
+  /** The first run that is running or paused, if any. */
   active(): Run | undefined {
-    return this.runs.find((r) => r.state === 'running' || r.state === 'paused');
+    return this.allActive()[0];
+  }
+
+  /** Every run that is running or paused (a chapter's pair runs side by side). */
+  allActive(): Run[] {
+    return this.runs.filter((r) => r.state === 'running' || r.state === 'paused');
   }
 
   select(run: Run): void {
@@ -97,7 +110,7 @@ export class RunList {
     label.append(
       radio,
       swatch,
-      ` run ${run.id}: ${run.settings.preset}, ${run.settings.epochs} epochs, seed ${run.settings.seed} — ${run.state}${last === undefined ? '' : `, ${(last * 100).toFixed(2)}%`}`,
+      ` run ${run.id}: ${run.label}, ${run.settings.epochs} epoch${run.settings.epochs === 1 ? '' : 's'}, seed ${run.settings.seed} — ${run.state}${last === undefined ? '' : `, ${(last * 100).toFixed(2)}%`}`,
     );
     run.item.append(label);
     run.item.dataset.state = run.state;

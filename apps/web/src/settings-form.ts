@@ -59,7 +59,13 @@ export function settingsForm(form: HTMLFormElement): {
   };
   const preferredBackend = new URLSearchParams(location.search).get('backend') ?? undefined;
   const syncUrl = () => {
-    const query = `${settingsToQuery(read())}${preferredBackend === undefined ? '' : `&backend=${encodeURIComponent(preferredBackend)}`}`;
+    // The settings, and what the page keeps beside them: the backend asked for, the language.
+    const kept = new URLSearchParams();
+    const current = new URLSearchParams(location.search);
+    if (preferredBackend !== undefined) kept.set('backend', preferredBackend);
+    const lang = current.get('lang');
+    if (lang !== null) kept.set('lang', lang);
+    const query = `${settingsToQuery(read())}${kept.size > 0 ? `&${kept.toString()}` : ''}`;
     history.replaceState(null, '', `?${query}`);
     $<HTMLAnchorElement>('share-link').href = `?${query}`;
   };

@@ -39,6 +39,10 @@ export interface RunSettings {
   readonly trainSize: number;
   /** Evaluate on the first N test examples (10000: all). */
   readonly testSize: number;
+  /** Chapter runs: probe every N steps (the mechanism charts). */
+  readonly probeEvery?: number;
+  /** Chapter runs: also measure the first N training examples in eval mode each epoch. */
+  readonly trainEval?: number;
 }
 
 /** What each preset sets (the lesson's networks); the other knobs keep their values. */

@@ -88,6 +88,15 @@ async function train(runId: number, run: Run, settings: RunSettings, splits: Dat
     epochs: settings.epochs,
     optimizer: { name: 'sgd', lr: settings.lr, momentum: settings.momentum },
     validation: test,
+    ...(settings.probeEvery === undefined ? {} : { probes: { every: settings.probeEvery } }),
+    ...(settings.trainEval === undefined
+      ? {}
+      : {
+          trainEvaluation: new BatchLoader(
+            takeFirst(splits.train, Math.min(settings.trainEval, settings.trainSize)),
+            { batchSize: 500, shuffle: false },
+          ),
+        }),
     signal: run.controller.signal,
     // Every step's loss on the chart for short runs; every fifth for long ones (each report reads
     // the loss back from the device).
@@ -113,6 +122,10 @@ async function train(runId: number, run: Run, settings: RunSettings, splits: Dat
           }
           post({ type: 'state', runId, state: 'running' });
         }
+      }
+      if (e.type === 'probe') {
+        const { type: _type, ...probe } = e;
+        post({ type: 'probe', runId, probe });
       }
       if (e.type === 'epoch') {
         post({ type: 'epoch', runId, record: e });

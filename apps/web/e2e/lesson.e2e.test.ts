@@ -1,0 +1,181 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic } from './static-server';
+
+// The lesson's chapters in the built app, in Debian's headless Chromium, on wasm (no WebGPU): what a
+// laptop without a GPU does.
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-sandbox',
+  '--headless=new',
+  '--disable-features=WebGPU',
+];
+
+let server: Awaited<ReturnType<typeof serveStatic>>;
+let browser: Browser;
+beforeAll(async () => {
+  server = await serveStatic(dist);
+  await mkdir(artifacts, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: false, args: ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server.close();
+});
+
+const tabs = (page: Page) => page.locator('#chapter-tabs [role="tab"]').allTextContents();
+const ready = (page: Page) =>
+  expect.poll(() => page.locator('#chapter-quick').isEnabled(), { timeout: 60_000 }).toBe(true);
+/** The page is no wider than the screen: nothing scrolls sideways. */
+const overflow = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+describe('the lesson in the browser lab', () => {
+  it('shows the four chapters in English and in Korean, switching without a reload and keeping the choice', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}?lang=en`);
+    expect(await tabs(page)).toEqual([
+      '1. Dropout',
+      '2. Sigmoid and ReLU',
+      '3. Batch normalization',
+      '4. Initialization',
+    ]);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.getByRole('tab', { name: '3. Batch normalization' }).click();
+    expect(await page.locator('#chapter-title').textContent()).toBe('3. Batch normalization');
+    expect(await page.locator('#chapter-text').textContent()).toMatch(/internal covariate shift/);
+    await page.getByRole('button', { name: '한국어' }).click();
+    expect(await tabs(page)).toEqual([
+      '1. 드롭아웃',
+      '2. 활성화 함수: 시그모이드와 ReLU',
+      '3. 배치 정규화',
+      '4. 초기화',
+    ]);
+    // The same chapter, now in Korean; the page says which language it is in.
+    expect(await page.locator('#chapter-title').textContent()).toBe('3. 배치 정규화');
+    expect(await page.locator('#chapter-text').textContent()).toMatch(/내부 공변량 변화/);
+    expect(await page.locator('html').getAttribute('lang')).toBe('ko');
+    expect(new URL(page.url()).searchParams.get('lang')).toBe('ko');
+    await page.goto(server.url);
+    expect(await page.locator('#chapter-title').textContent()).toBe('1. 드롭아웃');
+    await page.close();
+  }, 60_000);
+
+  it("runs a chapter's pair side by side with one click, with an ETA, its mechanism chart live and readings from the numbers", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}?lang=en`);
+    await ready(page);
+    await page.getByRole('tab', { name: '2. Sigmoid and ReLU' }).click();
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Run this pair (about a minute)' }).click();
+    // Both networks train at once, and the status gives an ETA.
+    await expect
+      .poll(() => page.locator('#chapter-status').textContent(), { timeout: 30_000 })
+      .toMatch(/^Training relu \/ sigmoid side by side: \d+% done, about \d+ (s|min) left\.$/);
+    const states = await page
+      .locator('#runs li')
+      .evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.state));
+    expect(states).toEqual(['running', 'running']);
+    // The mechanism chart fills while they train: gradient norms of fc1 and fc3 for both.
+    const points = async () =>
+      ((await page.locator('#mechanism-chart').getAttribute('data-series')) ?? '')
+        .split('|')
+        .filter((s) => s !== '');
+    await expect
+      .poll(async () => (await points()).filter((p) => !p.endsWith(':0')).length, {
+        timeout: 30_000,
+      })
+      .toBe(4);
+    await expect
+      .poll(() => page.locator('#chapter-status').textContent(), {
+        timeout: 180_000,
+        interval: 500,
+      })
+      .toMatch(
+        /^relu \/ sigmoid: done in \d+ (s|min)\. At this speed the full lesson pair takes about \d+ (s|min)\.$/,
+      );
+    const seconds = (Date.now() - started) / 1000;
+    const final = await points();
+    expect(final.map((p) => p.split(':')[0])).toEqual([
+      'relu fc1',
+      'relu fc3',
+      'sigmoid fc1',
+      'sigmoid fc3',
+    ]);
+    for (const p of final) expect(Number(p.split(':')[1])).toBe(38); // probes at 0, 25, ..., 925
+    const readings = await page.locator('#chapter-readings li').allTextContents();
+    expect(readings[0]).toMatch(
+      /^Vanishing gradient: in the sigmoid network, fc1's weight gradient was [\d.]+× the size of fc3's/,
+    );
+    expect(readings.join(' ')).toMatch(/These runs trained 2 epochs, the lesson 10/);
+    await page.screenshot({ path: join(artifacts, 'lesson-desktop-en.png'), fullPage: false });
+    // The same readings, in Korean, from the same numbers.
+    await page.getByRole('button', { name: '한국어' }).click();
+    const ko = await page.locator('#chapter-readings li').allTextContents();
+    expect(ko[0]).toMatch(
+      /^기울기 소실: 시그모이드 신경망에서 fc1 가중치의 기울기는 fc3의 [\d.]+배였고/,
+    );
+    await page.screenshot({ path: join(artifacts, 'lesson-desktop-ko.png'), fullPage: false });
+    console.log(`quick pair (sigmoid, relu) in headless Chromium on wasm: ${seconds.toFixed(0)} s`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it("draws the initialization chapter's chart from its pair (batch norm, He): each layer's spread at step 0, He's wider", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}?lang=en`);
+    await ready(page);
+    await page.getByRole('tab', { name: '4. Initialization' }).click();
+    await page.getByRole('button', { name: 'Run this pair (about a minute)' }).click();
+    await expect
+      .poll(() => page.locator('#chapter-status').textContent(), {
+        timeout: 180_000,
+        interval: 500,
+      })
+      .toMatch(/^bn \/ he: done in /);
+    expect(await page.locator('#mechanism-chart').getAttribute('data-series')).toBe('bn:3|he:3');
+    const readings = await page.locator('#chapter-readings li').allTextContents();
+    // He's weights are √6 ≈ 2.45 times wider: so is fc1's output, before batch norm rescales it.
+    const spreads = readings[0]?.match(
+      /fc1 ([\d.]+), fc2 [\d.]+, fc3 [\d.]+ with PyTorch's default initialization \(bn\) and fc1 ([\d.]+),/,
+    );
+    expect(spreads, readings[0]).not.toBeNull();
+    const ratio = Number(spreads?.[2]) / Number(spreads?.[1]);
+    expect(ratio).toBeGreaterThan(2.1);
+    expect(ratio).toBeLessThan(2.8);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('fits a phone: nothing scrolls sideways at 390 px, in either language, on any chapter', async () => {
+    const page = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    for (const lang of ['en', 'ko']) {
+      await page.goto(`${server.url}?lang=${lang}`);
+      await ready(page);
+      for (let i = 0; i < 4; i++) {
+        await page.locator(`#chapter-tab-${i}`).click();
+        expect(await overflow(page), `${lang}, chapter ${i + 1}`).toBeLessThanOrEqual(0);
+      }
+      await page.locator('#chapter-tab-0').click();
+      await page.screenshot({ path: join(artifacts, `lesson-phone-${lang}.png`), fullPage: true });
+    }
+    await page.close();
+  }, 120_000);
+});

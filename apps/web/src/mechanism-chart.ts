@@ -1,0 +1,243 @@
+import {
+  gradientSeries,
+  initialSpread,
+  type LessonClaim,
+  type LessonLanguage,
+  overfitSeries,
+  type ProbeEventLine,
+  preActivationSeries,
+  probeEventSchema,
+  type RunRecord,
+} from '@mnist-lab/lesson';
+import type { ProbeRecord } from '@mnist-lab/trainer';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartDataset,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+import type { Run } from './run-list';
+
+Chart.register(
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  Legend,
+  Tooltip,
+);
+
+const lines = new WeakMap<ProbeRecord, ProbeEventLine>();
+/**
+ * A probe as the event schema reads it, checked once and kept: as a JSON line would carry it (an
+ * undefined update ratio, NaN, becomes null).
+ */
+function probeLine(p: ProbeRecord, config: string, seed: number): ProbeEventLine {
+  let line = lines.get(p);
+  if (line === undefined) {
+    line = probeEventSchema.parse(
+      JSON.parse(JSON.stringify({ event: 'probe', config, seed, ...p })),
+    );
+    lines.set(p, line);
+  }
+  return line;
+}
+
+/** The lab's runs as the lesson's mechanisms read them (the CLI's event lines, in effect). */
+export function runRecord(run: Run, network: string): RunRecord {
+  const config = network;
+  const seed = run.settings.seed;
+  return {
+    network,
+    seed,
+    epochs: run.epochs.map((e) => ({
+      event: 'epoch' as const,
+      config,
+      seed,
+      epoch: e.epoch,
+      trainLoss: e.trainLoss,
+      trainAccuracy: e.trainAccuracy,
+      testAccuracy: e.validation?.accuracy ?? null,
+      lessonTestLoss: e.validation?.lessonTestLoss ?? null,
+      trainEvalAccuracy: e.trainEvaluation?.accuracy ?? null,
+      seconds: e.seconds,
+      samplesPerSecond: e.samplesPerSecond,
+    })),
+    probes: run.probes.map((p) => probeLine(p, config, seed)),
+  };
+}
+
+type Axis = { title: string; log?: boolean; whole?: boolean };
+
+/** The chart's words in each language. */
+const WORDS = {
+  en: {
+    step: 'step',
+    gradNorm: 'gradient norm',
+    preStd: 'pre-activation std',
+    layer: 'layer',
+    initStd: 'output std at step 0',
+    epoch: 'epoch',
+    accuracy: 'accuracy (%)',
+    train: 'training examples',
+    test: 'test',
+  },
+  ko: {
+    step: '스텝',
+    gradNorm: '기울기 노름',
+    preStd: '활성화 입력의 표준편차',
+    layer: '층',
+    initStd: '첫 스텝 출력의 표준편차',
+    epoch: '에폭',
+    accuracy: '정확도(%)',
+    train: '학습 데이터',
+    test: '테스트',
+  },
+} as const;
+
+/** What one claim's chart draws from its pair's records: datasets and axis titles. */
+function chartData(
+  lang: LessonLanguage,
+  claim: LessonClaim,
+  pair: readonly { network: string; color: string }[],
+  records: readonly RunRecord[],
+): {
+  kind: 'line' | 'bar';
+  labels?: string[];
+  datasets: ChartDataset<'line' | 'bar'>[];
+  x: Axis;
+  y: Axis;
+} {
+  const dashed = [6, 4];
+  const w = WORDS[lang];
+  if (claim === 'vanishing-gradient')
+    return {
+      kind: 'line',
+      datasets: pair.flatMap(({ network, color }) =>
+        ['fc1', 'fc3'].map((layer) => ({
+          label: `${network} ${layer}`,
+          data: gradientSeries(records, network)
+            .filter((p) => p.layer === layer && p.gradNorm > 0)
+            .map((p) => ({ x: p.step, y: p.gradNorm })),
+          borderColor: color,
+          ...(layer === 'fc3' ? { borderDash: dashed } : {}),
+        })),
+      ),
+      x: { title: w.step },
+      y: { title: w.gradNorm, log: true },
+    };
+  if (claim === 'batch-norm')
+    return {
+      kind: 'line',
+      datasets: pair.flatMap(({ network, color }) =>
+        ['fc1', 'fc2'].map((layer) => ({
+          label: `${network} ${layer}`,
+          data: preActivationSeries(records, network)
+            .filter((p) => p.layer === layer)
+            .map((p) => ({ x: p.step, y: p.std })),
+          borderColor: color,
+          ...(layer === 'fc2' ? { borderDash: dashed } : {}),
+        })),
+      ),
+      x: { title: w.step },
+      y: { title: w.preStd },
+    };
+  if (claim === 'he-init') {
+    const labels = ['fc1', 'fc2', 'fc3'];
+    return {
+      kind: 'bar',
+      labels,
+      datasets: pair.map(({ network, color }) => {
+        const spreads = initialSpread(records, network);
+        return {
+          label: network,
+          data: labels.map((l) => spreads.find((s) => s.layer === l)?.std ?? 0),
+          backgroundColor: color,
+        };
+      }),
+      x: { title: w.layer },
+      y: { title: w.initStd },
+    };
+  }
+  return {
+    kind: 'line',
+    datasets: pair.flatMap(({ network, color }) => {
+      const series = overfitSeries(records, network);
+      return (['train', 'test'] as const).map((set) => ({
+        label: `${network} ${set === 'train' ? w.train : w.test}`,
+        data: series
+          .filter((e) => Number.isFinite(e[set]))
+          .map((e) => ({ x: e.epoch, y: e[set] * 100 })),
+        borderColor: color,
+        ...(set === 'test' ? { borderDash: dashed } : {}),
+      }));
+    }),
+    x: { title: w.epoch, whole: true },
+    y: { title: w.accuracy },
+  };
+}
+
+/** The chapter's mechanism chart: one Chart.js chart, rebuilt when the chapter changes. */
+export class MechanismChart {
+  private chart: Chart | undefined;
+  private kind: 'line' | 'bar' | undefined;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {}
+
+  draw(
+    lang: LessonLanguage,
+    claim: LessonClaim,
+    pair: readonly { network: string; color: string }[],
+    records: readonly RunRecord[],
+  ): void {
+    const d = chartData(lang, claim, pair, records);
+    if (this.chart === undefined || this.kind !== d.kind) {
+      this.chart?.destroy();
+      this.kind = d.kind;
+      this.chart = new Chart(this.canvas, {
+        type: d.kind,
+        data: { datasets: [] },
+        options: {
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: true,
+          aspectRatio: 1.8,
+          ...(d.kind === 'bar' ? {} : { parsing: false as const }),
+          plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
+          elements: { point: { radius: 1.5 }, line: { borderWidth: 2 } },
+        },
+      });
+    }
+    const chart = this.chart;
+    chart.data.labels = d.labels ?? [];
+    chart.data.datasets = d.datasets as never;
+    const xTitle = { display: true, text: d.x.title };
+    chart.options.scales = {
+      x:
+        d.kind === 'bar'
+          ? { type: 'category', title: xTitle }
+          : {
+              type: 'linear',
+              title: xTitle,
+              // Whole epochs: 1, 2, 3.
+              ...(d.x.whole ? { ticks: { stepSize: 1, precision: 0 } } : {}),
+            },
+      y: { type: d.y.log ? 'logarithmic' : 'linear', title: { display: true, text: d.y.title } },
+    } as never;
+    chart.update();
+    // What is drawn, for tests and for anyone inspecting the page: `label:points` per series.
+    this.canvas.dataset.series = d.datasets.map((s) => `${s.label}:${s.data.length}`).join('|');
+  }
+}
