@@ -40,7 +40,12 @@ export function lineChart(
       maintainAspectRatio: true,
       aspectRatio: 1.6,
       scales: {
-        x: { type: 'linear', title: { display: true, text: xTitle } },
+        x: {
+          type: 'linear',
+          title: { display: true, text: xTitle },
+          // Whole epochs (1, 2, 3), never 1.5.
+          ...(xTitle === 'epoch' ? { ticks: { stepSize: 1, precision: 0 } } : {}),
+        },
         y: { type: 'linear', title: { display: true, text: yTitle } },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
