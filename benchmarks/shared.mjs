@@ -5,16 +5,32 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelCachePath } from '@mnist-lab/backends';
 import { embeddedMnistDir } from '@mnist-lab/data/node';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** `Intel(R) Xeon(R) Processor, 2 cores, 8 GiB; Node v20.20.2`, plus what the caller adds. */
+/**
+ * `Intel(R) Xeon(R) Processor, 2 cores, 8 GiB; Node v20.20.2; OpenBLAS kernels: SkylakeX (timed:
+ * …)`, plus what the caller adds.
+ */
 export function machineLine(extra = []) {
   return [
     `${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`,
+    ...openBlasKernelLine(),
     ...extra,
   ].join('; ');
+}
+
+/** The OpenBLAS kernels this machine timed and chose (`@mnist-lab/backends`), if it has. */
+function openBlasKernelLine() {
+  try {
+    const { kernel, measurements } = JSON.parse(readFileSync(kernelCachePath(), 'utf8'));
+    const timed = measurements.map((m) => `${m.kernel} ${m.gflops.toFixed(0)}`).join(', ');
+    return [`OpenBLAS kernels: ${kernel} (timed here: ${timed} GFLOP/s)`];
+  } catch {
+    return [];
+  }
 }
 
 /**

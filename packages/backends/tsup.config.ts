@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tooling/tsup.config.base';
 
-export default defineConfig(libraryConfig({ entry: ['src/index.ts', 'src/browser.ts'] }));
+export default defineConfig(
+  libraryConfig({ entry: ['src/index.ts', 'src/browser.ts', 'src/openblas-calibrate.ts'] }),
+);

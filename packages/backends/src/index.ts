@@ -10,6 +10,14 @@ export type { AutoProbe, BlasMode, InitBackendOptions } from './node';
 export { BLAS_MODES, initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
 export { coreTypeForFlags, cpuFlags, loadOpenBlas } from './openblas';
+export type { KernelChoice, KernelMeasurement, KernelName } from './openblas-kernel';
+export {
+  chooseKernel,
+  kernelCachePath,
+  kernelCandidates,
+  pickKernel,
+  STEP_PRODUCTS,
+} from './openblas-kernel';
 export { registerGradients } from './register-gradients-node';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {

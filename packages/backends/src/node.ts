@@ -3,6 +3,7 @@ import type { BackendProbe, BackendReport, NodeBackendName } from './backend-rep
 import { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
 import { loadOpenBlas, type OpenBlasInfo } from './openblas';
+import type { KernelChoice } from './openblas-kernel';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
@@ -114,11 +115,28 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   return { ...report, matmul: 'XNNPACK (wasm SIMD)' };
 }
 
-/** `OpenBLAS (OpenBLAS 0.3.21, SkylakeX kernels, chosen from the CPU flags, 1 thread)`. */
+/** Whether the chosen kernel was the fastest timed, or kept because none beat it by 10 %. */
+function kernelVerdict(choice: KernelChoice): string {
+  const best = Math.max(...choice.measurements.map((m) => m.gflops));
+  const chosen = choice.measurements.find((m) => m.kernel === choice.kernel)?.gflops ?? 0;
+  return chosen >= best ? 'the fastest' : 'none 10 % faster than the one the CPU flags name';
+}
+
+/**
+ * `OpenBLAS (OpenBLAS 0.3.21, SkylakeX kernels, timed on this CPU: OpenBLAS's own 81, SkylakeX 85,
+ * Haswell 89, Zen 78 GFLOP/s, none 10 % faster than the one the CPU flags name, 1 thread)`.
+ */
 function describeOpenBlas(blas: OpenBlasInfo): string {
-  const kernels = blas.coreTypeOverride
-    ? `${blas.coreName} kernels, chosen from the CPU flags`
-    : `${blas.coreName} kernels`;
+  const choice = blas.kernelChoice;
+  const timed = (choice?.measurements ?? [])
+    .map((m) => `${m.kernel === 'openblas' ? "OpenBLAS's own" : m.kernel} ${m.gflops.toFixed(0)}`)
+    .join(', ');
+  const kernels =
+    choice === undefined
+      ? `${blas.coreName} kernels${process.env.OPENBLAS_CORETYPE ? ' (OPENBLAS_CORETYPE)' : ''}`
+      : choice.source === 'forced'
+        ? `${blas.coreName} kernels (MNIST_LAB_OPENBLAS_KERNEL)`
+        : `${blas.coreName} kernels, timed on this CPU${choice.source === 'cached' ? ' (kept from the first run)' : ''}: ${timed} GFLOP/s, ${kernelVerdict(choice)}`;
   return `OpenBLAS (${blas.config.split(' ').slice(0, 2).join(' ')}, ${kernels}, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})`;
 }
 

@@ -1,9 +1,24 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { coreTypeForFlags, cpuFlags, initBackend, loadOpenBlas, speedFixVariants } from './index';
+import {
+  chooseKernel,
+  coreTypeForFlags,
+  cpuFlags,
+  initBackend,
+  type KernelMeasurement,
+  type KernelName,
+  kernelCandidates,
+  loadOpenBlas,
+  pickKernel,
+  speedFixVariants,
+} from './index';
 import { openBlasCandidates } from './openblas';
 
 const run = promisify(execFile);
@@ -61,14 +76,19 @@ describe('coreTypeForFlags', () => {
 
 // CI installs Debian's libopenblas0-pthread (.ci/run); without it these fail and say so.
 describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
-  it('opens OpenBLAS with one thread and the kernels the CPU flags allow', async () => {
+  it('opens OpenBLAS with one thread and the kernels measured fastest among those the CPU allows', async () => {
     const blas = await loadOpenBlas();
     expect(blas.config).toMatch(/^OpenBLAS \d+\.\d+\.\d+/);
     expect(blas.threads).toBe(1);
-    const expected = coreTypeForFlags(cpuFlags());
-    if (blas.config.includes('DYNAMIC_ARCH') && expected !== undefined) {
-      expect(blas.coreName.toLowerCase()).toBe(expected.toLowerCase());
-      expect(blas.coreTypeOverride).toBe(expected);
+    const choice = blas.kernelChoice;
+    if (
+      blas.config.includes('DYNAMIC_ARCH') &&
+      choice !== undefined &&
+      choice.kernel !== 'openblas'
+    ) {
+      expect(kernelCandidates(cpuFlags())).toContain(choice.kernel);
+      expect(blas.coreName.toLowerCase()).toBe(choice.kernel.toLowerCase());
+      expect(blas.coreTypeOverride).toBe(choice.kernel);
     }
     // Set only while OpenBLAS loads.
     expect(process.env.OPENBLAS_CORETYPE).toBeUndefined();
@@ -163,4 +183,106 @@ describe('without OpenBLAS (plain node process, MNIST_LAB_OPENBLAS naming a miss
     );
     expect(out).toContain('apt-get install libopenblas0-pthread');
   });
+});
+
+describe("OpenBLAS's kernels, chosen by measurement", () => {
+  const m = (kernel: KernelName, gflops: number): KernelMeasurement => ({
+    kernel,
+    coreName: kernel,
+    gflops,
+  });
+
+  it('times only kernels whose instructions the CPU flags list', () => {
+    expect(kernelCandidates(new Set())).toEqual(['openblas']);
+    expect(kernelCandidates(new Set(['avx2', 'fma']))).toEqual(['openblas', 'Haswell', 'Zen']);
+    const avx512 = new Set([
+      'avx512f',
+      'avx512cd',
+      'avx512bw',
+      'avx512dq',
+      'avx512vl',
+      'fma',
+      'avx2',
+    ]);
+    expect(kernelCandidates(avx512)).toEqual(['openblas', 'SkylakeX', 'Haswell', 'Zen']);
+  });
+
+  it("keeps the flags' kernel unless another is more than 10 % faster", () => {
+    expect(pickKernel([m('openblas', 30), m('SkylakeX', 80), m('Haswell', 85)], 'SkylakeX')).toBe(
+      'SkylakeX',
+    );
+    expect(pickKernel([m('openblas', 30), m('SkylakeX', 60), m('Haswell', 85)], 'SkylakeX')).toBe(
+      'Haswell',
+    );
+    // The Xeon whose model OpenBLAS 0.3.21 does not know: its own choice (SSE3) loses.
+    expect(pickKernel([m('openblas', 24), m('SkylakeX', 84)], 'openblas')).toBe('SkylakeX');
+    expect(pickKernel([m('SkylakeX', 0)], 'SkylakeX')).toBe('SkylakeX');
+  });
+
+  it('measures each candidate twice, keeps the best, caches the choice per machine, and obeys a forced kernel', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'mnist-lab-kernel-'));
+    const env = { MNIST_LAB_CACHE: cache };
+    const flags = new Set(['avx2', 'fma']);
+    const timed: string[] = [];
+    const speeds: Record<string, number[]> = {
+      openblas: [20, 22],
+      Haswell: [50, 70],
+      Zen: [90, 60],
+    };
+    const measure = (kernel: KernelName) => {
+      timed.push(kernel);
+      return m(kernel, speeds[kernel]?.shift() ?? 0);
+    };
+    const first = chooseKernel(flags, ['libopenblas.so.0'], 'Haswell', env, measure);
+    expect(timed).toEqual(['openblas', 'Haswell', 'Zen', 'Zen', 'Haswell', 'openblas']);
+    expect(first).toMatchObject({ kernel: 'Zen', source: 'measured' });
+    expect(first.measurements.map((x) => x.gflops)).toEqual([22, 70, 90]);
+    const again = chooseKernel(flags, ['libopenblas.so.0'], 'Haswell', env, measure);
+    expect(again).toMatchObject({ kernel: 'Zen', source: 'cached' });
+    expect(timed).toHaveLength(6);
+    // Another machine (other flags) does not reuse this one's choice.
+    expect(
+      chooseKernel(new Set(['avx2']), ['libopenblas.so.0'], 'openblas', env, measure).source,
+    ).toBe('measured');
+    expect(
+      chooseKernel(flags, [], 'Haswell', { ...env, MNIST_LAB_OPENBLAS_KERNEL: 'Haswell' }, measure),
+    ).toEqual({ kernel: 'Haswell', source: 'forced', measurements: [] });
+    await rm(cache, { recursive: true, force: true });
+  });
+
+  it('times the real kernels in child processes and loads the fastest (needs libopenblas0-pthread)', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'mnist-lab-kernel-'));
+    try {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { loadOpenBlas } from ${JSON.stringify(fileURLToPath(new URL('../dist/index.js', import.meta.url)))}; const b = await loadOpenBlas(); console.log(JSON.stringify({ core: b.coreName, choice: b.kernelChoice }));`,
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, MNIST_LAB_CACHE: cache, OPENBLAS_CORETYPE: '' },
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const { core, choice } = JSON.parse(r.stdout.trim());
+      const candidates = kernelCandidates(cpuFlags());
+      if (candidates.length <= 1) {
+        expect(choice).toBeUndefined();
+        return;
+      }
+      expect(choice.source).toBe('measured');
+      expect(choice.measurements.map((x: KernelMeasurement) => x.kernel)).toEqual(candidates);
+      for (const x of choice.measurements) expect(x.gflops).toBeGreaterThan(1);
+      if (choice.kernel !== 'openblas')
+        expect(core.toLowerCase()).toBe(choice.kernel.toLowerCase());
+      const kept = Object.values(
+        JSON.parse(readFileSync(join(cache, 'openblas-kernel.json'), 'utf8')),
+      );
+      expect(kept).toEqual([expect.objectContaining({ kernel: choice.kernel })]);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

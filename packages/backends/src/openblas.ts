@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { OpenBlasUnavailable } from './errors';
+import {
+  chooseKernel,
+  type KernelChoice,
+  type KernelName,
+  kernelCandidates,
+} from './openblas-kernel';
 
 /** What {@link loadOpenBlas} found, said plainly for reports. */
 export interface OpenBlasInfo {
@@ -9,8 +15,10 @@ export interface OpenBlasInfo {
   readonly config: string;
   /** The kernels OpenBLAS runs, `openblas_get_corename()`, e.g. `skylakex`. */
   readonly coreName: string;
-  /** The `OPENBLAS_CORETYPE` this package chose because OpenBLAS would misread the CPU; absent when it chose none. */
+  /** The `OPENBLAS_CORETYPE` this package chose (by measurement); absent when OpenBLAS's own choice won or the user set one. */
   readonly coreTypeOverride?: string;
+  /** How the kernels were chosen: measured (now or earlier, on this machine) or forced; absent where there was no choice. */
+  readonly kernelChoice?: KernelChoice;
   /** Threads OpenBLAS computes with: 1, so parallel jobs do not fight over cores. */
   readonly threads: number;
 }
@@ -110,8 +118,7 @@ const TRANS = 112;
 async function open(): Promise<OpenBlas> {
   const koffi = await importKoffi();
   // OpenBLAS reads OPENBLAS_CORETYPE once, while it loads; set it for that moment only.
-  const userCoreType = process.env.OPENBLAS_CORETYPE;
-  const override = userCoreType ? undefined : coreTypeForFlags(cpuFlags());
+  const { override, choice } = kernelToLoad();
   const tried: string[] = [];
   for (const library of openBlasCandidates()) {
     let lib: ReturnType<Koffi['load']>;
@@ -126,7 +133,7 @@ async function open(): Promise<OpenBlas> {
     }
     const bound = bindCblas(lib, library, override);
     if (typeof bound === 'string') tried.push(bound);
-    else return bound;
+    else return choice === undefined ? bound : { ...bound, kernelChoice: choice };
   }
   throw new OpenBlasUnavailable(
     `OpenBLAS was not found (tried ${tried.join('; ')}); ${OPENBLAS_FIX}`,
@@ -207,12 +214,28 @@ function bindCblas(
   };
 }
 
+/**
+ * The `OPENBLAS_CORETYPE` to load OpenBLAS with: none where the user set one; else the fastest
+ * kernel measured on this machine among those its CPU flags allow (see `chooseKernel`; where the
+ * flags allow only one, OpenBLAS's own).
+ */
+function kernelToLoad(): { override: string | undefined; choice: KernelChoice | undefined } {
+  if (process.env.OPENBLAS_CORETYPE) return { override: undefined, choice: undefined };
+  const flags = cpuFlags();
+  const forced = process.env.MNIST_LAB_OPENBLAS_KERNEL;
+  if (forced === undefined && kernelCandidates(flags).length <= 1)
+    return { override: undefined, choice: undefined };
+  const preferred = (coreTypeForFlags(flags) ?? 'openblas') as KernelName;
+  const choice = chooseKernel(flags, openBlasCandidates(), preferred);
+  return { override: choice.kernel === 'openblas' ? undefined : choice.kernel, choice };
+}
+
 let opening: Promise<OpenBlas> | undefined;
 
 /**
- * Opens OpenBLAS through koffi once per process, with one thread and, where OpenBLAS would
- * misread the CPU, the kernels its flags allow (see {@link coreTypeForFlags}). Rejects with
- * {@link OpenBlasUnavailable} saying what is missing.
+ * Opens OpenBLAS through koffi once per process, with one thread and the kernels measured fastest
+ * on this machine's CPU (`chooseKernel`: timed once, about a second, then kept in the cache).
+ * Rejects with {@link OpenBlasUnavailable} saying what is missing.
  */
 export function loadOpenBlas(): Promise<OpenBlas> {
   opening ??= open();
