@@ -113,12 +113,45 @@ describe('the browser lab in headless Chromium', () => {
         .poll(() => page.locator('body').getAttribute('data-backend'), { timeout: 60_000 })
         .toBe('wasm');
       expect(await page.locator('#backend').textContent()).toMatch(
-        /fell back from webgpu: webgpu runs on a software adapter \(.*swiftshader.*\), far slower than wasm on this CPU; \?backend=webgpu asks for it anyway/i,
+        /timed here: wasm \d+ samples\/s: using wasm — passed over: webgpu: webgpu runs on a software adapter \(.*swiftshader.*\), far slower than wasm on this CPU; \?backend=measure times it too/i,
       );
     } finally {
       await browser.close();
     }
   }, 120_000);
+
+  it('times every backend with ?backend=measure, uses the fastest, shows the figures and remembers the choice', async () => {
+    const browser = await launch(['--enable-unsafe-webgpu']);
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}?backend=measure`);
+      await expect
+        .poll(() => page.locator('body').getAttribute('data-backend'), { timeout: 120_000 })
+        .toBeTruthy();
+      const text = (await page.locator('#backend').textContent()) ?? '';
+      const figures = Object.fromEntries(
+        [...text.matchAll(/(webgpu|webgl|wasm) (\d+)(?=[,:]| samples)/g)].map((x) => [
+          x[1],
+          Number(x[2]),
+        ]),
+      );
+      // SwiftShader's WebGPU and WebGL against wasm on the same CPU: wasm wins, by far.
+      expect(Object.keys(figures).sort(), text).toEqual(['wasm', 'webgl', 'webgpu']);
+      expect(figures.wasm).toBeGreaterThan(3 * (figures.webgpu as number));
+      expect(text).toMatch(/samples\/s: using wasm/);
+      expect(await page.locator('body').getAttribute('data-backend')).toBe('wasm');
+      // The next visit asks for the remembered choice at once, and says where it came from.
+      await page.goto(server.url);
+      await expect
+        .poll(() => page.locator('#backend').textContent(), { timeout: 60_000 })
+        .toMatch(
+          /^Backend: wasm .* chosen by timing on this device \(webgpu \d+, webgl \d+, wasm \d+ samples\/s: using wasm; \?backend=measure times them again\)/,
+        );
+      console.log(`timed backends in headless Chromium: ${text}`);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
 
   it('falls back from WebGPU when the browser has none, says so, and still trains', async () => {
     const browser = await launch(['--disable-features=WebGPU']);
@@ -153,7 +186,7 @@ describe('the browser lab in headless Chromium', () => {
       const backend = await page.locator('body').getAttribute('data-backend');
       expect(['webgl', 'wasm', 'cpu']).toContain(backend);
       expect(await page.locator('#backend').textContent()).toMatch(
-        /fell back from webgpu: backend 'webgpu' is unavailable/,
+        /passed over: webgpu: backend 'webgpu' is unavailable/,
       );
       await page.screenshot({ path: join(artifacts, 'fallback.png'), fullPage: true });
     } finally {

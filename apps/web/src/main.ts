@@ -1,6 +1,7 @@
 // The browser lab's page: it wires the settings form, the run list, the charts, the results and
 // the drawing pad to the training worker. Each part lives in its own module.
 import { imageToMnist } from '@mnist-lab/data';
+import { backendToAsk, describeBackend } from './backend-choice';
 import { LessonPanel } from './chapters';
 import { $ } from './dom';
 import { drawPad } from './draw-pad';
@@ -17,6 +18,7 @@ let predictRequest = 0;
 
 const form = $<HTMLFormElement>('settings');
 const settings = settingsForm(form);
+const askedBackend = backendToAsk(settings.preferredBackend);
 const list = new RunList(() => {
   renderResults();
   predictDrawing();
@@ -70,9 +72,7 @@ function onWorkerMessage(m: FromWorker) {
   const run = 'runId' in m && m.runId !== undefined ? list.byId(m.runId) : undefined;
   switch (m.type) {
     case 'backend': {
-      const skipped = m.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-      $('backend').textContent =
-        `Backend: ${m.report.backend} on ${m.report.device} (${m.report.deviceKind}${m.report.threads > 1 ? `, ${m.report.threads} threads` : ''})${skipped === '' ? '' : ` — fell back from ${skipped}`}`;
+      $('backend').textContent = describeBackend(m, askedBackend);
       document.body.dataset.backend = m.report.backend;
       document.body.dataset.deviceKind = m.report.deviceKind;
       break;
@@ -200,7 +200,8 @@ send({
   type: 'init',
   dataUrl: new URL('data/mnist/', document.baseURI).href,
   wasmUrl: new URL('wasm/', document.baseURI).href,
-  ...(settings.preferredBackend === undefined ? {} : { prefer: settings.preferredBackend }),
+  prefer: askedBackend,
+  network: settings.read(),
 });
 
 // Offline once loaded: a service worker keeps what the page fetched (not in development).

@@ -1,4 +1,4 @@
-import type { BackendProbe, BackendReport } from '@mnist-lab/backends/browser';
+import type { BackendMeasurement, BackendProbe, BackendReport } from '@mnist-lab/backends/browser';
 import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
 import type { RunSettings } from './settings';
 
@@ -8,7 +8,10 @@ export type ToWorker =
       readonly type: 'init';
       readonly dataUrl: string;
       readonly wasmUrl: string;
+      /** A backend, `auto` (timed: the fastest), or `measure` (timed, software adapters too). */
       readonly prefer?: string;
+      /** The network to time the backends on (auto and measure). */
+      readonly network: RunSettings;
     }
   | { readonly type: 'start'; readonly runId: number; readonly settings: RunSettings }
   | { readonly type: 'pause' | 'resume' | 'stop'; readonly runId: number }
@@ -26,6 +29,8 @@ export type FromWorker =
       readonly type: 'backend';
       readonly report: BackendReport;
       readonly skipped: readonly BackendProbe[];
+      /** Each backend timed, when the choice was made by timing. */
+      readonly measured: readonly BackendMeasurement[];
     }
   | { readonly type: 'data-progress'; readonly loaded: number; readonly total: number }
   | {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
+import { type BackendMeasurement, chooseByMeasurement } from './browser-measure';
 import { BackendUnavailableError } from './errors';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 import { report, setBackendOrThrow } from './start-backend';
@@ -12,6 +13,8 @@ export type {
   BrowserBackendName,
   NodeBackendName,
 } from './backend-report';
+export type { BackendMeasurement } from './browser-measure';
+export { describeMeasurements } from './browser-measure';
 export { BackendUnavailableError } from './errors';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {
@@ -25,8 +28,17 @@ export { describeAdapter } from './webgpu-adapter';
 
 /** Options of the browser's {@link initBackend}. */
 export interface BrowserInitOptions {
-  /** `auto` (the default) tries webgpu, webgl, wasm, cpu; a name starts exactly that backend. */
-  readonly prefer?: 'auto' | BrowserBackendName;
+  /**
+   * `auto` (the default) tries webgpu, webgl, wasm, cpu; a name starts exactly that backend;
+   * `measure` (with `trial`) times each and keeps the fastest.
+   */
+  readonly prefer?: 'auto' | 'measure' | BrowserBackendName;
+  /**
+   * A few real training steps of the network to be trained, on the active backend: its samples per
+   * second. With it, `auto` times every backend that starts on real hardware (and `measure` every
+   * one, software adapters included) and keeps the fastest, reporting every figure (`measured`).
+   */
+  readonly trial?: () => Promise<number>;
   /**
    * Where the wasm backend's `.wasm` files are served (`setWasmPaths`): a directory URL ending in
    * `/`, or one URL per file. Bundlers do not copy them; the app passes the URLs it serves.
@@ -120,11 +132,31 @@ const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<Ba
  * Starts the best (or the named) tfjs backend in a browser, registers gradients, installs the
  * speed fixes, and reports what runs: `auto` tries webgpu, webgl, wasm, then cpu.
  */
-export async function initBackend(
-  options: BrowserInitOptions = {},
-): Promise<BackendReport & { readonly skipped: readonly BackendProbe[] }> {
+export async function initBackend(options: BrowserInitOptions = {}): Promise<
+  BackendReport & {
+    readonly skipped: readonly BackendProbe[];
+    readonly measured?: readonly BackendMeasurement[];
+  }
+> {
   await registerGradients();
   const prefer = options.prefer ?? 'auto';
+  if ((prefer === 'auto' || prefer === 'measure') && options.trial !== undefined) {
+    const trial = options.trial;
+    return chooseByMeasurement({
+      // The CPU backend only where nothing else starts: it is never the fastest.
+      order: BROWSER_AUTO_ORDER.filter((n) => n !== 'cpu'),
+      start: (name) =>
+        (starters[name] as (o: BrowserInitOptions) => Promise<BackendReport>)(options),
+      trial,
+      includeSoftware: prefer === 'measure',
+    }).catch(async (error) => {
+      if (!BackendUnavailableError.isInstance(error)) throw error;
+      const cpu = await starters.cpu(options);
+      return { ...cpu, skipped: [], measured: [] };
+    });
+  }
+  if (prefer === 'measure')
+    throw new BackendUnavailableError('measure', "prefer: 'measure' needs a trial to time");
   const order = prefer === 'auto' ? BROWSER_AUTO_ORDER : [prefer];
   const skipped: BackendProbe[] = [];
   for (const name of order) {

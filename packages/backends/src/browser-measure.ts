@@ -1,0 +1,89 @@
+import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
+import { BackendUnavailableError } from './errors';
+import { installSpeedFixes } from './speed-fixes';
+import { setBackendOrThrow } from './start-backend';
+
+/** One backend's speed on the caller's trial: training samples per second. */
+export interface BackendMeasurement {
+  readonly backend: BrowserBackendName;
+  readonly device: string;
+  readonly deviceKind: BackendReport['deviceKind'];
+  readonly samplesPerSecond: number;
+}
+
+/** What {@link chooseByMeasurement} needs: how to start a backend, and the trial to time on it. */
+export interface MeasureOptions {
+  readonly order: readonly BrowserBackendName[];
+  readonly start: (name: BrowserBackendName) => Promise<BackendReport>;
+  /** A few real training steps of the chosen network on the active backend: samples per second. */
+  readonly trial: () => Promise<number>;
+  /** Also time backends on a software adapter (SwiftShader), which auto otherwise passes over. */
+  readonly includeSoftware: boolean;
+}
+
+/**
+ * Starts each backend in `order` that can start, times the trial on it, and makes the fastest the
+ * active one (with its speed fixes): the choice by measurement, with every figure. A backend that
+ * cannot start, or whose trial fails, is in `skipped` with the reason.
+ */
+export async function chooseByMeasurement(
+  o: MeasureOptions,
+): Promise<BackendReport & { skipped: BackendProbe[]; measured: BackendMeasurement[] }> {
+  const skipped: BackendProbe[] = [];
+  const measured: (BackendMeasurement & { report: BackendReport })[] = [];
+  for (const name of o.order) {
+    try {
+      const report = await o.start(name);
+      if (report.deviceKind === 'software' && !o.includeSoftware) {
+        skipped.push({
+          backend: name,
+          available: false,
+          reason: `${name} runs on a software adapter (${report.device}), far slower than wasm on this CPU; ?backend=measure times it too`,
+        });
+        continue;
+      }
+      installSpeedFixes(report.backend);
+      const samplesPerSecond = await o.trial();
+      measured.push({
+        backend: name,
+        device: report.device,
+        deviceKind: report.deviceKind,
+        samplesPerSecond,
+        report,
+      });
+    } catch (error) {
+      skipped.push({
+        backend: name,
+        available: false,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  const best = measured.reduce<(typeof measured)[number] | undefined>(
+    (a, b) => (a === undefined || b.samplesPerSecond > a.samplesPerSecond ? b : a),
+    undefined,
+  );
+  if (best === undefined)
+    throw new BackendUnavailableError(
+      'auto',
+      `no tfjs backend could start: ${skipped.map((s) => s.reason).join('; ')}`,
+    );
+  // Already started once: switching back to it is enough (a second start would, for wasm, set its
+  // paths again, which tfjs refuses once it is initialized).
+  const { report } = best;
+  await setBackendOrThrow(report.backend, report.packageName);
+  installSpeedFixes(report.backend);
+  return {
+    ...report,
+    skipped,
+    measured: measured.map(({ report: _r, ...m }) => m),
+  };
+}
+
+/** `webgpu 46 samples/s, wasm 4016: using wasm`. */
+export function describeMeasurements(
+  measured: readonly BackendMeasurement[],
+  chosen: string,
+): string {
+  return `${measured.map((m) => `${m.backend} ${Math.round(m.samplesPerSecond)}`).join(', ')} samples/s: using ${chosen}`;
+}
