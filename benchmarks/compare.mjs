@@ -4,7 +4,8 @@
 // Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
 // wasm runs twice: with its matrix products and SGD update on OpenBLAS (Node's default where
 // OpenBLAS is installed) and as pure wasm (XNNPACK, `--blas off`, what a browser runs).
-// Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--no-write]
+// Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs; --no-peers skips).
+// Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--no-peers] [--no-write]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,24 @@ function runOurs({ backend, blas, label }, steps) {
   };
 }
 
+/** A peer's epoch (benchmarks/peers/*.mjs), run in its own process: what a JavaScript user would pick instead. */
+function runPeer(name, script) {
+  const out = execFileSync(process.execPath, [join(root, 'benchmarks', 'peers', script)], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const e = JSON.parse(out.trim().split('\n').at(-1));
+  return {
+    name,
+    msPerStep: (e.trainSeconds / e.steps) * 1000,
+    epochSeconds: e.trainSeconds,
+    withEvalSeconds: e.seconds,
+    accuracy: e.testAccuracy,
+    maxRssMB: e.maxRssMB,
+    extrapolated: false,
+  };
+}
+
 /** GFLOP/s of the biggest product of a step (32×784 by 784×512) on a tfjs backend. */
 async function tfjsProductRate({ backend, blas }) {
   await initBackend({ prefer: backend, blas });
@@ -148,6 +167,15 @@ for (const run of runs) {
   rows.push(runOurs(run, steps));
 }
 rmSync(work, { recursive: true, force: true });
+if (!args.includes('--no-peers')) {
+  console.log('peer: TensorFlow.js as its users write it (tf.layers + tf.train.momentum, wasm)...');
+  rows.push(
+    runPeer(
+      'TensorFlow.js as its users write it (tf.layers, tf.train.momentum, wasm)',
+      'tfjs-layers.mjs',
+    ),
+  );
+}
 
 const best = rows.find((r) => r.name.startsWith('PyTorch best'));
 const rates = {};

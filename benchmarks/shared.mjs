@@ -25,7 +25,9 @@ export function machineLine(extra = []) {
 /** The OpenBLAS kernels this machine timed and chose (`@mnist-lab/backends`), if it has. */
 function openBlasKernelLine() {
   try {
-    const { kernel, measurements } = JSON.parse(readFileSync(kernelCachePath(), 'utf8'));
+    // One entry per library setup; benchmarks run with the default one, the first timed.
+    const entries = Object.values(JSON.parse(readFileSync(kernelCachePath(), 'utf8')));
+    const { kernel, measurements } = entries[0];
     const timed = measurements.map((m) => `${m.kernel} ${m.gflops.toFixed(0)}`).join(', ');
     return [`OpenBLAS kernels: ${kernel} (timed here: ${timed} GFLOP/s)`];
   } catch {

@@ -76,7 +76,7 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
-def loaders(data_dir, batch_size, preload, train_size, test_size):
+def loaders(data_dir, batch_size, preload, train_size, test_size, device=None):
     names = {
         "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -88,6 +88,9 @@ def loaders(data_dir, batch_size, preload, train_size, test_size):
             images = images.unsqueeze(1)
             if size:
                 images, labels = images[:size], labels[:size]
+            if device is not None:
+                # Preloaded on the GPU: no copy per step.
+                images, labels = images.to(device), labels.to(device)
             return torch.utils.data.TensorDataset(images, labels)
 
         train_dataset, test_dataset = tensors("train", train_size), tensors("test", test_size)
@@ -121,6 +124,7 @@ def main():
     parser.add_argument("--train-size", type=int, default=0)
     parser.add_argument("--test-size", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout")
+    parser.add_argument("--on-device", action="store_true", help="with --preload: keep the tensors on the GPU (CUDA) where there is one")
     args = parser.parse_args()
 
     if args.threads:
@@ -128,7 +132,8 @@ def main():
     if args.seed is not None:
         torch.manual_seed(args.seed)
     DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    train_loader, test_loader = loaders(args.data, args.batch_size, args.preload, args.train_size, args.test_size)
+    on_device = DEVICE if args.on_device and args.preload and DEVICE.type == "cuda" else None
+    train_loader, test_loader = loaders(args.data, args.batch_size, args.preload, args.train_size, args.test_size, on_device)
     preset = PRESETS[args.preset]
     model = Net(preset["activation"], preset["batch_norm"]).to(DEVICE)
     if preset["he"]:
@@ -175,7 +180,8 @@ def main():
                 # Accuracy as a fraction, like mnist-lab's JSON (the text below prints percent).
                 "lessonTestLoss": test_loss, "testAccuracy": test_accuracy / 100, "trainSeconds": train_seconds,
                 "seconds": seconds, "steps": len(train_loader), "threads": torch.get_num_threads(),
-                "preload": args.preload,
+                "preload": args.preload, "device": str(DEVICE),
+                "gpu": torch.cuda.get_device_name(0) if DEVICE.type == "cuda" else None,
                 "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }), flush=True)
         else:
