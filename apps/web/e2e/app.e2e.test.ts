@@ -1,30 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveStatic } from './static-server';
+import { launchChromium, serveStatic } from './static-server';
 
 // The built app (`vite build`), served from 127.0.0.1 and driven in Debian's headless Chromium.
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const QUIET = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--no-sandbox',
-  '--headless=new',
-];
 // A short run on a subset: 10 batches of 32, tested on 200 images.
 const QUICK = '?preset=relu&epochs=1&trainSize=320&testSize=200&batchSize=32&seed=3';
 
 let server: Awaited<ReturnType<typeof serveStatic>>;
-// Playwright gives each browser a fresh temporary profile.
-function launch(args: string[]): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: false, args: [...QUIET, ...args] });
-}
+const launch = launchChromium;
 
 async function trainQuickRun(page: Page, extra = '') {
   await page.goto(`${server.url}${QUICK}${extra}`);

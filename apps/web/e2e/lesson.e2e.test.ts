@@ -1,31 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveStatic } from './static-server';
+import { launchChromium, serveStatic } from './static-server';
 
 // The lesson's chapters in the built app, in Debian's headless Chromium, on wasm (no WebGPU): what a
 // laptop without a GPU does.
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-features=WebGPU',
-];
 
 let server: Awaited<ReturnType<typeof serveStatic>>;
 let browser: Browser;
 beforeAll(async () => {
   server = await serveStatic(dist);
   await mkdir(artifacts, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: false, args: ARGS });
+  browser = await launchChromium(['--disable-features=WebGPU']);
 });
 afterAll(async () => {
   await browser?.close();

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,4 +43,19 @@ export async function serveStatic(
     url: `http://localhost:${port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const QUIET = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-sandbox',
+  '--headless=new',
+];
+
+/** Debian's Chromium (or `CHROMIUM_PATH`), headless and quiet; Playwright gives it a fresh profile. */
+export function launchChromium(args: readonly string[]): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: false, args: [...QUIET, ...args] });
 }

@@ -1,23 +1,8 @@
 import { readFileSync } from 'node:fs';
-import {
-  BackendUnavailableError,
-  type InitBackendOptions,
-  initBackend,
-  type NodeBackendName,
-} from '@mnist-lab/backends';
+import { type InitBackendOptions, initBackend, type NodeBackendName } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
-
-/** Why webgpu cannot run here, or undefined when it can. */
-async function webgpuUnavailable(): Promise<string | undefined> {
-  try {
-    await initBackend({ prefer: 'webgpu' });
-    return undefined;
-  } catch (error) {
-    if (BackendUnavailableError.isInstance(error)) return error.message;
-    throw error;
-  }
-}
+import { webgpuUnavailable } from '../../../tooling/webgpu-unavailable';
 
 /**
  * The backends every numeric test runs on: cpu; wasm twice, with its matrix products on OpenBLAS

@@ -1,7 +1,8 @@
-import { BackendUnavailableError, initBackend } from '@mnist-lab/backends';
+import { initBackend } from '@mnist-lab/backends';
 import { Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { webgpuUnavailable } from '../../../tooling/webgpu-unavailable';
 import { decodeSafetensors, fit, PROBE_HISTOGRAM, type ProbeRecord } from './index';
 import { arraySource, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
 
@@ -78,17 +79,6 @@ async function probedRun(c: ProbeCase, probes: boolean) {
 }
 
 const orNaN = (v: number | null | undefined) => (v === null || v === undefined ? Number.NaN : v);
-
-/** Why webgpu cannot run here (no adapter, even SwiftShader), or undefined when it can. */
-async function webgpuUnavailable(): Promise<string | undefined> {
-  try {
-    await initBackend({ prefer: 'webgpu' });
-    return undefined;
-  } catch (error) {
-    if (BackendUnavailableError.isInstance(error)) return error.message;
-    throw error;
-  }
-}
 
 // Probes on every backend: the three of the other tests, and webgpu (Dawn on SwiftShader here),
 // reported as skipped with the reason where there is no adapter.
