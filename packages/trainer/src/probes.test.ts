@@ -137,7 +137,7 @@ function probeSuite(): void {
       }
       // Saved with each epoch's record, as the events had them.
       expect(history.map((h) => h.probes)).toEqual(probes.map((p) => [p]));
-    }, 60_000);
+    }, 180_000);
   }
 
   it('change nothing in the training: the same weights, bit for bit, with and without probes', async () => {
@@ -151,7 +151,7 @@ function probeSuite(): void {
       for (const [k, t] of Object.entries(without))
         expect(Array.from(withProbes[k]?.data ?? []), k).toEqual(Array.from(t.data));
     }
-  }, 60_000);
+  }, 180_000);
 
   it('survive a stop and a resume mid-epoch: the same probes in the history as an uninterrupted run', async () => {
     const c = fx.cases[0] as ProbeCase;
@@ -189,7 +189,7 @@ function probeSuite(): void {
     });
     second.dispose();
     expect(resumed.history.map((h) => h.probes)).toEqual(history.map((h) => h.probes));
-  }, 60_000);
+  }, 180_000);
 
   it('leak nothing: the tensor count is the same after 2 and after 6 probed epochs', async () => {
     const c = fx.cases[1] as ProbeCase;
@@ -212,7 +212,7 @@ function probeSuite(): void {
     );
     model.dispose();
     expect(counts[5]).toBe(counts[1]);
-  }, 60_000);
+  }, 180_000);
 }
 
 for (const { label, ...options } of PROBE_BACKENDS) {
