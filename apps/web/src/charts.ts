@@ -1,4 +1,6 @@
 import {
+  BarController,
+  BarElement,
   CategoryScale,
   Chart,
   type ChartDataset,
@@ -6,11 +8,17 @@ import {
   LinearScale,
   LineController,
   LineElement,
+  LogarithmicScale,
   PointElement,
   Tooltip,
 } from 'chart.js';
 
+// Every Chart.js part the lab draws with, registered once: the run charts and the chapters'
+// mechanism charts (bars, log scales) alike.
 Chart.register(
+  BarController,
+  BarElement,
+  LogarithmicScale,
   LineController,
   LineElement,
   PointElement,
@@ -19,6 +27,8 @@ Chart.register(
   Legend,
   Tooltip,
 );
+
+export { Chart };
 
 type Point = { x: number; y: number };
 export type LineDataset = ChartDataset<'line', Point[]>;

@@ -10,34 +10,9 @@ import {
   type RunRecord,
 } from '@mnist-lab/lesson';
 import type { ProbeRecord } from '@mnist-lab/trainer';
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  type ChartDataset,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  LogarithmicScale,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
+import type { ChartDataset } from 'chart.js';
+import { Chart } from './charts';
 import type { Run } from './run-list';
-
-Chart.register(
-  BarController,
-  BarElement,
-  LineController,
-  LineElement,
-  PointElement,
-  LinearScale,
-  LogarithmicScale,
-  CategoryScale,
-  Legend,
-  Tooltip,
-);
 
 const lines = new WeakMap<ProbeRecord, ProbeEventLine>();
 /**

@@ -167,7 +167,9 @@ async function train(runId: number, run: Run, settings: RunSettings, splits: Dat
         post({ type: 'probe', runId, probe });
       }
       if (e.type === 'epoch') {
-        post({ type: 'epoch', runId, record: e });
+        // Its probes went to the page one by one as they came: the record goes without them.
+        const { type: _type, probes: _probes, ...record } = e;
+        post({ type: 'epoch', runId, record });
         await inspect(runId, false);
       }
     },
