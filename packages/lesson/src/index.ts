@@ -29,7 +29,6 @@ export {
   initialSpread,
   LESSON_CLAIMS,
   LESSON_CONTROLS,
-  layerNames,
   overfitSeries,
   preActivationSeries,
   spread,

@@ -68,12 +68,6 @@ const median = (values: readonly number[]): number => {
 const runsOf = (runs: readonly RunRecord[], network: string) =>
   runs.filter((r) => r.network === network);
 
-/** The names of the linear layers a run's probes saw, in order (`fc1`, `fc2`, `fc3`). */
-export function layerNames(runs: readonly RunRecord[]): string[] {
-  const probe = runs.find((r) => r.probes.length > 0)?.probes[0];
-  return probe === undefined ? [] : Object.keys(probe.layers);
-}
-
 /** The final epoch's test accuracy (a fraction) over a network's seeds. */
 export function finalAccuracy(runs: readonly RunRecord[], network: string): Spread {
   return spread(
