@@ -1,16 +1,18 @@
 // mnist-lab against PyTorch on the same machine, in one invocation: one epoch (1875 steps of 32) and
-// the test evaluation of the lesson's ReLU + dropout network, for PyTorch in its best setting here
-// (one thread, preloaded tensors) and as the notebook runs it, and for each mnist-lab backend.
+// the test evaluation of the lesson's ReLU + dropout network, for PyTorch with preloaded tensors on
+// 1 thread (its OpenBLAS too) and with OpenBLAS on every core, as the notebook runs it, and for
+// each mnist-lab backend.
 // Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
 // wasm runs twice: with its matrix products and SGD update on OpenBLAS (Node's default where
 // OpenBLAS is installed) and as pure wasm (XNNPACK, `--blas off`, what a browser runs).
-// Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs; --no-peers skips).
-// Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--no-peers] [--no-write]
+// Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs) and jax-js
+// (benchmarks/peers/jax-js.mjs; --jax-steps N for fewer, extrapolated); --no-peers skips both.
+// Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--jax-steps N] [--no-peers] [--no-write]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, probeBackends } from '@mnist-lab/backends';
+import { initBackend, loadOpenBlas, probeBackends } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   torchVersion as findTorch,
@@ -102,34 +104,43 @@ function runOurs({ backend, blas, label }, steps) {
 }
 
 /** A peer's epoch (benchmarks/peers/*.mjs), run in its own process: what a JavaScript user would pick instead. */
-function runPeer(name, script) {
-  const out = execFileSync(process.execPath, [join(root, 'benchmarks', 'peers', script)], {
-    encoding: 'utf8',
-    maxBuffer: 16 << 20,
-  });
+function runPeer(name, script, extra = []) {
+  const out = execFileSync(
+    process.execPath,
+    [join(root, 'benchmarks', 'peers', script), ...extra],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    },
+  );
   const e = JSON.parse(out.trim().split('\n').at(-1));
+  const scale = STEPS / e.steps;
   return {
     name,
     msPerStep: (e.trainSeconds / e.steps) * 1000,
-    epochSeconds: e.trainSeconds,
-    withEvalSeconds: e.seconds,
+    epochSeconds: e.trainSeconds * scale,
+    withEvalSeconds: e.steps < STEPS ? undefined : e.seconds,
     accuracy: e.testAccuracy,
     maxRssMB: e.maxRssMB,
-    extrapolated: false,
+    extrapolated: e.steps < STEPS,
+    steps: e.steps,
   };
 }
 
-/** GFLOP/s of the biggest product of a step (32×784 by 784×512) on a tfjs backend. */
+/**
+ * GFLOP/s of the biggest product of a step (32×784 by 784×512) through tfjs on a backend (kernel
+ * dispatch included; one read at the end, as a training step reads nothing in between).
+ */
 async function tfjsProductRate({ backend, blas }) {
   await initBackend({ prefer: backend, blas });
   const a = tf.randomUniform([32, 784]);
   const b = tf.randomUniform([784, 512]);
   for (let i = 0; i < 5; i++) tf.matMul(a, b).dispose();
-  const n = backend === 'cpu' ? 10 : 200;
+  const n = backend === 'cpu' ? 10 : 400;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const c = tf.matMul(a, b);
-    await c.data();
+    if (i === n - 1) await c.data();
     c.dispose();
   }
   const seconds = (performance.now() - t0) / 1000 / n;
@@ -137,10 +148,35 @@ async function tfjsProductRate({ backend, blas }) {
   return (2 * 32 * 784 * 512) / seconds / 1e9;
 }
 
-function torchProductRate() {
+/** The same product by OpenBLAS called directly (`cblas_sgemm` through koffi, no tfjs): the library's rate here. */
+async function openBlasRate() {
+  try {
+    const blas = await loadOpenBlas();
+    const a = Float32Array.from({ length: 32 * 784 }, Math.random);
+    const b = Float32Array.from({ length: 784 * 512 }, Math.random);
+    const c = new Float32Array(32 * 512);
+    const run = () => blas.sgemm(false, false, 32, 512, 784, a, 784, b, 512, c, 512);
+    for (let i = 0; i < 20; i++) run();
+    const n = 1000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) run();
+    return (2 * 32 * 784 * 512) / ((performance.now() - t0) / 1000 / n) / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * PyTorch's rate on the same product, 1 thread (`OPENBLAS_NUM_THREADS=1` as well: `torch.set_num_threads`
+ * alone leaves Debian's OpenBLAS on every core), or with OpenBLAS's default threads.
+ */
+function torchProductRate(openBlasThreads) {
   const code =
     'import torch,time\ntorch.set_num_threads(1)\na=torch.rand(32,784);b=torch.rand(784,512)\nfor _ in range(20): a@b\nt=time.perf_counter()\nfor _ in range(2000): a@b\nprint((2*32*784*512)/((time.perf_counter()-t)/2000)/1e9)';
-  return Number(execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim());
+  const env = { ...process.env };
+  if (openBlasThreads === undefined) delete env.OPENBLAS_NUM_THREADS;
+  else env.OPENBLAS_NUM_THREADS = String(openBlasThreads);
+  return Number(execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', env }).trim());
 }
 
 const torchVersion = findTorch();
@@ -149,8 +185,10 @@ if (torchVersion === undefined) {
     `PyTorch is missing (${PYTHON} cannot import torch and torchvision): install python3-torch python3-torchvision libopenblas0-pthread with apt-get. Skipping the PyTorch rows.`,
   );
 } else {
-  console.log(`PyTorch ${torchVersion}: one epoch, best setting (1 thread, preloaded tensors)...`);
-  rows.push(runTorch('best (1 thread, preloaded)', ['--preload', '--threads', '1']));
+  console.log(`PyTorch ${torchVersion}: one epoch, 1 thread, preloaded tensors...`);
+  rows.push(runTorch('1 thread (OpenBLAS too), preloaded', ['--preload', '--threads', '1']));
+  console.log('PyTorch: one epoch, preloaded, default threads...');
+  rows.push(runTorch(`preloaded, default threads (${cpus().length}, OpenBLAS too)`, ['--preload']));
   console.log('PyTorch: one epoch as the notebook runs it (default threads, PIL DataLoader)...');
   rows.push(runTorch('as the notebook runs it', []));
 }
@@ -175,12 +213,32 @@ if (!args.includes('--no-peers')) {
       'tfjs-layers.mjs',
     ),
   );
+  const jaxSteps = flag('--jax-steps', String(STEPS));
+  console.log('peer: jax-js as its users write it (jit + valueAndGrad, wasm)...');
+  rows.push(
+    runPeer(
+      'jax-js as its users write it (jit, valueAndGrad, SGD with momentum by hand, wasm)',
+      'jax-js.mjs',
+      ['--steps', jaxSteps],
+    ),
+  );
 }
 
-const best = rows.find((r) => r.name.startsWith('PyTorch best'));
+// PyTorch's fastest row (1 thread, or OpenBLAS on every core: whichever wins on this machine).
+const best = rows
+  .filter((r) => r.name.startsWith('PyTorch') && !r.name.includes('notebook'))
+  .reduce((a, r) => (a === undefined || r.epochSeconds < a.epochSeconds ? r : a), undefined);
 const rates = {};
 for (const run of runs) rates[`mnist-lab ${run.label}`] = await tfjsProductRate(run);
-if (torchVersion !== undefined) rates.pytorch = torchProductRate();
+const direct = await openBlasRate();
+if (direct !== undefined)
+  rates['OpenBLAS called directly (cblas_sgemm, no tfjs), 1 thread'] = direct;
+if (torchVersion !== undefined) {
+  rates['PyTorch, 1 thread'] = torchProductRate(1);
+  rates[
+    `PyTorch, torch.set_num_threads(1) only (OpenBLAS on its default ${cpus().length} threads)`
+  ] = torchProductRate(undefined);
+}
 
 const machine = machineLine([
   ...(torchVersion ? [`PyTorch ${torchVersion} (Debian, OpenBLAS)`] : []),
@@ -188,11 +246,11 @@ const machine = machineLine([
 ]);
 const fmt = (n, d = 2) => (n === undefined ? '—' : n.toFixed(d));
 const table = [
-  '| run | ms per step | s per epoch (1875 steps) | + test evaluation | ratio to PyTorch best | test accuracy after 1 epoch | peak RSS |',
+  '| run | ms per step | s per epoch (1875 steps) | + test evaluation | ratio to the fastest PyTorch row | test accuracy after 1 epoch | peak RSS |',
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.name}${r.extrapolated ? ` (${cpuSteps} steps, extrapolated)` : ''} | ${fmt(r.msPerStep)} | ${fmt(r.epochSeconds, 1)} | ${fmt(r.withEvalSeconds, 1)} | ${best ? `${fmt(r.epochSeconds / best.epochSeconds)}×` : '—'} | ${r.accuracy === undefined ? '—' : `${fmt(r.accuracy * 100)} %`} | ${fmt(r.maxRssMB, 0)} MB |`,
+      `| ${r.name}${r.extrapolated ? ` (${r.steps ?? cpuSteps} steps, extrapolated)` : ''} | ${fmt(r.msPerStep)} | ${fmt(r.epochSeconds, 1)} | ${fmt(r.withEvalSeconds, 1)} | ${best ? `${fmt(r.epochSeconds / best.epochSeconds)}×` : '—'} | ${r.accuracy === undefined ? '—' : `${fmt(r.accuracy * 100)} %`} | ${fmt(r.maxRssMB, 0)} MB |`,
   ),
 ];
 const floor = Object.entries(rates).map(

@@ -24,6 +24,9 @@ export function machineLine(extra = []) {
 
 /** The OpenBLAS kernels this machine timed and chose (`@mnist-lab/backends`), if it has. */
 function openBlasKernelLine() {
+  const set = process.env.OPENBLAS_CORETYPE;
+  if (set)
+    return [`OpenBLAS kernels: ${set} (OPENBLAS_CORETYPE, set in this machine's environment)`];
   try {
     // One entry per library setup; benchmarks run with the default one, the first timed.
     const entries = Object.values(JSON.parse(readFileSync(kernelCachePath(), 'utf8')));

@@ -1,6 +1,7 @@
 // Sums every workspace's Vitest JSON report into one closing line, `tests: N passed, N failed,
-// N skipped`, names each skipped test (its title says why), and fails when a report is missing, a
-// test failed, or nothing ran at all.
+// N skipped`, names each skipped test (its title says why), counts a test file that failed outside
+// its tests (a hook, an import) as a failure, and fails when a report is missing, a test failed, or
+// nothing ran at all.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,15 @@ for (const ws of workspaces) {
     `${ws.padEnd(20)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${skippedHere > 0 ? `, ${skippedHere} skipped` : ''}`,
   );
   for (const file of r.testResults) {
+    // A file that failed outside its tests (a hook that timed out, an import that threw) leaves its
+    // tests skipped: that is a failure, named here, never a skip.
+    const ownFailures = file.assertionResults.filter((t) => t.status === 'failed').length;
+    if (file.status === 'failed' && ownFailures === 0) {
+      failed++;
+      console.log(
+        `  failed: ${file.name.replace(`${root}/`, '')}: ${String(file.message ?? '').split('\n')[0]}`,
+      );
+    }
     for (const t of file.assertionResults) {
       if (t.status === 'skipped' || t.status === 'pending' || t.status === 'todo')
         console.log(`  skipped: ${t.fullName}`);

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { initBackend } from '@mnist-lab/backends';
+import { type InitBackendReport, initBackend } from '@mnist-lab/backends';
 import { BatchLoader, takeFirst } from '@mnist-lab/data';
-import { Mlp } from '@mnist-lab/layers';
+import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import { modelFromSpec, networkName, runName } from '@mnist-lab/lesson';
 import {
   type CheckpointData,
@@ -9,6 +9,7 @@ import {
   fit,
   type OptimizerConfigInput,
   type TrainEvent,
+  trainingSpeed,
 } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { loadData } from './data-source';
@@ -38,6 +39,46 @@ function optimizerFor(config: RunConfig): OptimizerConfigInput {
   }
 }
 
+/**
+ * The run's backend: the named one, or with `auto` the fastest on this network among those that
+ * start here (timed where more than one does, and said).
+ */
+async function startBackend(config: RunConfig, output: Output) {
+  const report = await initBackend({
+    prefer: config.backend,
+    blas: config.blas,
+    trial: () => networkTrial(config),
+  });
+  logAutoChoice(report, output);
+  output.log(
+    output.c.dim(
+      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${matmulNote(report)}`,
+    ),
+  );
+  return report;
+}
+
+/** `initBackend`'s trial for `auto`: a few real training steps of the run's network, in samples/s. */
+export function networkTrial(config: RunConfig): Promise<number> {
+  return trainingSpeed(() => new Mlp(modelFromSpec(config)), {
+    loss: crossEntropy,
+    optimizer: optimizerFor(config),
+    batchSize: config.batchSize,
+    inputSize: 784,
+    numClasses: 10,
+  });
+}
+
+/** Where `auto` timed more than one backend: the figures and the choice, on stderr. */
+export function logAutoChoice(report: InitBackendReport, output: Output): void {
+  if (report.measured === undefined) return;
+  output.log(
+    output.c.dim(
+      `auto: timed here, ${report.measured.map((m) => `${m.backend} ${Math.round(m.samplesPerSecond)}`).join(', ')} samples/s: using ${report.backend}`,
+    ),
+  );
+}
+
 /** The directory a run writes to: `--out`, else `mnist-lab-runs/<preset>-seed<seed>`. */
 export function outDir(config: RunConfig): string {
   return resolve(config.out ?? join('mnist-lab-runs', runName(config)));
@@ -53,12 +94,7 @@ export async function runTraining(
   signal: AbortSignal,
   resume?: CheckpointData,
 ): Promise<RunOutcome> {
-  const report = await initBackend({ prefer: config.backend, blas: config.blas });
-  output.log(
-    output.c.dim(
-      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${matmulNote(report)}`,
-    ),
-  );
+  const report = await startBackend(config, output);
   const data = await loadData(config);
   const pixels = data.train.rows * data.train.cols;
   if (pixels !== 784)

@@ -9,7 +9,7 @@ import {
 } from '@mnist-lab/data';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import { modelFromSpec, probabilities } from '@mnist-lab/lesson';
-import { createOptimizer, evaluate, fit } from '@mnist-lab/trainer';
+import { evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import type { RunSettings } from './settings';
@@ -34,10 +34,22 @@ let inspectLoader: BatchLoader | undefined;
 const yieldToMessages = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 async function init(message: Extract<ToWorker, { type: 'init' }>) {
+  // The GPU backends are optional for @mnist-lab/backends: an app brings the ones it wants.
+  await Promise.all([
+    import('@tensorflow/tfjs-backend-webgpu'),
+    import('@tensorflow/tfjs-backend-webgl'),
+  ]);
   const report = await initBackend({
     prefer: (message.prefer ?? 'auto') as never,
     wasmPaths: message.wasmUrl,
-    trial: () => trialSpeed(message.network),
+    trial: () =>
+      trainingSpeed(() => modelFor(message.network), {
+        loss: crossEntropy,
+        optimizer: { name: 'sgd', lr: message.network.lr, momentum: message.network.momentum },
+        batchSize: message.network.batchSize,
+        inputSize: 784,
+        numClasses: 10,
+      }),
   });
   post({ type: 'backend', report, skipped: report.skipped, measured: report.measured ?? [] });
   data = await loadIdxFromUrls(idxUrls(message.dataUrl, '.gz'), {
@@ -55,44 +67,6 @@ async function init(message: Extract<ToWorker, { type: 'init' }>) {
     },
     [samples.buffer],
   );
-}
-
-/**
- * Training samples per second of `settings`' network on the active backend: a few real steps on a
- * batch of random images, after two untimed ones (shader compilation), for about half a second.
- */
-async function trialSpeed(settings: RunSettings): Promise<number> {
-  const model = modelFor(settings);
-  const optimizer = createOptimizer({ name: 'sgd', lr: settings.lr, momentum: settings.momentum });
-  const x = tf.randomUniform([settings.batchSize, 784]);
-  const y = tf.tensor1d(
-    Array.from({ length: settings.batchSize }, (_, i) => i % 10),
-    'int32',
-  );
-  const step = async () => {
-    const loss = optimizer.minimize(
-      () => crossEntropy(model.forward(x, { training: true }), y),
-      true,
-      model.parameters(),
-    );
-    await loss?.data();
-    loss?.dispose();
-  };
-  try {
-    await step();
-    await step();
-    const start = performance.now();
-    let steps = 0;
-    while (steps < 3 || (performance.now() - start < 500 && steps < 200)) {
-      await step();
-      steps++;
-    }
-    return (steps * settings.batchSize) / ((performance.now() - start) / 1000);
-  } finally {
-    tf.dispose([x, y]);
-    optimizer.dispose();
-    model.dispose();
-  }
 }
 
 function modelFor(settings: RunSettings): Mlp {

@@ -2,6 +2,7 @@
 export type NodeBackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 /** Backends this package can start in a browser. */
 export type BrowserBackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** Any backend name this package reports, in Node or in a browser. */
 export type BackendName = NodeBackendName | BrowserBackendName;
 
 /** What was started, said plainly enough for a user to trust or question it. */

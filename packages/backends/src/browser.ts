@@ -23,7 +23,7 @@ export {
   removeSpeedFixes,
   speedFixVariants,
 } from './speed-fixes';
-export type { AdapterDescription } from './webgpu-adapter';
+export type { AdapterDescription, AdapterLike } from './webgpu-adapter';
 export { describeAdapter } from './webgpu-adapter';
 
 /** Options of the browser's {@link initBackend}. */
@@ -65,10 +65,27 @@ export const BROWSER_AUTO_ORDER: readonly BrowserBackendName[] = ['webgpu', 'web
 
 let gradients: Promise<unknown> | undefined;
 
-/** Registers tfjs's gradients, once; bundlers resolve core's own registration module. */
+/**
+ * Registers tfjs's gradients, once; bundlers resolve core's own registration module (with `.js`:
+ * the extensionless specifier is the one this package's Node build bundles instead).
+ */
 export function registerGradients(): Promise<void> {
-  gradients ??= import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  gradients ??= import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   return gradients.then(() => undefined);
+}
+
+/**
+ * The GPU backends are optional peers, used when the app imports them (which registers them with
+ * tfjs), so that a bundle carries only the backends its app wants; wasm and cpu come with this
+ * package.
+ */
+function requireRegistered(name: 'webgpu' | 'webgl'): void {
+  if (tf.findBackendFactory(name) !== null) return;
+  const pkg = `@tensorflow/tfjs-backend-${name}`;
+  throw new BackendUnavailableError(
+    name,
+    `backend '${name}' is not part of this app: npm install ${pkg}@4.22.0 and import '${pkg}' before initBackend to use it`,
+  );
 }
 
 const cpuName = () => `CPU (${globalThis.navigator?.hardwareConcurrency ?? 1} logical cores)`;
@@ -89,12 +106,12 @@ const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<Ba
         "backend 'webgpu' is unavailable: the browser found no WebGPU adapter",
       );
     const { device, deviceKind } = describeAdapter(adapter as never);
-    await import('@tensorflow/tfjs-backend-webgpu');
+    requireRegistered('webgpu');
     await setBackendOrThrow('webgpu', '@tensorflow/tfjs-backend-webgpu');
     return report('webgpu', '@tensorflow/tfjs-backend-webgpu', device, deviceKind, 1);
   },
   async webgl() {
-    await import('@tensorflow/tfjs-backend-webgl');
+    requireRegistered('webgl');
     await setBackendOrThrow('webgl', '@tensorflow/tfjs-backend-webgl');
     const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
     const ext = gl?.getExtension('WEBGL_debug_renderer_info');

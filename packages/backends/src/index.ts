@@ -6,8 +6,22 @@ export type {
   NodeBackendName,
 } from './backend-report';
 export { BackendUnavailableError, OpenBlasUnavailable } from './errors';
-export type { AutoProbe, BlasMode, InitBackendOptions } from './node';
-export { BLAS_MODES, initBackend, NODE_AUTO_ORDER, NODE_BACKENDS, probeBackends } from './node';
+export type {
+  AutoProbe,
+  BlasMode,
+  Candidate,
+  InitBackendOptions,
+  InitBackendReport,
+  NodeMeasurement,
+} from './node';
+export {
+  BLAS_MODES,
+  chooseNodeBackend,
+  initBackend,
+  NODE_AUTO_ORDER,
+  NODE_BACKENDS,
+  probeBackends,
+} from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
 export { coreTypeForFlags, cpuFlags, loadOpenBlas } from './openblas';
 export type { KernelChoice, KernelMeasurement, KernelName } from './openblas-kernel';
@@ -26,5 +40,5 @@ export {
   removeSpeedFixes,
   speedFixVariants,
 } from './speed-fixes';
-export type { AdapterDescription } from './webgpu-adapter';
+export type { AdapterDescription, AdapterLike } from './webgpu-adapter';
 export { describeAdapter } from './webgpu-adapter';

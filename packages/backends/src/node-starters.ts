@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from './backend-report';
@@ -94,6 +95,10 @@ export async function startTensorflow(variant: 'gpu' | 'cpu'): Promise<BackendRe
   );
 }
 
+/** WebGPU in Node is two optional peers of this package: tfjs's backend and Dawn (132 MB). */
+const WEBGPU_FIX =
+  'WebGPU in Node needs two optional packages: npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2 (Dawn, 132 MB)';
+
 const SWIFTSHADER_HINT =
   "with no GPU, install Debian's chromium and libvulkan1 and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json for a software adapter";
 
@@ -101,11 +106,7 @@ const SWIFTSHADER_HINT =
 async function nodeGpu(): Promise<GPU> {
   const existing = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (existing !== undefined) return existing;
-  const dawn = (await importOptional(
-    'webgpu',
-    'webgpu',
-    'install the webgpu package (Dawn for Node): npm install webgpu',
-  )) as {
+  const dawn = (await importOptional('webgpu', 'webgpu', WEBGPU_FIX)) as {
     create: (flags: string[]) => GPU;
     globals: Record<string, unknown>;
   };
@@ -143,6 +144,18 @@ function linuxWithoutGpuDevice(): boolean {
  * software adapter such as SwiftShader; naming `webgpu` explicitly accepts it and says so.
  */
 export async function startWebgpu(requireHardware: boolean): Promise<BackendReport> {
+  // The packages first, so that a machine without them learns what to install (loaded later:
+  // tfjs's webgpu backend registers itself only where navigator.gpu already exists).
+  for (const name of ['@tensorflow/tfjs-backend-webgpu', 'webgpu']) {
+    try {
+      createRequire(import.meta.url).resolve(name);
+    } catch {
+      throw new BackendUnavailableError(
+        'webgpu',
+        `backend 'webgpu' is unavailable: ${name} is not installed; ${WEBGPU_FIX}`,
+      );
+    }
+  }
   if (linuxWithoutGpuDevice()) {
     throw new BackendUnavailableError(
       'webgpu',
@@ -164,7 +177,7 @@ export async function startWebgpu(requireHardware: boolean): Promise<BackendRepo
       `backend 'webgpu' has only a software adapter (${described.device}); name it explicitly to use it anyway`,
     );
   }
-  await import('@tensorflow/tfjs-backend-webgpu');
+  await importOptional('@tensorflow/tfjs-backend-webgpu', 'webgpu', WEBGPU_FIX);
   await setBackendOrThrow('webgpu', '@tensorflow/tfjs-backend-webgpu');
   return report(
     'webgpu',

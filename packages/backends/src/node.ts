@@ -6,6 +6,7 @@ import { loadOpenBlas, type OpenBlasInfo } from './openblas';
 import type { KernelChoice } from './openblas-kernel';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+import { setBackendOrThrow } from './start-backend';
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -27,19 +28,43 @@ export interface InitBackendOptions {
    * missing. Ignored by other backends and when `speedFixes` is false.
    */
   readonly blas?: BlasMode;
+  /**
+   * A few real training steps of the caller's network on the active backend: samples per second
+   * (`@mnist-lab/trainer`'s `trainingSpeed`). With it, `auto` starts every backend of its order
+   * that can start here (the pure-JavaScript `cpu` only when nothing else can), times the trial on
+   * each where there is more than one, and keeps the fastest, reporting every figure in
+   * `measured`: a GPU is used only where it beats the CPU on this network. Without it, `auto`
+   * takes the first backend of its order that starts.
+   */
+  readonly trial?: () => Promise<number>;
 }
+
+/** One backend's speed on the caller's trial in Node. */
+export interface NodeMeasurement {
+  readonly backend: NodeBackendName;
+  /** How `auto` lists it, e.g. `webgpu (Dawn, hardware adapter)`. */
+  readonly label: string;
+  readonly device: string;
+  readonly samplesPerSecond: number;
+}
+
+/** What {@link initBackend} started, with the figures `auto` chose by where it timed them. */
+export type InitBackendReport = BackendReport & { readonly measured?: readonly NodeMeasurement[] };
 
 /** See {@link InitBackendOptions.blas}. */
 export type BlasMode = 'auto' | 'off' | 'require';
+/** Every {@link BlasMode}, for validating user input. */
 export const BLAS_MODES: readonly BlasMode[] = ['auto', 'off', 'require'];
 
 /** The backend names Node accepts. */
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-interface Candidate {
+/** One step of `auto`'s order: a backend, how to list it, how to start it. */
+export interface Candidate {
   readonly name: NodeBackendName;
   /** How `auto` lists this step, e.g. `tensorflow (CUDA GPU)`. */
   readonly label: string;
+  /** Starts the backend and reports it, or throws `BackendUnavailableError` saying why not. */
   readonly start: () => Promise<BackendReport>;
 }
 
@@ -76,7 +101,7 @@ const explicit: Record<NodeBackendName, () => Promise<BackendReport>> = {
  * @example
  * const report = await initBackend(); // { backend: 'wasm', device: 'AMD EPYC ...', ... }
  */
-export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+export async function initBackend(options: InitBackendOptions = {}): Promise<InitBackendReport> {
   const blasMode = options.blas ?? 'auto';
   if (!BLAS_MODES.includes(blasMode)) {
     throw new BackendUnavailableError(
@@ -85,7 +110,69 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     );
   }
   await registerGradients();
-  const report = await startPreferred(options.prefer ?? 'auto');
+  const prefer = options.prefer ?? 'auto';
+  if (prefer === 'auto' && options.trial !== undefined)
+    return chooseNodeBackend(NODE_AUTO_ORDER, options, options.trial);
+  return withFixes(await startPreferred(prefer), options);
+}
+
+/**
+ * `auto` by measurement over `order` (Node's is {@link NODE_AUTO_ORDER}): starts each backend once
+ * (the first variant that starts per name; `cpu` only when nothing before it started), times
+ * `trial` on each where more than one started, and makes the fastest the active backend, with
+ * every figure in `measured`. Exported for tests and tools that bring their own order.
+ */
+export async function chooseNodeBackend(
+  order: readonly Candidate[],
+  options: InitBackendOptions,
+  trial: () => Promise<number>,
+): Promise<InitBackendReport> {
+  const started: { label: string; report: BackendReport }[] = [];
+  const reasons: string[] = [];
+  for (const candidate of order) {
+    if (started.some((s) => s.report.backend === candidate.name)) continue;
+    if (candidate.name === 'cpu' && started.length > 0) continue;
+    try {
+      started.push({ label: candidate.label, report: await candidate.start() });
+    } catch (error) {
+      if (!BackendUnavailableError.isInstance(error)) throw error;
+      reasons.push(error.message);
+    }
+  }
+  const only = started[0];
+  if (only === undefined) {
+    throw new BackendUnavailableError(
+      'auto',
+      `no tfjs backend could start:\n  ${reasons.join('\n  ')}`,
+    );
+  }
+  if (started.length === 1) return withFixes(only.report, options);
+  const measured: NodeMeasurement[] = [];
+  let best: { report: BackendReport; samplesPerSecond: number } | undefined;
+  for (const { label, report } of started) {
+    await setBackendOrThrow(report.backend, report.packageName);
+    const fixed = await withFixes(report, options);
+    const samplesPerSecond = await trial();
+    measured.push({
+      backend: report.backend as NodeBackendName,
+      label,
+      device: report.device,
+      samplesPerSecond,
+    });
+    if (best === undefined || samplesPerSecond > best.samplesPerSecond)
+      best = { report: fixed, samplesPerSecond };
+  }
+  const chosen = (best as { report: BackendReport }).report;
+  await setBackendOrThrow(chosen.backend, chosen.packageName);
+  return { ...(await withFixes(chosen, options)), measured };
+}
+
+/** The speed fixes (and, on wasm, OpenBLAS as `blas` says) installed for a started backend. */
+async function withFixes(
+  report: BackendReport,
+  options: InitBackendOptions,
+): Promise<BackendReport> {
+  const blasMode = options.blas ?? 'auto';
   if (!(options.speedFixes ?? true)) {
     removeSpeedFixes();
     return report.backend === 'wasm'

@@ -25,6 +25,7 @@ export interface OpenBlasInfo {
 
 /** Row-major single-precision matrix product `C = op(A)·op(B)` (`beta = 0`), on any Float32Array, including views of a wasm heap. */
 export interface OpenBlas extends OpenBlasInfo {
+  /** `c = op(a)·op(b)`, row-major, `m×k` by `k×n` after the transposes, leading dimensions as CBLAS's. */
   sgemm(
     transA: boolean,
     transB: boolean,

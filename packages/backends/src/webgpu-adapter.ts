@@ -6,7 +6,8 @@ export interface AdapterDescription {
   readonly deviceKind: 'hardware' | 'software';
 }
 
-interface AdapterLike {
+/** What {@link describeAdapter} reads of a `GPUAdapter` (the browser's, or Dawn's in Node). */
+export interface AdapterLike {
   readonly info?: {
     vendor?: string;
     architecture?: string;

@@ -1,16 +1,17 @@
 import { DataError } from './errors';
 
 /** The element types the IDX format defines, by their type byte. */
-const IDX_DTYPES = {
+const IDX_DTYPES: Record<number, { readonly name: IdxDtype; readonly size: number }> = {
   8: { name: 'uint8', size: 1 },
   9: { name: 'int8', size: 1 },
   11: { name: 'int16', size: 2 },
   12: { name: 'int32', size: 4 },
   13: { name: 'float32', size: 4 },
   14: { name: 'float64', size: 8 },
-} as const;
+};
 
-export type IdxDtype = (typeof IDX_DTYPES)[keyof typeof IDX_DTYPES]['name'];
+/** An IDX element type's name: `uint8`, `int8`, `int16`, `int32`, `float32` or `float64`. */
+export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
 /** A parsed IDX file: its element type, its dimensions and its raw big-endian element bytes. */
 export interface IdxArray {

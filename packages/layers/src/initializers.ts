@@ -15,6 +15,7 @@ export const INIT_NAMES = [
   'ones',
   'constant',
 ] as const;
+/** One of {@link INIT_NAMES}. */
 export type InitName = (typeof INIT_NAMES)[number];
 
 /** An initializer with its options. Defaults are PyTorch's for the same function. */
@@ -128,17 +129,27 @@ export function sample(dist: InitDistribution, count: number, rng: Rng): Float32
 
 /** Thin factories, in the style of `tf.initializers`: `initializers.heUniform()`. */
 export const initializers = {
+  /** PyTorch's `nn.Linear` default: uniform in ±1/√fan_in. */
   torchDefault: (): InitConfig => ({ name: 'torch-default' }),
+  /** Normal with variance 1/fan_in. */
   lecunNormal: (): InitConfig => ({ name: 'lecun-normal' }),
+  /** Uniform with variance 1/fan_in. */
   lecunUniform: (): InitConfig => ({ name: 'lecun-uniform' }),
+  /** Glorot normal: variance 2/(fan_in + fan_out), times the gain. */
   xavierNormal: (o: Omit<InitConfig, 'name'> = {}): InitConfig => ({ ...o, name: 'xavier-normal' }),
+  /** Glorot uniform: variance 2/(fan_in + fan_out), times the gain. */
   xavierUniform: (o: Omit<InitConfig, 'name'> = {}): InitConfig => ({
     ...o,
     name: 'xavier-uniform',
   }),
+  /** Kaiming normal (PyTorch's `kaiming_normal_`): variance gain²/fan. */
   heNormal: (o: Omit<InitConfig, 'name'> = {}): InitConfig => ({ ...o, name: 'he-normal' }),
+  /** Kaiming uniform (PyTorch's `kaiming_uniform_`): variance gain²/fan. */
   heUniform: (o: Omit<InitConfig, 'name'> = {}): InitConfig => ({ ...o, name: 'he-uniform' }),
+  /** Every value 0. */
   zeros: (): InitConfig => ({ name: 'zeros' }),
+  /** Every value 1. */
   ones: (): InitConfig => ({ name: 'ones' }),
+  /** Every value `value`. */
   constant: (value: number): InitConfig => ({ name: 'constant', value }),
 };

@@ -45,6 +45,7 @@ export abstract class Module {
   /** Computes the module's output. Tensors it creates are the caller's (wrap in `tf.tidy`). */
   abstract forward(x: tf.Tensor, options: ForwardOptions): tf.Tensor;
 
+  /** Adds a trainable variable named `name` (PyTorch's `register_parameter`), taking `initial`'s values and disposing it. */
   protected registerParameter(name: string, initial: tf.Tensor): tf.Variable {
     const v = tf.variable(initial, true);
     initial.dispose();
@@ -52,6 +53,7 @@ export abstract class Module {
     return v;
   }
 
+  /** Adds non-trainable state named `name` (PyTorch's `register_buffer`), taking `initial`'s values and disposing it. */
   protected registerBuffer(name: string, initial: tf.Tensor): tf.Variable {
     const v = tf.variable(initial, false);
     initial.dispose();
@@ -59,11 +61,13 @@ export abstract class Module {
     return v;
   }
 
+  /** Adds a child module named `name` (PyTorch's `add_module`); returns it. */
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.ownChildren.set(name, module);
     return module;
   }
 
+  /** Adds a random generator named `name`, so that checkpoints save and restore its state; returns it. */
   protected registerGenerator(name: string, rng: Rng): Rng {
     this.ownGenerators.set(name, rng);
     return rng;

@@ -88,10 +88,15 @@ export const runEventSchema = z.discriminatedUnion('event', [
   checkpointEventSchema,
   doneEventSchema,
 ]);
+/** An `epoch` line of a run's event stream, as {@link epochEventSchema} checks it. */
 export type EpochEventLine = z.output<typeof epochEventSchema>;
+/** A `probe` line of a run's event stream. */
 export type ProbeEventLine = z.output<typeof probeEventSchema>;
+/** A `checkpoint` line of a run's event stream. */
 export type CheckpointEventLine = z.output<typeof checkpointEventSchema>;
+/** The `done` line that ends a run's event stream. */
 export type DoneEventLine = z.output<typeof doneEventSchema>;
+/** Any line of a run's event stream. */
 export type RunEventLine = z.output<typeof runEventSchema>;
 
 /**

@@ -16,6 +16,7 @@ export const LESSON_CONTROLS = {
   string,
   { preset: LessonPreset; change: Partial<RunSpecInput>; title: string }
 >;
+/** The name of one of {@link LESSON_CONTROLS}. */
 export type LessonControl = keyof typeof LESSON_CONTROLS;
 
 /** A network of a comparison: one of the lesson's four or a control. */
@@ -31,6 +32,7 @@ export const LESSON_CLAIMS = {
   'he-init': { with: 'he', without: 'bn' },
   dropout: { with: 'relu', without: 'relu-no-dropout' },
 } as const satisfies Record<string, { with: ComparedNetwork; without: ComparedNetwork }>;
+/** The name of one of {@link LESSON_CLAIMS}. */
 export type LessonClaim = keyof typeof LESSON_CLAIMS;
 
 /** One run as a comparison saw it: its network, its seed, its epoch and probe events. */
@@ -48,6 +50,7 @@ export interface Spread {
   readonly values: readonly number[];
 }
 
+/** The {@link Spread} of `values`: NaN for both with none, a std of 0 with one. */
 export function spread(values: readonly number[]): Spread {
   const n = values.length;
   if (n === 0) return { mean: Number.NaN, std: Number.NaN, values };

@@ -14,6 +14,7 @@ import { LESSON_RESULTS } from './results';
 
 /** The languages the lesson is written in: the seed's Korean, and English. */
 export const LESSON_LANGUAGES = ['en', 'ko'] as const;
+/** One of {@link LESSON_LANGUAGES}: `en` or `ko`. */
 export type LessonLanguage = (typeof LESSON_LANGUAGES)[number];
 
 /** What a comparison ran: enough to say which caveats apply. */

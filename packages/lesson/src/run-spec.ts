@@ -7,7 +7,9 @@ import { LESSON_RECIPE } from './recipe';
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 /** Where wasm's matrix products run in Node: OpenBLAS when installed, never, or always. */
 export const BLAS_CHOICES = ['auto', 'off', 'require'] as const;
+/** The datasets a run spec may name. */
 export const DATASET_CHOICES = ['mnist', 'fashion-mnist'] as const;
+/** The optimizers a run spec may name. */
 export const OPTIMIZER_CHOICES = ['sgd', 'adam', 'rmsprop'] as const;
 
 /**

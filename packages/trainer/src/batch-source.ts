@@ -11,6 +11,7 @@ export interface TrainBatch {
  * `@mnist-lab/data`'s `BatchLoader` is one; so is `{ epoch: () => myArrayOfBatches }`.
  */
 export interface BatchSource {
+  /** Epoch `epoch`'s batches (its own shuffle), from batch `startBatch` on (default 0). */
   epoch(epoch: number, startBatch?: number): Iterable<TrainBatch>;
   /** Batches per epoch, for progress and ETA; optional. */
   readonly batchesPerEpoch?: number;

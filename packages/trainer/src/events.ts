@@ -53,6 +53,7 @@ export interface EpochEvent extends EpochRecord {
   readonly type: 'epoch';
 }
 
+/** `fit` saved a checkpoint. */
 export interface CheckpointEvent {
   readonly type: 'checkpoint';
   readonly epoch: number;
@@ -61,6 +62,7 @@ export interface CheckpointEvent {
   readonly location: string;
 }
 
+/** `fit` ended: completed, or stopped by its signal. */
 export interface DoneEvent {
   readonly type: 'done';
   /** `completed`, or `aborted` when the signal stopped training between steps. */

@@ -27,7 +27,7 @@ export interface FitResult {
  * optimizer step) for `epochs` epochs, with metrics kept on the device until an epoch ends, events
  * for UIs, optional checkpoints and resume, and a guard that stops on a NaN or infinite loss,
  * naming the epoch and step, before any checkpoint could save it. Its parts: the options, parsed
- * once ({@link parseFitOptions}); an {@link EpochMeter} per epoch; a {@link Checkpointer}.
+ * once (`parseFitOptions`); an `EpochMeter` per epoch; a `Checkpointer`.
  *
  * @example
  * const { history } = await fit(model, trainLoader, {

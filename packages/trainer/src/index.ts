@@ -48,4 +48,6 @@ export {
   SAFETENSORS_MAX_HEADER_BYTES,
 } from './safetensors';
 export { parseTrainingPosition, trainingPositionSchema } from './training-position';
+export type { TrainingSpeedOptions } from './training-speed';
+export { trainingSpeed } from './training-speed';
 export { yieldToEventLoop } from './yield-to-event-loop';

@@ -72,6 +72,7 @@ export class DeviceSums {
     return out;
   }
 
+  /** Frees the device tensors the sums are kept in. */
   dispose(): void {
     tf.dispose([...this.sums.values()]);
     this.sums.clear();

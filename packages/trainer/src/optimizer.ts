@@ -66,6 +66,7 @@ interface MomentumInternals {
  * has that kernel, instead of four element-wise kernels; elsewhere it is tfjs's own code.
  */
 export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
+  /** PyTorch's update for each variable, through the fused kernel where the backend has it. */
   override applyGradients(variableGradients: VariableGradients): void {
     const self = this as unknown as MomentumInternals;
     if (self.useNesterov || tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) === undefined) {
@@ -101,7 +102,7 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
     this.incrementIterations();
   }
 
-  // tfjs's MomentumOptimizer.dispose forgets the -lr scalar its parent class keeps.
+  /** Disposes the velocities, and the −lr scalar tfjs's `MomentumOptimizer.dispose` forgets. */
   override dispose(): void {
     super.dispose();
     (this as unknown as { c?: tf.Tensor }).c?.dispose();

@@ -17,8 +17,10 @@ import { accuracyTable, type CompareSettings, writeReport } from '../compare/rep
 import { summarize } from '../compare/summary';
 import { nameList, positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
+import { parseRunConfig } from '../run-config';
 import { claimRunFolder } from '../run-folder';
 import { addDataOptions } from '../run-options';
+import { logAutoChoice, networkTrial } from '../training';
 
 interface CompareOptions {
   presets?: LessonPreset[];
@@ -104,7 +106,11 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const backend = await initBackend({
     prefer: (opts.backend ?? 'auto') as never,
     blas: opts.blas ?? 'auto',
+    trial: () => networkTrial(parseRunConfig({ preset: 'relu' }, 'the lesson preset relu')),
   });
+  logAutoChoice(backend, output);
+  // Chosen by timing: every run uses that backend rather than timing again.
+  const pinned = backend.measured === undefined ? opts : { ...opts, backend: backend.backend };
   const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
   const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
   const plan = { ...opts, presets, epochs };
@@ -121,7 +127,10 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const pool = await runPool(
     runs,
     jobs,
-    (run) => [...runArgs(run, plan, join(reportDir, 'runs', runLabel(run))), ...passThrough(opts)],
+    (run) => [
+      ...runArgs(run, plan, join(reportDir, 'runs', runLabel(run))),
+      ...passThrough(pinned),
+    ],
     progress,
     stopping,
   );

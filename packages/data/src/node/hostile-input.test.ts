@@ -2,6 +2,7 @@
 // memory stays near what a legitimate file would take. Every case runs in its own child process
 // (the built package), which reports its error and its peak resident memory.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -19,8 +20,17 @@ let base: string;
 /** An IDX header for `dims` (uint8), without data. */
 const header = (dims: number[]) => encodeIdxUint8(dims, new Uint8Array(0));
 /** gzip members, concatenated: what `gunzip` reads as one stream; `copies` × 256 MB of zeros. */
-const zeroBomb = (copies: number) => {
-  const member = gzipSync(Buffer.alloc(256 << 20), { level: 9 });
+const zeroBomb = async (copies: number) => {
+  // Compressed as a stream of 1 MB chunks: this process never holds the 256 MB (a child's peak
+  // memory starts from its parent's resident memory at the fork, which would then be measured).
+  const gzip = createGzip({ level: 9 });
+  const parts: Buffer[] = [];
+  gzip.on('data', (c: Buffer) => parts.push(c));
+  const zeros = Buffer.alloc(1 << 20);
+  for (let i = 0; i < 256; i++) if (!gzip.write(zeros)) await once(gzip, 'drain');
+  gzip.end();
+  await once(gzip, 'end');
+  const member = Buffer.concat(parts);
   return Buffer.concat(Array.from({ length: copies }, () => member));
 };
 
@@ -54,7 +64,7 @@ try { ${code}; report({}); } catch (e) { report({ error: e.message, code: e.code
 beforeAll(async () => {
   // The child resolves @mnist-lab/data from the repository's node_modules.
   dir = await mkdtemp(join(process.cwd(), '.hostile-'));
-  const bomb = zeroBomb(40); // 10 GiB of zeros in ~10 MB
+  const bomb = await zeroBomb(40); // 10 GiB of zeros in ~10 MB
   // A header that declares MNIST's training images (47 MB), then 10 GiB of zeros.
   await writeFile(join(dir, 'bomb.gz'), Buffer.concat([gzipSync(header([60000, 28, 28])), bomb]));
   // The same in one gzip member (256 MB of zeros after the header): DecompressionStream in browsers
