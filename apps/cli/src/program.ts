@@ -6,6 +6,7 @@ import { registerBenchCommand } from './commands/bench';
 import { registerCompareCommand } from './commands/compare';
 import { registerDataCommand } from './commands/data';
 import { registerEvaluateCommand } from './commands/evaluate';
+import { registerExportCommand } from './commands/export';
 import { registerPredictCommand } from './commands/predict';
 import { registerTrainCommand } from './commands/train';
 import { UsageError } from './errors';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerEvaluateCommand(program);
   registerPredictCommand(program);
+  registerExportCommand(program);
   registerDataCommand(program);
   registerBackendsCommand(program);
   registerBenchCommand(program);

@@ -5,7 +5,7 @@ import { backendToAsk, describeBackend } from './backend-choice';
 import { LessonPanel } from './chapters';
 import { $ } from './dom';
 import { drawPad } from './draw-pad';
-import type { FromWorker, ToWorker } from './protocol';
+import type { ExportFormat, FromWorker, ToWorker } from './protocol';
 import { runCharts } from './run-charts';
 import { type Run, RunList } from './run-list';
 import type { RunSettings } from './settings';
@@ -34,6 +34,9 @@ const lesson = new LessonPanel({
 });
 
 function renderResults() {
+  // A model can be downloaded once its run has trained at least an epoch.
+  for (const button of document.querySelectorAll<HTMLButtonElement>('[data-export]'))
+    button.disabled = list.selected?.inspection === undefined;
   const inspection = list.selected?.inspection;
   if (samples !== undefined)
     renderDigits($('digits'), samples.images, samples.labels, inspection?.samplePredictions);
@@ -134,6 +137,9 @@ function onWorkerMessage(m: FromWorker) {
         renderProbabilities($<HTMLOListElement>('probabilities'), m.probabilities);
       }
       break;
+    case 'exported':
+      for (const file of m.files) saveFile(`mnist-lab-run${m.runId}-${file.name}`, file.bytes);
+      break;
     case 'error':
       if (run !== undefined) failRun(run, m.message);
       else showError(m.message);
@@ -172,6 +178,23 @@ $('pause').addEventListener('click', () => {
 $('stop').addEventListener('click', () => {
   for (const run of list.allActive()) send({ type: 'stop', runId: run.id });
 });
+
+/** Saves bytes as a file the browser downloads. */
+function saveFile(name: string, bytes: Uint8Array) {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart]));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+for (const button of document.querySelectorAll<HTMLButtonElement>('[data-export]')) {
+  button.addEventListener('click', () => {
+    const run = list.selected;
+    if (run !== undefined)
+      send({ type: 'export', runId: run.id, format: button.dataset.export as ExportFormat });
+  });
+}
 
 // Drawing: the digit is converted as MNIST's were, then classified by the selected run.
 const pad = $<HTMLCanvasElement>('pad');

@@ -21,7 +21,11 @@ export type ToWorker =
       readonly pixels: Float32Array;
       readonly requestId: number;
     }
-  | { readonly type: 'inspect'; readonly runId: number };
+  | { readonly type: 'inspect'; readonly runId: number }
+  | { readonly type: 'export'; readonly runId: number; readonly format: ExportFormat };
+
+/** What the lab downloads a trained model as. */
+export type ExportFormat = 'safetensors' | 'tfjs' | 'onnx';
 
 /** Messages from the training worker to the page. */
 export type FromWorker =
@@ -70,6 +74,13 @@ export type FromWorker =
       readonly runId: number;
       readonly requestId: number;
       readonly probabilities: number[];
+    }
+  | {
+      readonly type: 'exported';
+      readonly runId: number;
+      readonly format: ExportFormat;
+      /** The files to save, by name (tfjs: model.json and weights.bin). */
+      readonly files: readonly { readonly name: string; readonly bytes: Uint8Array }[];
     }
   | { readonly type: 'error'; readonly runId?: number; readonly message: string };
 

@@ -7,9 +7,9 @@ import {
   loadIdxFromUrls,
   takeFirst,
 } from '@mnist-lab/data';
-import { crossEntropy, Mlp } from '@mnist-lab/layers';
+import { crossEntropy, Mlp, TFJS_WEIGHTS_FILE, toOnnx, toTfjsLayersModel } from '@mnist-lab/layers';
 import { modelFromSpec, probabilities } from '@mnist-lab/lesson';
-import { evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
+import { encodeStateDict, evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import type { RunSettings } from './settings';
@@ -180,6 +180,28 @@ async function inspect(runId: number, confusion: boolean) {
   ]);
 }
 
+/** The selected run's model as files: safetensors (PyTorch's names), a tfjs LayersModel, or ONNX. */
+async function exportModel(message: Extract<ToWorker, { type: 'export' }>) {
+  const run = runs.get(message.runId);
+  if (run === undefined) return;
+  let files: { name: string; bytes: Uint8Array }[];
+  if (message.format === 'onnx') files = [{ name: 'model.onnx', bytes: await toOnnx(run.model) }];
+  else if (message.format === 'tfjs') {
+    const { modelJson, weights } = await toTfjsLayersModel(run.model);
+    const json = new TextEncoder().encode(`${JSON.stringify(modelJson)}\n`);
+    files = [
+      { name: 'model.json', bytes: json },
+      { name: TFJS_WEIGHTS_FILE, bytes: weights },
+    ];
+  } else {
+    files = [{ name: 'model.safetensors', bytes: await encodeStateDict(run.model) }];
+  }
+  post(
+    { type: 'exported', runId: message.runId, format: message.format, files },
+    files.map((f) => f.bytes.buffer as ArrayBuffer),
+  );
+}
+
 async function predict(message: Extract<ToWorker, { type: 'predict' }>) {
   const run = runs.get(message.runId);
   if (run === undefined) return;
@@ -224,6 +246,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         break;
       case 'inspect':
         await inspect(message.runId, true);
+        break;
+      case 'export':
+        await exportModel(message);
         break;
       default:
         message satisfies never;

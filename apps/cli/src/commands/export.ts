@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { initBackend } from '@mnist-lab/backends';
+import { LayersError, TFJS_WEIGHTS_FILE, toOnnx, toTfjsLayersModel } from '@mnist-lab/layers';
+import { type Command, Option } from 'commander';
+import { UsageError } from '../errors';
+import { loadModelDir } from '../model-dir';
+import { Output } from '../output';
+
+/** The formats `mnist-lab export` writes. */
+export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+interface ExportFlags {
+  model: string;
+  format: ExportFormat;
+  out: string;
+  force?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** The files a format writes, by name, with their bytes. */
+async function filesFor(
+  format: ExportFormat,
+  model: Parameters<typeof toOnnx>[0],
+): Promise<[string, Uint8Array][]> {
+  try {
+    if (format === 'onnx') return [['model.onnx', await toOnnx(model)]];
+    const { modelJson, weights } = await toTfjsLayersModel(model);
+    return [
+      ['model.json', new TextEncoder().encode(`${JSON.stringify(modelJson)}\n`)],
+      [TFJS_WEIGHTS_FILE, weights],
+    ];
+  } catch (error) {
+    // What a format cannot express is a choice of format, not a failure of the model.
+    if (LayersError.isInstance(error)) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Writes each file next to its final name and renames it into place: a reader never sees half a
+ * file, and a failure leaves no partial export.
+ */
+async function writeAll(dir: string, files: [string, Uint8Array][]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const temps = files.map(([name]) => join(dir, `.${name}.${process.pid}.tmp`));
+  try {
+    await Promise.all(files.map(([, bytes], i) => writeFile(temps[i] as string, bytes)));
+    for (const [i, [name]] of files.entries()) await rename(temps[i] as string, join(dir, name));
+  } catch (error) {
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    throw error;
+  }
+  return files.map(([name]) => join(dir, name));
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description(
+      'write a saved model (--model DIR) as a TensorFlow.js LayersModel (model.json + weights.bin, for tf.loadLayersModel) or an ONNX model (model.onnx, for ONNX Runtime)',
+    )
+    .requiredOption('--model <dir>', 'a model directory saved by mnist-lab train')
+    .addOption(
+      new Option('--format <format>', 'tfjs or onnx').choices(EXPORT_FORMATS).makeOptionMandatory(),
+    )
+    .requiredOption('--out <dir>', 'the directory to write to (created if missing)')
+    .option('--force', 'replace files of an earlier export in --out')
+    .option('--json', 'one JSON object on stdout')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(async (opts: ExportFlags) => {
+      const output = new Output(opts);
+      const out = resolve(opts.out);
+      await initBackend({ prefer: 'cpu' });
+      const { model } = await loadModelDir(opts.model);
+      try {
+        const files = await filesFor(opts.format, model);
+        const existing = files.map(([name]) => join(out, name)).filter((f) => existsSync(f));
+        if (existing.length > 0 && opts.force !== true) {
+          throw new UsageError(
+            `--out ${opts.out}: already holds ${existing.join(', ')}; choose another directory or pass --force to replace them`,
+          );
+        }
+        const written = await writeAll(out, files);
+        output.event({ event: 'export', format: opts.format, model: opts.model, files: written });
+        output.line(`${opts.format}: wrote ${written.join(', ')}`);
+      } finally {
+        model.dispose();
+      }
+    });
+}

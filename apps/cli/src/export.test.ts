@@ -1,0 +1,145 @@
+// `mnist-lab export`, checked with the real runtimes users deploy with: a BatchNorm network trained
+// here, exported as a TensorFlow.js LayersModel (loaded by @tensorflow/tfjs's tf.loadLayersModel
+// over HTTP, as an app loads it) and as ONNX (run by onnxruntime-node), each scoring the whole
+// MNIST test set: the same correct count as `mnist-lab evaluate` reports, within 1 of 10000.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMnist } from '@mnist-lab/data/node';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+let work: string;
+let modelDir: string;
+let evaluated: number;
+const runCli = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: work, maxBuffer: 64 << 20 });
+const lastJson = (stdout: string) =>
+  JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+
+/** The test set as float32 pixels in [0, 1], as mnist-lab feeds them, and its labels. */
+async function testSet() {
+  const { test } = await loadMnist();
+  return { x: Float32Array.from(test.images, (v) => v / 255), labels: test.labels, n: test.count };
+}
+
+function correctCount(scores: ArrayLike<number>, labels: ArrayLike<number>, classes = 10): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++)
+      if ((scores[i * classes + c] as number) > (scores[i * classes + best] as number)) best = c;
+    if (best === labels[i]) correct++;
+  }
+  return correct;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mnist-lab-export-'));
+  modelDir = join(work, 'bn');
+  const train = runCli(
+    ...['train', '--preset', 'bn', '--epochs', '1', '--train-size', '6000', '--seed', '3'],
+    ...['--out', modelDir, '--quiet'],
+  );
+  expect(train.status, train.stderr).toBe(0);
+  const ev = runCli('evaluate', '--model', modelDir, '--json');
+  expect(ev.status, ev.stderr).toBe(0);
+  evaluated = lastJson(ev.stdout).correct as number;
+}, 180_000);
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('mnist-lab export', () => {
+  it('writes a TensorFlow.js LayersModel that tf.loadLayersModel loads over HTTP and that scores what evaluate scores (±1 of 10000)', async () => {
+    const out = join(work, 'tfjs');
+    const r = runCli('export', '--model', modelDir, '--format', 'tfjs', '--out', out, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(lastJson(r.stdout)).toMatchObject({ event: 'export', format: 'tfjs' });
+    const server: Server = createServer(async (req, res) => {
+      try {
+        res.end(await readFile(join(out, (req.url ?? '/').slice(1))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      // tfjs's own wasm backend, as an app would set it up (none of mnist-lab's kernels).
+      await tf.setBackend('wasm');
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`;
+      const model = await tf.loadLayersModel(url);
+      const { x, labels, n } = await testSet();
+      const scores = tf.tidy(() => model.predict(tf.tensor2d(x, [n, 784])) as tf.Tensor);
+      const correct = correctCount(await scores.data(), labels);
+      scores.dispose();
+      expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
+      expect(correct).toBeGreaterThan(8000); // a trained network, not chance
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
+  it('writes an ONNX model that onnxruntime-node runs and that scores what evaluate scores (±1 of 10000)', async () => {
+    const out = join(work, 'onnx');
+    const r = runCli('export', '--model', modelDir, '--format', 'onnx', '--out', out);
+    expect(r.status, r.stderr).toBe(0);
+    const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+    expect(session.inputNames).toEqual(['input']);
+    expect(session.outputNames).toEqual(['output']);
+    const { x, labels, n } = await testSet();
+    const result = await session.run({ input: new ort.Tensor('float32', x, [n, 784]) });
+    const correct = correctCount(result.output?.data as Float32Array, labels);
+    expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
+    expect(correct).toBeGreaterThan(8000);
+  }, 120_000);
+
+  it('refuses to overwrite an earlier export without --force, and says what tfjs cannot express', () => {
+    const out = join(work, 'onnx');
+    const again = runCli('export', '--model', modelDir, '--format', 'onnx', '--out', out);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('already holds');
+    expect(again.stderr).toContain('--force');
+    expect(
+      runCli('export', '--model', modelDir, '--format', 'onnx', '--out', out, '--force').status,
+    ).toBe(0);
+    const serlu = join(work, 'serlu');
+    const t = runCli(
+      ...[
+        'train',
+        '--activation',
+        'serlu',
+        '--epochs',
+        '1',
+        '--train-size',
+        '64',
+        '--test-size',
+        '64',
+      ],
+      ...['--out', serlu, '--quiet'],
+    );
+    expect(t.status, t.stderr).toBe(0);
+    const bad = runCli(
+      'export',
+      '--model',
+      serlu,
+      '--format',
+      'tfjs',
+      '--out',
+      join(work, 'serlu-tfjs'),
+    );
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("no layer for the activation 'serlu'");
+    expect(bad.stderr).not.toContain('    at ');
+    expect(
+      runCli('export', '--model', serlu, '--format', 'onnx', '--out', join(work, 'serlu-onnx'))
+        .status,
+    ).toBe(0);
+  }, 120_000);
+});

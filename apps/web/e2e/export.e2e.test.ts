@@ -1,0 +1,94 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeSafetensors } from '@mnist-lab/trainer';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import ort from 'onnxruntime-node';
+import type { Download } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, serveStatic } from './static-server';
+
+// The built app in headless Chromium: a trained run's model downloaded in each format, then
+// opened by the runtimes that format is for (tfjs-layers, onnxruntime-node) here in Node.
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const artifacts = fileURLToPath(new URL('../test-artifacts/downloads/', import.meta.url));
+const QUICK = '?preset=bn&epochs=1&trainSize=640&testSize=200&batchSize=32&seed=3';
+let server: Awaited<ReturnType<typeof serveStatic>>;
+
+beforeAll(async () => {
+  server = await serveStatic(dist);
+  await mkdir(artifacts, { recursive: true });
+  await tf.setBackend('cpu');
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('downloading a trained model from the browser lab', () => {
+  it('saves safetensors, a TensorFlow.js LayersModel and ONNX that their runtimes open and that agree', async () => {
+    const browser = await launchChromium([]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+      await page.goto(`${server.url}${QUICK}`);
+      const start = page.getByRole('button', { name: 'Start' });
+      await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+      const download = page.getByRole('button', { name: 'ONNX' });
+      expect(await download.isDisabled()).toBe(true); // nothing trained yet
+      await start.click();
+      await expect
+        .poll(() => page.locator('#runs li').textContent(), { timeout: 120_000 })
+        .toMatch(/done/);
+      const downloads: Download[] = [];
+      page.on('download', (d) => downloads.push(d));
+      for (const [button, files] of [
+        ['safetensors (PyTorch)', 1],
+        ['TensorFlow.js', 3],
+        ['ONNX', 4],
+      ] as const) {
+        await page.getByRole('button', { name: button }).click();
+        await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(files);
+      }
+      const saved: Record<string, string> = {};
+      for (const file of downloads) {
+        const path = join(artifacts, file.suggestedFilename());
+        await file.saveAs(path);
+        saved[file.suggestedFilename().replace(/^mnist-lab-run\d+-/, '')] = path;
+      }
+      expect(Object.keys(saved).sort()).toEqual([
+        'model.json',
+        'model.onnx',
+        'model.safetensors',
+        'weights.bin',
+      ]);
+      // safetensors: PyTorch's names, batch norm's running statistics included.
+      const state = decodeSafetensors(await readFile(saved['model.safetensors'] as string));
+      expect(Object.keys(state.tensors)).toContain('batch_norm1.running_var');
+      expect(state.tensors['fc1.weight']?.shape).toEqual([512, 784]);
+      // The same inputs through tfjs-layers and ONNX Runtime: the same log-probabilities.
+      const json = JSON.parse(await readFile(saved['model.json'] as string, 'utf8'));
+      const bin = await readFile(saved['weights.bin'] as string);
+      const model = await tfl.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+          weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+        }),
+      );
+      const x = tf.randomUniform([16, 784], 0, 1, 'float32', 5);
+      const viaTfjs = await (model.predict(x) as tf.Tensor).data();
+      const session = await ort.InferenceSession.create(saved['model.onnx'] as string);
+      const run = await session.run({
+        input: new ort.Tensor('float32', (await x.data()) as Float32Array, [16, 784]),
+      });
+      const viaOnnx = run.output?.data as Float32Array;
+      let max = 0;
+      for (let i = 0; i < viaOnnx.length; i++)
+        max = Math.max(max, Math.abs((viaOnnx[i] as number) - (viaTfjs[i] as number)));
+      expect(max).toBeLessThan(2e-5);
+    } finally {
+      await browser.close();
+    }
+  }, 240_000);
+});
