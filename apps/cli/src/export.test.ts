@@ -15,6 +15,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+// ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
+const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 let work: string;
 let modelDir: string;
@@ -90,7 +92,7 @@ describe('mnist-lab export', () => {
     const out = join(work, 'onnx');
     const r = runCli('export', '--model', modelDir, '--format', 'onnx', '--out', out);
     expect(r.status, r.stderr).toBe(0);
-    const session = await ort.InferenceSession.create(join(out, 'model.onnx'));
+    const session = await ort.InferenceSession.create(join(out, 'model.onnx'), ONE_THREAD);
     expect(session.inputNames).toEqual(['input']);
     expect(session.outputNames).toEqual(['output']);
     const { x, labels, n } = await testSet();

@@ -182,7 +182,12 @@ describe('no run overwrites or prunes another run', () => {
     await run.exited;
     // A lock left by a killed process is stale: --resume takes it over and finishes the run.
     expect(existsSync(join(out, '.lock'))).toBe(true);
-    const resumed = runCli(['train', '--resume', out, '--backend', 'wasm']);
+    // Finished without a checkpoint per step (--checkpoint-every may change on resume): 200 fsynced
+    // checkpoints made this test the slowest of the suite under load.
+    const resumed = runCli([
+      ...['train', '--resume', out, '--backend', 'wasm'],
+      ...['--checkpoint-every', '1000'],
+    ]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(existsSync(join(out, '.lock'))).toBe(false);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
@@ -376,7 +381,12 @@ describe('Ctrl-C', () => {
     expect(checkpoints).toHaveLength(1);
     expect(run.seen.stderr).toContain(`Continue with: npx mnist-lab train --resume ${out}`);
     // Resumed on wasm (a faster backend is one of the settings a resume may change).
-    const resumed = runCli(['train', '--resume', out, '--backend', 'wasm']);
+    // Finished without a checkpoint per step (--checkpoint-every may change on resume): 200 fsynced
+    // checkpoints made this test the slowest of the suite under load.
+    const resumed = runCli([
+      ...['train', '--resume', out, '--backend', 'wasm'],
+      ...['--checkpoint-every', '1000'],
+    ]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
   }, 120_000);

@@ -11,6 +11,8 @@ import { Mlp } from '../mlp';
 import { toOnnx } from './onnx-model';
 import { toTfjsLayersModel } from './tfjs-layers-model';
 
+// ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
+const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const TOLERANCE = 2e-6;
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -40,7 +42,7 @@ describe.each(ACTIVATION_NAMES.flatMap((a) => [[a, false] as const, [a, true] as
       const model = trainedLooking(activation, batchNorm);
       const x = tf.randomUniform([8, 784], 0, 1, 'float32', 7);
       const ours = await tf.tidy(() => model.forward(x, { training: false })).data();
-      const session = await ort.InferenceSession.create(await toOnnx(model));
+      const session = await ort.InferenceSession.create(await toOnnx(model), ONE_THREAD);
       const run = await session.run({
         input: new ort.Tensor('float32', (await x.data()) as Float32Array, [8, 784]),
       });
