@@ -120,7 +120,8 @@ function runPeer(name, script, extra = []) {
     msPerStep: (e.trainSeconds / e.steps) * 1000,
     epochSeconds: e.trainSeconds * scale,
     withEvalSeconds: e.steps < STEPS ? undefined : e.seconds,
-    accuracy: e.testAccuracy,
+    // Not after an epoch when it trained fewer steps: no accuracy in the epoch's column then.
+    accuracy: e.steps < STEPS ? undefined : e.testAccuracy,
     maxRssMB: e.maxRssMB,
     extrapolated: e.steps < STEPS,
     steps: e.steps,
