@@ -1,7 +1,8 @@
 // `mnist-lab export`, checked with the real runtimes users deploy with: a BatchNorm network trained
 // here, exported as a TensorFlow.js LayersModel (loaded by @tensorflow/tfjs's tf.loadLayersModel
-// over HTTP, as an app loads it) and as ONNX (run by onnxruntime-node), each scoring the whole
-// MNIST test set: the same correct count as `mnist-lab evaluate` reports, within 1 of 10000.
+// over HTTP, as an app loads it) and as ONNX (run by onnxruntime-node, and by onnxruntime-web's
+// WebAssembly build, the one browsers run), each scoring the whole MNIST test set: the same
+// correct count as `mnist-lab evaluate` reports, within 1 of 10000.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { loadMnist } from '@mnist-lab/data/node';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import ort from 'onnxruntime-node';
+import ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
@@ -88,11 +90,21 @@ describe('mnist-lab export', () => {
     }
   }, 120_000);
 
-  it('writes an ONNX model that onnxruntime-node runs and that scores what evaluate scores (±1 of 10000)', async () => {
-    const out = join(work, 'onnx');
-    const r = runCli('export', '--model', modelDir, '--format', 'onnx', '--out', out);
+  it('writes an ONNX model', () => {
+    const r = runCli('export', '--model', modelDir, '--format', 'onnx', '--out', join(work, 'onnx'));
     expect(r.status, r.stderr).toBe(0);
-    const session = await ort.InferenceSession.create(join(out, 'model.onnx'), ONE_THREAD);
+  });
+
+  // Both runtimes share onnxruntime-common's API; the web one runs its wasm build here in Node.
+  ortWeb.env.wasm.numThreads = 1;
+  it.each([
+    ['onnxruntime-node', ortNode as unknown as typeof ortWeb],
+    ['onnxruntime-web', ortWeb],
+  ])('%s runs the ONNX model, scoring what evaluate scores (±1 of 10000)', async (_name, ort) => {
+    const session = await ort.InferenceSession.create(
+      new Uint8Array(await readFile(join(work, 'onnx', 'model.onnx'))),
+      ONE_THREAD,
+    );
     expect(session.inputNames).toEqual(['input']);
     expect(session.outputNames).toEqual(['output']);
     const { x, labels, n } = await testSet();
@@ -100,6 +112,7 @@ describe('mnist-lab export', () => {
     const correct = correctCount(result.output?.data as Float32Array, labels);
     expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
     expect(correct).toBeGreaterThan(8000);
+    await session.release();
   }, 120_000);
 
   it('refuses to overwrite an earlier export without --force, and says what tfjs cannot express', () => {

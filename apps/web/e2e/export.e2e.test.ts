@@ -1,17 +1,19 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import ort from 'onnxruntime-node';
-import type { Download } from 'playwright-core';
+import type { Browser, Download } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveStatic } from './static-server';
 
 // The built app in headless Chromium: a trained run's model downloaded in each format, then
-// opened by the runtimes that format is for (tfjs-layers, onnxruntime-node) here in Node.
+// opened by the runtimes that format is for: tfjs-layers and onnxruntime-node here in Node, and
+// onnxruntime-web's WebAssembly build in Chromium, as a web app would run it.
 // ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -27,6 +29,54 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
+
+/**
+ * Runs the downloaded ONNX file on `x` (16 × 784) in onnxruntime-web's WebAssembly build in a
+ * page of `browser`, served with it from the downloads folder; returns the output.
+ */
+async function runInOnnxruntimeWeb(
+  browser: Browser,
+  modelFile: string,
+  x: number[],
+): Promise<number[]> {
+  // onnxruntime-web's CommonJS entry lies in its dist folder, beside the files a page loads.
+  const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+  for (const file of [
+    'ort.wasm.min.mjs',
+    'ort-wasm-simd-threaded.mjs',
+    'ort-wasm-simd-threaded.wasm',
+  ])
+    await copyFile(join(ortDist, file), join(artifacts, file));
+  // The page imports the library itself (vitest rewrites an import() inside page.evaluate).
+  await writeFile(
+    join(artifacts, 'ort.html'),
+    `<!doctype html><title>ort</title><script type="module">
+import * as ort from './ort.wasm.min.mjs';
+ort.env.wasm.numThreads = 1;
+window.ort = ort;
+</script>\n`,
+  );
+  const ortServer = await serveStatic(artifacts);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${ortServer.url}ort.html`);
+    await page.waitForFunction(() => 'ort' in window);
+    return await page.evaluate(
+      async ([file, input]) => {
+        const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
+        const bytes = new Uint8Array(await (await fetch(file)).arrayBuffer());
+        const session = await ort.InferenceSession.create(bytes);
+        const out = await session.run({
+          input: new ort.Tensor('float32', Float32Array.from(input), [16, 784]),
+        });
+        return Array.from(out.output?.data as Float32Array);
+      },
+      [basename(modelFile), x] as const,
+    );
+  } finally {
+    await ortServer.close();
+  }
+}
 
 describe('downloading a trained model from the browser lab', () => {
   it('saves safetensors, a TensorFlow.js LayersModel and ONNX that their runtimes open and that agree', async () => {
@@ -88,6 +138,15 @@ describe('downloading a trained model from the browser lab', () => {
       let max = 0;
       for (let i = 0; i < viaOnnx.length; i++)
         max = Math.max(max, Math.abs((viaOnnx[i] as number) - (viaTfjs[i] as number)));
+      expect(max).toBeLessThan(2e-5);
+      const viaWeb = await runInOnnxruntimeWeb(
+        browser,
+        saved['model.onnx'] as string,
+        Array.from(await x.data()),
+      );
+      max = 0;
+      for (let i = 0; i < viaOnnx.length; i++)
+        max = Math.max(max, Math.abs((viaOnnx[i] as number) - (viaWeb[i] as number)));
       expect(max).toBeLessThan(2e-5);
     } finally {
       await browser.close();

@@ -8,6 +8,7 @@ import { type Browser, chromium } from 'playwright-core';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
   '.css': 'text/css',
   '.wasm': 'application/wasm',
   '.gz': 'application/gzip',
