@@ -91,7 +91,15 @@ describe('mnist-lab export', () => {
   }, 120_000);
 
   it('writes an ONNX model', () => {
-    const r = runCli('export', '--model', modelDir, '--format', 'onnx', '--out', join(work, 'onnx'));
+    const r = runCli(
+      'export',
+      '--model',
+      modelDir,
+      '--format',
+      'onnx',
+      '--out',
+      join(work, 'onnx'),
+    );
     expect(r.status, r.stderr).toBe(0);
   });
 
@@ -100,20 +108,24 @@ describe('mnist-lab export', () => {
   it.each([
     ['onnxruntime-node', ortNode as unknown as typeof ortWeb],
     ['onnxruntime-web', ortWeb],
-  ])('%s runs the ONNX model, scoring what evaluate scores (±1 of 10000)', async (_name, ort) => {
-    const session = await ort.InferenceSession.create(
-      new Uint8Array(await readFile(join(work, 'onnx', 'model.onnx'))),
-      ONE_THREAD,
-    );
-    expect(session.inputNames).toEqual(['input']);
-    expect(session.outputNames).toEqual(['output']);
-    const { x, labels, n } = await testSet();
-    const result = await session.run({ input: new ort.Tensor('float32', x, [n, 784]) });
-    const correct = correctCount(result.output?.data as Float32Array, labels);
-    expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
-    expect(correct).toBeGreaterThan(8000);
-    await session.release();
-  }, 120_000);
+  ])(
+    '%s runs the ONNX model, scoring what evaluate scores (±1 of 10000)',
+    async (_name, ort) => {
+      const session = await ort.InferenceSession.create(
+        new Uint8Array(await readFile(join(work, 'onnx', 'model.onnx'))),
+        ONE_THREAD,
+      );
+      expect(session.inputNames).toEqual(['input']);
+      expect(session.outputNames).toEqual(['output']);
+      const { x, labels, n } = await testSet();
+      const result = await session.run({ input: new ort.Tensor('float32', x, [n, 784]) });
+      const correct = correctCount(result.output?.data as Float32Array, labels);
+      expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
+      expect(correct).toBeGreaterThan(8000);
+      await session.release();
+    },
+    120_000,
+  );
 
   it('refuses to overwrite an earlier export without --force, and says what tfjs cannot express', () => {
     const out = join(work, 'onnx');

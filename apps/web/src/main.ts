@@ -5,6 +5,7 @@ import { backendToAsk, describeBackend } from './backend-choice';
 import { LessonPanel } from './chapters';
 import { $ } from './dom';
 import { drawPad } from './draw-pad';
+import { Keeper } from './keeping';
 import type { ExportFormat, FromWorker, ToWorker } from './protocol';
 import { runCharts } from './run-charts';
 import { type Run, RunList } from './run-list';
@@ -19,10 +20,13 @@ let predictRequest = 0;
 const form = $<HTMLFormElement>('settings');
 const settings = settingsForm(form);
 const askedBackend = backendToAsk(settings.preferredBackend);
-const list = new RunList(() => {
-  renderResults();
-  predictDrawing();
-});
+const list = new RunList(
+  () => {
+    renderResults();
+    predictDrawing();
+  },
+  (run) => void keeper.forget(run),
+);
 const charts = runCharts(list.runs);
 installTestHooks(list.runs);
 const lesson = new LessonPanel({
@@ -34,7 +38,11 @@ const lesson = new LessonPanel({
 });
 
 function renderResults() {
-  // A model can be downloaded once its run has trained at least an epoch.
+  // A model can be downloaded once its run has trained at least an epoch (or came from a file).
+  if (list.selected === undefined) {
+    $('prediction').textContent = '—';
+    $('probabilities').replaceChildren();
+  }
   for (const button of document.querySelectorAll<HTMLButtonElement>('[data-export]'))
     button.disabled = list.selected?.inspection === undefined;
   const inspection = list.selected?.inspection;
@@ -58,6 +66,10 @@ function failRun(run: Run, message: string) {
 // The worker trains; the page shows what it says.
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
+const keeper = new Keeper(list, send, () => {
+  const { activation, dropout } = settings.read();
+  return { activation, dropout };
+});
 
 function onBatch(run: Run, m: Extract<FromWorker, { type: 'batch' }>) {
   run.losses.push({ x: m.globalStep, y: m.loss });
@@ -69,6 +81,29 @@ function onBatch(run: Run, m: Extract<FromWorker, { type: 'batch' }>) {
   $('progress').textContent =
     `run ${run.id}: epoch ${m.epoch}/${run.settings.epochs}, batch ${m.batch}/${m.batchesPerEpoch}, ${Math.round(m.samplesPerSecond)} samples/s`;
   charts.redraw();
+}
+
+function showPrediction(m: Extract<FromWorker, { type: 'prediction' }>) {
+  // Only the newest drawing's answer: the stroke asked again since the older ones.
+  if (m.requestId !== predictRequest) return;
+  $('prediction').dataset.answered = String(m.requestId);
+  const best = m.probabilities.indexOf(Math.max(...m.probabilities));
+  $('prediction').textContent =
+    `${best} (${((m.probabilities[best] as number) * 100).toFixed(1)}%)`;
+  renderProbabilities($<HTMLOListElement>('probabilities'), m.probabilities);
+}
+
+/** The data is in: Start can start, and the runs kept in this browser come back. */
+function onReady(m: Extract<FromWorker, { type: 'ready' }>) {
+  samples = { images: m.samples, labels: m.sampleLabels };
+  $<HTMLProgressElement>('data-progress').value = 1;
+  $('data-text').textContent =
+    `${m.trainCount} training and ${m.testCount} test images, served by this page`;
+  list.ready = true;
+  renderResults();
+  void keeper.restore();
+  list.setButtons();
+  lesson.update();
 }
 
 function onWorkerMessage(m: FromWorker) {
@@ -88,14 +123,7 @@ function onWorkerMessage(m: FromWorker) {
       break;
     }
     case 'ready':
-      samples = { images: m.samples, labels: m.sampleLabels };
-      $<HTMLProgressElement>('data-progress').value = 1;
-      $('data-text').textContent =
-        `${m.trainCount} training and ${m.testCount} test images, served by this page`;
-      list.ready = true;
-      renderResults();
-      list.setButtons();
-      lesson.update();
+      onReady(m);
       break;
     case 'batch':
       if (run !== undefined) onBatch(run, m);
@@ -117,6 +145,7 @@ function onWorkerMessage(m: FromWorker) {
     case 'state':
       if (run === undefined) break;
       run.state = m.state;
+      if (m.state === 'done' || m.state === 'stopped') keeper.ended(run);
       list.render(run);
       list.setButtons();
       lesson.update();
@@ -130,17 +159,19 @@ function onWorkerMessage(m: FromWorker) {
       if (run === list.selected) renderResults();
       break;
     case 'prediction':
-      if (m.requestId === predictRequest) {
-        const best = m.probabilities.indexOf(Math.max(...m.probabilities));
-        $('prediction').textContent =
-          `${best} (${((m.probabilities[best] as number) * 100).toFixed(1)}%)`;
-        renderProbabilities($<HTMLOListElement>('probabilities'), m.probabilities);
-      }
+      showPrediction(m);
       break;
     case 'exported':
-      for (const file of m.files) saveFile(`mnist-lab-run${m.runId}-${file.name}`, file.bytes);
+      // A model to keep in this browser, or files to download.
+      if (m.keep !== true)
+        for (const file of m.files) saveFile(`mnist-lab-run${m.runId}-${file.name}`, file.bytes);
+      else if (run !== undefined) void keeper.store(run, m);
+      break;
+    case 'loaded':
+      keeper.loaded(m);
       break;
     case 'error':
+      if (keeper.failed(m.runId, m.message)) break;
       if (run !== undefined) failRun(run, m.message);
       else showError(m.message);
       break;
@@ -210,9 +241,16 @@ function predictDrawing() {
     return;
   }
   predictRequest++;
+  // Which drawing the shown prediction is for: the tests wait until it is the newest.
+  pad.dataset.requested = String(predictRequest);
   send({ type: 'predict', runId: list.selected.id, pixels, requestId: predictRequest });
 }
 const { clear } = drawPad(pad, predictDrawing);
+const modelFile = $<HTMLInputElement>('model-file');
+modelFile.addEventListener('change', () => {
+  void keeper.open(Array.from(modelFile.files ?? []));
+  modelFile.value = '';
+});
 $('clear').addEventListener('click', () => {
   clear();
   $('prediction').textContent = '—';

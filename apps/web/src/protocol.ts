@@ -1,5 +1,7 @@
 import type { BackendMeasurement, BackendProbe, BackendReport } from '@mnist-lab/backends/browser';
+import type { MlpConfig } from '@mnist-lab/layers';
 import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
+import type { ArchitectureFallback, ModelFromFile } from './model-file';
 import type { RunSettings } from './settings';
 
 /** Messages from the page to the training worker. */
@@ -22,7 +24,25 @@ export type ToWorker =
       readonly requestId: number;
     }
   | { readonly type: 'inspect'; readonly runId: number }
-  | { readonly type: 'export'; readonly runId: number; readonly format: ExportFormat };
+  /** Lets a run's model go (the page forgot the run). */
+  | { readonly type: 'forget'; readonly runId: number }
+  | {
+      readonly type: 'export';
+      readonly runId: number;
+      readonly format: ExportFormat;
+      /** To keep in this browser (IndexedDB) rather than to download. */
+      readonly keep?: boolean;
+    }
+  | {
+      /** A model file (safetensors) to run as a run without training: kept, or chosen by the user. */
+      readonly type: 'load';
+      readonly runId: number;
+      readonly name: string;
+      readonly bytes: Uint8Array;
+      /** The architecture, when known (a kept run, a CLI model folder's config.json). */
+      readonly config?: unknown;
+      readonly fallback: ArchitectureFallback;
+    };
 
 /** What the lab downloads a trained model as. */
 export type ExportFormat = 'safetensors' | 'tfjs' | 'onnx';
@@ -81,6 +101,15 @@ export type FromWorker =
       readonly format: ExportFormat;
       /** The files to save, by name (tfjs: model.json and weights.bin). */
       readonly files: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+      readonly keep?: boolean;
+      /** The model's architecture. */
+      readonly config: MlpConfig;
+    }
+  | {
+      readonly type: 'loaded';
+      readonly runId: number;
+      readonly config: MlpConfig;
+      readonly architecture: ModelFromFile['architecture'];
     }
   | { readonly type: 'error'; readonly runId?: number; readonly message: string };
 

@@ -9,7 +9,7 @@ import { PRESET_SETTINGS } from './settings';
  * run, with the lesson's own curves dashed beside them when the checkbox asks; redrawn at most once
  * a frame.
  */
-export function runCharts(runs: readonly Run[]): { redraw: () => void } {
+export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
   const lossChart = lineChart($('loss-chart'), 'step', 'training loss');
   const accuracyChart = lineChart($('accuracy-chart'), 'epoch', 'test accuracy (%)');
   const testLossChart = lineChart($('test-loss-chart'), 'epoch', 'test loss');
@@ -17,6 +17,8 @@ export function runCharts(runs: readonly Run[]): { redraw: () => void } {
   const draw = () => {
     dirty = false;
     const showLesson = $<HTMLInputElement>('lesson-ref').checked;
+    // A model from a file has no training to draw.
+    const runs = allRuns.filter((r) => r.origin?.kind !== 'file');
     const presets = [...new Set(runs.map((r) => r.settings.preset))] as LessonPreset[];
     const lesson = (
       pick: (e: { testAccuracy: number; lessonTestLoss: number }) => number,

@@ -24,6 +24,10 @@ export interface Run {
   state: 'running' | 'paused' | 'stopped' | 'done' | 'failed';
   /** Why a failed run failed. */
   failure?: string;
+  /** Where a run not trained in this page came from: kept in this browser, or a model file. */
+  readonly origin?: { readonly kind: 'kept' | 'file'; readonly file?: string };
+  /** Its key in this browser's store once kept there (IndexedDB). */
+  key?: number;
   readonly epochs: EpochRecord[];
   readonly losses: { x: number; y: number }[];
   /** Probes (chapter runs): what the mechanism charts draw. */
@@ -34,36 +38,75 @@ export interface Run {
   readonly item: HTMLLIElement;
 }
 
+/** A run that did not train in this page: kept in this browser, or a model from a file. */
+export interface RestoredRun {
+  readonly origin: NonNullable<Run['origin']>;
+  readonly epochs?: readonly EpochRecord[];
+  readonly losses?: readonly { x: number; y: number }[];
+  readonly key?: number;
+}
+
 /**
- * The runs side by side: each a line in the list (its state, its accuracy, why it failed), one of
- * them selected for the results, and the Start, Pause and Stop buttons in step with them.
+ * The runs side by side: each a line in the list (its state, its accuracy, why it failed, whether
+ * it is kept in this browser), one of them selected for the results, and the Start, Pause and
+ * Stop buttons in step with them.
  */
 export class RunList {
   readonly runs: Run[] = [];
   selected: Run | undefined;
   /** Whether the data is there to train on (Start waits for it). */
   ready = false;
+  private nextId = 1;
+  private colors = 0;
 
-  constructor(private readonly onSelect: (run: Run) => void) {}
+  constructor(
+    private readonly onSelect: (run: Run | undefined) => void,
+    private readonly onForget: (run: Run) => void,
+  ) {}
 
-  /** Adds a running run, selects it. */
-  add(settings: RunSettings, label: string = settings.preset): Run {
+  /** A run id no run has, for a run the worker makes first (a model file). */
+  reserveId(): number {
+    return this.nextId++;
+  }
+
+  /** Adds a run, running (or done, when restored), and selects it. */
+  add(
+    settings: RunSettings,
+    label: string = settings.preset,
+    restored?: RestoredRun,
+    id = this.reserveId(),
+  ): Run {
     const item = document.createElement('li');
     $('runs').append(item);
     const run: Run = {
-      id: this.runs.length + 1,
+      id,
       settings,
       label,
-      color: COLORS[this.runs.length % COLORS.length] as string,
-      state: 'running',
-      epochs: [],
-      losses: [],
+      color: COLORS[this.colors++ % COLORS.length] as string,
+      state: restored === undefined ? 'running' : 'done',
+      epochs: [...(restored?.epochs ?? [])],
+      losses: [...(restored?.losses ?? [])],
       probes: [],
       item,
+      ...(restored === undefined ? {} : { origin: restored.origin }),
+      ...(restored?.key === undefined ? {} : { key: restored.key }),
     };
     this.runs.push(run);
     this.select(run);
     return run;
+  }
+
+  /** Takes a run off the list (it was forgotten); the newest left is selected. */
+  remove(run: Run): void {
+    const at = this.runs.indexOf(run);
+    if (at < 0) return;
+    this.runs.splice(at, 1);
+    run.item.remove();
+    if (this.selected === run) {
+      this.selected = this.runs.at(-1);
+      for (const r of this.runs) this.render(r);
+      this.onSelect(this.selected);
+    }
   }
 
   byId(id: number): Run | undefined {
@@ -107,13 +150,28 @@ export class RunList {
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.style.background = run.color;
+    const what =
+      run.origin?.kind === 'file'
+        ? `${run.label}, from ${run.origin.file}`
+        : `${run.label}, ${run.settings.epochs} epoch${run.settings.epochs === 1 ? '' : 's'}, seed ${run.settings.seed}`;
+    const state = run.origin?.kind === 'file' && run.state === 'done' ? 'ready' : run.state;
     label.append(
       radio,
       swatch,
-      ` run ${run.id}: ${run.label}, ${run.settings.epochs} epoch${run.settings.epochs === 1 ? '' : 's'}, seed ${run.settings.seed} — ${run.state}${last === undefined ? '' : `, ${(last * 100).toFixed(2)}%`}`,
+      ` run ${run.id}: ${what} — ${state}${last === undefined ? '' : `, ${(last * 100).toFixed(2)}%`}${run.key === undefined ? '' : ' · kept in this browser'}`,
     );
     run.item.append(label);
     run.item.dataset.state = run.state;
+    if (run.key !== undefined) {
+      const forget = Object.assign(document.createElement('button'), {
+        type: 'button',
+        className: 'secondary small',
+        textContent: 'Forget',
+        title: 'Remove this run and its model from this browser',
+      });
+      forget.addEventListener('click', () => this.onForget(run));
+      run.item.append(forget);
+    }
     if (run.failure !== undefined) {
       const why = Object.assign(document.createElement('p'), {
         className: 'error',

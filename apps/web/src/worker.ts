@@ -11,6 +11,7 @@ import { crossEntropy, Mlp, TFJS_WEIGHTS_FILE, toOnnx, toTfjsLayersModel } from 
 import { modelFromSpec, probabilities } from '@mnist-lab/lesson';
 import { encodeStateDict, evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
+import { MODEL_METADATA_KEY, modelFromFile } from './model-file';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import type { RunSettings } from './settings';
 
@@ -194,12 +195,34 @@ async function exportModel(message: Extract<ToWorker, { type: 'export' }>) {
       { name: TFJS_WEIGHTS_FILE, bytes: weights },
     ];
   } else {
-    files = [{ name: 'model.safetensors', bytes: await encodeStateDict(run.model) }];
+    // The architecture goes in the metadata: the file loads back onto the draw pad as it was.
+    const metadata = { [MODEL_METADATA_KEY]: JSON.stringify(run.model.config) };
+    files = [{ name: 'model.safetensors', bytes: await encodeStateDict(run.model, metadata) }];
   }
   post(
-    { type: 'exported', runId: message.runId, format: message.format, files },
+    {
+      type: 'exported',
+      runId: message.runId,
+      format: message.format,
+      files,
+      config: run.model.config,
+      ...(message.keep === true ? { keep: true } : {}),
+    },
     files.map((f) => f.bytes.buffer as ArrayBuffer),
   );
+}
+
+/** A model from a file (or kept in the browser) becomes a run that predicts and exports. */
+async function load(message: Extract<ToWorker, { type: 'load' }>) {
+  const { model, architecture } = modelFromFile(
+    message.name,
+    message.bytes,
+    message.fallback,
+    message.config,
+  );
+  runs.set(message.runId, { model, controller: new AbortController(), paused: false });
+  post({ type: 'loaded', runId: message.runId, config: model.config, architecture });
+  await inspect(message.runId, true);
 }
 
 async function predict(message: Extract<ToWorker, { type: 'predict' }>) {
@@ -250,6 +273,17 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       case 'export':
         await exportModel(message);
         break;
+      case 'load':
+        await load(message);
+        break;
+      case 'forget': {
+        const run = runs.get(message.runId);
+        // The page forgets only runs that are not training.
+        if (run === undefined) break;
+        runs.delete(message.runId);
+        run.model.dispose();
+        break;
+      }
       default:
         message satisfies never;
     }
