@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { type InitBackendReport, initBackend } from '@mnist-lab/backends';
+import { describeMeasurements, type InitBackendReport, initBackend } from '@mnist-lab/backends';
 import { BatchLoader, takeFirst } from '@mnist-lab/data';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import { modelFromSpec, networkName, runName } from '@mnist-lab/lesson';
@@ -73,9 +73,7 @@ export function networkTrial(config: RunConfig): Promise<number> {
 export function logAutoChoice(report: InitBackendReport, output: Output): void {
   if (report.measured === undefined) return;
   output.log(
-    output.c.dim(
-      `auto: timed here, ${report.measured.map((m) => `${m.backend} ${Math.round(m.samplesPerSecond)}`).join(', ')} samples/s: using ${report.backend}`,
-    ),
+    output.c.dim(`auto: timed here, ${describeMeasurements(report.measured, report.backend)}`),
   );
 }
 

@@ -1,7 +1,7 @@
 import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
 import { BackendUnavailableError } from './errors';
+import { timeBackends } from './measure';
 import { installSpeedFixes } from './speed-fixes';
-import { setBackendOrThrow } from './start-backend';
 
 /** One backend's speed on the caller's trial: training samples per second. */
 export interface BackendMeasurement {
@@ -30,7 +30,13 @@ export async function chooseByMeasurement(
   o: MeasureOptions,
 ): Promise<BackendReport & { skipped: BackendProbe[]; measured: BackendMeasurement[] }> {
   const skipped: BackendProbe[] = [];
-  const measured: (BackendMeasurement & { report: BackendReport })[] = [];
+  const skip = (backend: BrowserBackendName, error: unknown) =>
+    skipped.push({
+      backend,
+      available: false,
+      reason: error instanceof Error ? error.message : String(error),
+    });
+  const started: { name: BrowserBackendName; report: BackendReport }[] = [];
   for (const name of o.order) {
     try {
       const report = await o.start(name);
@@ -42,48 +48,31 @@ export async function chooseByMeasurement(
         });
         continue;
       }
-      installSpeedFixes(report.backend);
-      const samplesPerSecond = await o.trial();
-      measured.push({
-        backend: name,
-        device: report.device,
-        deviceKind: report.deviceKind,
-        samplesPerSecond,
-        report,
-      });
+      started.push({ name, report });
     } catch (error) {
-      skipped.push({
-        backend: name,
-        available: false,
-        reason: error instanceof Error ? error.message : String(error),
-      });
+      skip(name, error);
     }
   }
-  const best = measured.reduce<(typeof measured)[number] | undefined>(
-    (a, b) => (a === undefined || b.samplesPerSecond > a.samplesPerSecond ? b : a),
-    undefined,
+  const ready = async (report: BackendReport) => {
+    installSpeedFixes(report.backend);
+    return report;
+  };
+  const { best, timed } = await timeBackends(started, ready, o.trial, (c, error) =>
+    skip(c.name, error),
   );
   if (best === undefined)
     throw new BackendUnavailableError(
       'auto',
       `no tfjs backend could start: ${skipped.map((s) => s.reason).join('; ')}`,
     );
-  // Already started once: switching back to it is enough (a second start would, for wasm, set its
-  // paths again, which tfjs refuses once it is initialized).
-  const { report } = best;
-  await setBackendOrThrow(report.backend, report.packageName);
-  installSpeedFixes(report.backend);
   return {
-    ...report,
+    ...best,
     skipped,
-    measured: measured.map(({ report: _r, ...m }) => m),
+    measured: timed.map(({ name, report, samplesPerSecond }) => ({
+      backend: name,
+      device: report.device,
+      deviceKind: report.deviceKind,
+      samplesPerSecond,
+    })),
   };
-}
-
-/** `webgpu 46 samples/s, wasm 4016: using wasm`. */
-export function describeMeasurements(
-  measured: readonly BackendMeasurement[],
-  chosen: string,
-): string {
-  return `${measured.map((m) => `${m.backend} ${Math.round(m.samplesPerSecond)}`).join(', ')} samples/s: using ${chosen}`;
 }

@@ -14,8 +14,8 @@ export type {
   NodeBackendName,
 } from './backend-report';
 export type { BackendMeasurement } from './browser-measure';
-export { describeMeasurements } from './browser-measure';
 export { BackendUnavailableError } from './errors';
+export { describeMeasurements } from './measure';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {
   installedSpeedFixes,

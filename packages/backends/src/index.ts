@@ -6,6 +6,7 @@ export type {
   NodeBackendName,
 } from './backend-report';
 export { BackendUnavailableError, OpenBlasUnavailable } from './errors';
+export { describeMeasurements } from './measure';
 export type {
   AutoProbe,
   BlasMode,

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, NodeBackendName } from './backend-report';
 import { BackendUnavailableError, OpenBlasUnavailable } from './errors';
+import { timeBackends } from './measure';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
 import { loadOpenBlas, type OpenBlasInfo } from './openblas';
 import type { KernelChoice } from './openblas-kernel';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
-import { setBackendOrThrow } from './start-backend';
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -147,24 +147,14 @@ export async function chooseNodeBackend(
     );
   }
   if (started.length === 1) return withFixes(only.report, options);
-  const measured: NodeMeasurement[] = [];
-  let best: { report: BackendReport; samplesPerSecond: number } | undefined;
-  for (const { label, report } of started) {
-    await setBackendOrThrow(report.backend, report.packageName);
-    const fixed = await withFixes(report, options);
-    const samplesPerSecond = await trial();
-    measured.push({
-      backend: report.backend as NodeBackendName,
-      label,
-      device: report.device,
-      samplesPerSecond,
-    });
-    if (best === undefined || samplesPerSecond > best.samplesPerSecond)
-      best = { report: fixed, samplesPerSecond };
-  }
-  const chosen = (best as { report: BackendReport }).report;
-  await setBackendOrThrow(chosen.backend, chosen.packageName);
-  return { ...(await withFixes(chosen, options)), measured };
+  const { best, timed } = await timeBackends(started, (r) => withFixes(r, options), trial);
+  const measured: NodeMeasurement[] = timed.map(({ label, report, samplesPerSecond }) => ({
+    backend: report.backend as NodeBackendName,
+    label,
+    device: report.device,
+    samplesPerSecond,
+  }));
+  return { ...(best as BackendReport), measured };
 }
 
 /** The speed fixes (and, on wasm, OpenBLAS as `blas` says) installed for a started backend. */
