@@ -8,46 +8,57 @@
 // Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs) and jax-js
 // (benchmarks/peers/jax-js.mjs; --jax-steps N for fewer, extrapolated); --no-peers skips both.
 // Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--jax-steps N] [--no-peers] [--no-write]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, loadOpenBlas, probeBackends } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  EPOCH_STEPS,
   torchVersion as findTorch,
   flag,
   lessonPyArgs,
   machineLine,
   PYTHON,
   root,
+  trainEpoch,
   usageOnHelp,
   writeSection,
 } from './shared.mjs';
 
 usageOnHelp(import.meta.url);
 
-const cli = join(root, 'apps/cli/dist/cli.js');
 const args = process.argv.slice(2);
-const STEPS = 1875;
+const STEPS = EPOCH_STEPS;
 const FLOPS_PER_STEP = 2 * 32 * (2 * (784 * 512 + 512 * 256 + 256 * 10) + (512 * 256 + 256 * 10));
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-bench-'));
 const rows = [];
+
+/**
+ * A row of the table from one timed run: `trainSeconds` over `steps` steps and `seconds` with the
+ * test evaluation. Fewer steps than an epoch: the epoch's time extrapolated, and no with-evaluation
+ * time or accuracy (neither is after an epoch then).
+ */
+function row(name, { trainSeconds, steps, seconds, testAccuracy, maxRssMB }) {
+  const whole = steps >= STEPS;
+  return {
+    name,
+    msPerStep: (trainSeconds / steps) * 1000,
+    epochSeconds: trainSeconds * (STEPS / steps),
+    withEvalSeconds: whole ? seconds : undefined,
+    accuracy: whole ? testAccuracy : undefined,
+    maxRssMB,
+    extrapolated: !whole,
+    steps,
+  };
+}
 
 function runTorch(label, extra) {
   const out = execFileSync(PYTHON, lessonPyArgs({ preset: 'relu', epochs: 1, seed: 1, extra }), {
     encoding: 'utf8',
   });
-  const e = JSON.parse(out.trim().split('\n').at(-1));
-  return {
-    name: `PyTorch ${label}`,
-    msPerStep: (e.trainSeconds / e.steps) * 1000,
-    epochSeconds: e.trainSeconds,
-    withEvalSeconds: e.seconds,
-    accuracy: e.testAccuracy,
-    maxRssMB: e.maxRssMB,
-    extrapolated: false,
-  };
+  return row(`PyTorch ${label}`, JSON.parse(out.trim().split('\n').at(-1)));
 }
 
 /** The variants of a backend to time: wasm with and without OpenBLAS, others once. */
@@ -60,47 +71,15 @@ const variants = (backend) =>
     : [{ backend, blas: 'auto', label: backend }];
 
 function runOurs({ backend, blas, label }, steps) {
-  const trainSize = steps * 32;
-  const r = spawnSync(
-    process.execPath,
-    [
-      cli,
-      'train',
-      '--preset',
-      'relu',
-      '--epochs',
-      '1',
-      '--seed',
-      '1',
-      '--backend',
-      backend,
-      '--blas',
-      blas,
-      '--json',
-      '--out',
-      join(work, `${backend}-${blas}`),
-      '--force',
-      ...(steps < STEPS ? ['--train-size', String(trainSize)] : []),
-    ],
-    { encoding: 'utf8', env: { ...process.env } },
-  );
+  const r = trainEpoch({ backend, blas, steps, out: join(work, `${backend}-${blas}`) });
   if (r.status !== 0) throw new Error(`mnist-lab train on ${backend} failed: ${r.stderr}`);
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const epoch = events.find((e) => e.event === 'epoch');
-  const done = events.find((e) => e.event === 'done');
-  const scale = STEPS / steps;
-  return {
-    name: `mnist-lab ${label}`,
-    msPerStep: (epoch.seconds / steps) * 1000,
-    epochSeconds: epoch.seconds * scale,
-    withEvalSeconds: epoch.seconds * scale + epoch.validationSeconds,
-    accuracy: steps < STEPS ? undefined : epoch.testAccuracy,
-    maxRssMB: done.maxRssMB,
-    extrapolated: steps < STEPS,
-  };
+  return row(`mnist-lab ${label}`, {
+    trainSeconds: r.epoch.seconds,
+    steps,
+    seconds: r.epoch.seconds + r.epoch.validationSeconds,
+    testAccuracy: r.epoch.testAccuracy,
+    maxRssMB: r.done.maxRssMB,
+  });
 }
 
 /** A peer's epoch (benchmarks/peers/*.mjs), run in its own process: what a JavaScript user would pick instead. */
@@ -113,19 +92,7 @@ function runPeer(name, script, extra = []) {
       maxBuffer: 16 << 20,
     },
   );
-  const e = JSON.parse(out.trim().split('\n').at(-1));
-  const scale = STEPS / e.steps;
-  return {
-    name,
-    msPerStep: (e.trainSeconds / e.steps) * 1000,
-    epochSeconds: e.trainSeconds * scale,
-    withEvalSeconds: e.steps < STEPS ? undefined : e.seconds,
-    // Not after an epoch when it trained fewer steps: no accuracy in the epoch's column then.
-    accuracy: e.steps < STEPS ? undefined : e.testAccuracy,
-    maxRssMB: e.maxRssMB,
-    extrapolated: e.steps < STEPS,
-    steps: e.steps,
-  };
+  return row(name, JSON.parse(out.trim().split('\n').at(-1)));
 }
 
 /**

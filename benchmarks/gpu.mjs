@@ -13,25 +13,25 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  EPOCH_STEPS,
   torchVersion as findTorch,
   flag,
   lessonPyArgs,
   machineLine,
   PYTHON,
-  root,
+  trainEpoch,
   usageOnHelp,
   writeSection,
 } from './shared.mjs';
 
 usageOnHelp(import.meta.url);
 const args = process.argv.slice(2);
-const STEPS = 1875;
+const STEPS = EPOCH_STEPS;
 const steps = Number(flag('--steps', String(STEPS)));
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const env = { ...process.env };
 if (args.includes('--swiftshader') && !env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER))
   env.VK_ICD_FILENAMES = SWIFTSHADER;
-const cli = join(root, 'apps/cli/dist/cli.js');
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-gpu-'));
 const gpu = spawnSync(
   'nvidia-smi',
@@ -44,44 +44,18 @@ const gpuName = gpu.status === 0 ? gpu.stdout.trim().split('\n')[0] : undefined;
 
 /** One epoch (or `steps`, extrapolated) of `mnist-lab train` on a backend: a row, or why not. */
 function ours(label, backend, n) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      cli,
-      'train',
-      '--preset',
-      'relu',
-      '--epochs',
-      '1',
-      '--seed',
-      '1',
-      '--backend',
-      backend,
-      '--json',
-      '--out',
-      join(work, backend),
-      '--force',
-      ...(n < STEPS ? ['--train-size', String(n * 32)] : []),
-    ],
-    { encoding: 'utf8', env, timeout: 3_600_000 },
-  );
+  const r = trainEpoch({ backend, steps: n, out: join(work, backend), env, timeout: 3_600_000 });
   if (r.status !== 0)
     return { label, missing: (r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 300) };
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const epoch = events.find((e) => e.event === 'epoch');
-  const done = events.find((e) => e.event === 'done');
   const backendLine = r.stderr.split('\n').find((l) => l.startsWith('backend:')) ?? '';
   return {
     label,
     device: backendLine.replace(/^backend: /, ''),
-    msPerStep: (epoch.seconds / n) * 1000,
-    epochSeconds: (epoch.seconds * STEPS) / n,
-    accuracy: n < STEPS ? undefined : epoch.testAccuracy,
+    msPerStep: (r.epoch.seconds / n) * 1000,
+    epochSeconds: (r.epoch.seconds * STEPS) / n,
+    accuracy: n < STEPS ? undefined : r.epoch.testAccuracy,
     extrapolated: n < STEPS,
-    maxRssMB: done?.maxRssMB,
+    maxRssMB: r.done?.maxRssMB,
   };
 }
 

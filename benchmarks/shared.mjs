@@ -109,3 +109,36 @@ export function flag(name, fallback) {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 }
+
+/** One epoch of the lesson's ReLU network. */
+export const EPOCH_STEPS = 1875;
+
+/**
+ * One epoch (or `steps` of it) of `mnist-lab train --json` on a backend, as a user runs it: the
+ * lesson's ReLU network, seed 1, in `out`. Returns the exit status, stderr, and the run's `epoch`
+ * and `done` events when it succeeded.
+ */
+export function trainEpoch({ backend, blas, steps, out, env = process.env, timeout }) {
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(root, 'apps/cli/dist/cli.js'),
+      ...['train', '--preset', 'relu', '--epochs', '1', '--seed', '1', '--backend', backend],
+      ...(blas === undefined ? [] : ['--blas', blas]),
+      ...['--json', '--out', out, '--force'],
+      ...(steps < EPOCH_STEPS ? ['--train-size', String(steps * 32)] : []),
+    ],
+    { encoding: 'utf8', env, ...(timeout === undefined ? {} : { timeout }) },
+  );
+  if (r.status !== 0) return { status: r.status, stderr: r.stderr };
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  return {
+    status: 0,
+    stderr: r.stderr,
+    epoch: events.find((e) => e.event === 'epoch'),
+    done: events.find((e) => e.event === 'done'),
+  };
+}
