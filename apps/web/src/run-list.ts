@@ -165,7 +165,7 @@ export class RunList {
     if (run.key !== undefined) {
       const forget = Object.assign(document.createElement('button'), {
         type: 'button',
-        className: 'secondary small',
+        className: 'secondary',
         textContent: 'Forget',
         title: 'Remove this run and its model from this browser',
       });
