@@ -3,8 +3,9 @@
 // 1 thread (its OpenBLAS too) and with OpenBLAS on every core, as the notebook runs it, and for
 // each mnist-lab backend.
 // Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
-// wasm runs twice: with its matrix products and SGD update on OpenBLAS (Node's default where
-// OpenBLAS is installed) and as pure wasm (XNNPACK, `--blas off`, what a browser runs).
+// wasm runs three times: with its matrix products and SGD update on OpenBLAS (Node's default where
+// OpenBLAS is installed), each step one fused kernel (the default) and unfused (`--fused off`), and
+// as pure wasm (XNNPACK, `--blas off`, what a browser runs).
 // Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs) and jax-js
 // (benchmarks/peers/jax-js.mjs; --jax-steps N for fewer, extrapolated); --no-peers skips both.
 // Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--jax-steps N] [--no-peers] [--no-write]
@@ -65,13 +66,20 @@ function runTorch(label, extra) {
 const variants = (backend) =>
   backend === 'wasm'
     ? [
-        { backend, blas: 'require', label: 'wasm + OpenBLAS' },
+        { backend, blas: 'require', label: 'wasm + OpenBLAS (fused steps)' },
+        { backend, blas: 'require', fused: 'off', label: 'wasm + OpenBLAS, unfused (--fused off)' },
         { backend, blas: 'off', label: 'wasm, XNNPACK (--blas off)' },
       ]
     : [{ backend, blas: 'auto', label: backend }];
 
-function runOurs({ backend, blas, label }, steps) {
-  const r = trainEpoch({ backend, blas, steps, out: join(work, `${backend}-${blas}`) });
+function runOurs({ backend, blas, fused, label }, steps) {
+  const r = trainEpoch({
+    backend,
+    blas,
+    fused,
+    steps,
+    out: join(work, `${backend}-${blas}-${fused}`),
+  });
   if (r.status !== 0) throw new Error(`mnist-lab train on ${backend} failed: ${r.stderr}`);
   return row(`mnist-lab ${label}`, {
     trainSeconds: r.epoch.seconds,
@@ -197,7 +205,10 @@ const best = rows
   .filter((r) => r.name.startsWith('PyTorch') && !r.name.includes('notebook'))
   .reduce((a, r) => (a === undefined || r.epochSeconds < a.epochSeconds ? r : a), undefined);
 const rates = {};
-for (const run of runs) rates[`mnist-lab ${run.label}`] = await tfjsProductRate(run);
+// The same product through tfjs once per backend and BLAS mode (the fused step's products are
+// cblas_sgemm calls on the heap: the "called directly" row is their rate).
+for (const run of runs.filter((r) => r.fused === undefined))
+  rates[`mnist-lab ${run.label}, through tfjs's BatchMatMul`] = await tfjsProductRate(run);
 const direct = await openBlasRate();
 if (direct !== undefined)
   rates['OpenBLAS called directly (cblas_sgemm, no tfjs), 1 thread'] = direct;

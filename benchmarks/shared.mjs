@@ -118,13 +118,14 @@ export const EPOCH_STEPS = 1875;
  * lesson's ReLU network, seed 1, in `out`. Returns the exit status, stderr, and the run's `epoch`
  * and `done` events when it succeeded.
  */
-export function trainEpoch({ backend, blas, steps, out, env = process.env, timeout }) {
+export function trainEpoch({ backend, blas, fused, steps, out, env = process.env, timeout }) {
   const r = spawnSync(
     process.execPath,
     [
       join(root, 'apps/cli/dist/cli.js'),
       ...['train', '--preset', 'relu', '--epochs', '1', '--seed', '1', '--backend', backend],
       ...(blas === undefined ? [] : ['--blas', blas]),
+      ...(fused === undefined ? [] : ['--fused', fused]),
       ...['--json', '--out', out, '--force'],
       ...(steps < EPOCH_STEPS ? ['--train-size', String(steps * 32)] : []),
     ],

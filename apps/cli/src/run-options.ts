@@ -3,6 +3,7 @@ import {
   BACKEND_CHOICES,
   BLAS_CHOICES,
   DATASET_CHOICES,
+  FUSED_CHOICES,
   LESSON_PRESET_NAMES,
 } from '@mnist-lab/lesson';
 import { type Command, Option } from 'commander';
@@ -19,7 +20,16 @@ export function addDataOptions(cmd: Command, { training = true } = {}): Command 
   cmd
     .addOption(new Option('--dataset <name>', 'dataset (default mnist)').choices(DATASET_CHOICES))
     .option('--data <dir>', 'a directory with the four IDX files (gzipped or not)');
-  if (training) cmd.option('--train-size <n>', 'use the first N training examples', positiveInt);
+  if (training) {
+    cmd
+      .option('--train-size <n>', 'use the first N training examples', positiveInt)
+      .addOption(
+        new Option(
+          '--fused <mode>',
+          'auto: each training step in one fused kernel where the backend has one (wasm with OpenBLAS, networks without batch norm); off: tfjs ops and gradients (the same to float32 rounding)',
+        ).choices(FUSED_CHOICES),
+      );
+  }
   return cmd
     .option('--test-size <n>', 'use the first N test examples', positiveInt)
     .addOption(
@@ -72,6 +82,7 @@ export const RUN_KEYS = [
   'seed',
   'backend',
   'blas',
+  'fused',
   'dataset',
   'data',
   'trainSize',

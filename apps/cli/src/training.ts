@@ -130,6 +130,7 @@ export async function runTraining(
             }),
         ...(config.probeEvery === undefined ? {} : { probes: { every: config.probeEvery } }),
         signal,
+        fusedSteps: config.fused === 'auto',
         reportEvery: 25,
         checkpoint: {
           store: new FileCheckpointStore(join(out, 'checkpoints'), { keepLast: 2 }),

@@ -16,6 +16,7 @@ export type {
 export type { BackendMeasurement } from './browser-measure';
 export { BackendUnavailableError } from './errors';
 export { describeMeasurements } from './measure';
+export { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {
   installedSpeedFixes,

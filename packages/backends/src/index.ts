@@ -7,6 +7,7 @@ export type {
 } from './backend-report';
 export { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 export { describeMeasurements } from './measure';
+export { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';
 export type {
   AutoProbe,
   BlasMode,

@@ -143,6 +143,7 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
       wasm_Identity: 'shared buffer',
       wasm_BatchMatMul: 'openblas',
       wasm_MnistLabSgdMomentum: 'openblas',
+      wasm_MnistLabMlpSgdStep: 'openblas',
     });
     const off = await initBackend({ prefer: 'wasm', blas: 'off' });
     expect(off.matmul).toBe('XNNPACK (wasm SIMD)');
@@ -151,6 +152,7 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
       wasm_BatchMatMul: 'transposes',
     });
     expect(tf.getKernel('MnistLabSgdMomentum', 'wasm')).toBeUndefined();
+    expect(tf.getKernel('MnistLabMlpSgdStep', 'wasm')).toBeUndefined();
     await initBackend({ prefer: 'wasm' });
   });
 

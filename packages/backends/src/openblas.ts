@@ -23,9 +23,12 @@ export interface OpenBlasInfo {
   readonly threads: number;
 }
 
-/** Row-major single-precision matrix product `C = op(A)·op(B)` (`beta = 0`), on any Float32Array, including views of a wasm heap. */
+/** Row-major single-precision matrix products and vector updates, on any Float32Array, including views of a wasm heap. */
 export interface OpenBlas extends OpenBlasInfo {
-  /** `c = op(a)·op(b)`, row-major, `m×k` by `k×n` after the transposes, leading dimensions as CBLAS's. */
+  /**
+   * `c = op(a)·op(b) + beta·c` (`beta` 0 unless given: `c` is then only written), row-major, `m×k` by
+   * `k×n` after the transposes, leading dimensions as CBLAS's.
+   */
   sgemm(
     transA: boolean,
     transB: boolean,
@@ -38,6 +41,7 @@ export interface OpenBlas extends OpenBlasInfo {
     ldb: number,
     c: Float32Array,
     ldc: number,
+    beta?: number,
   ): void;
   /** `y = alpha·x + y` over `x.length` elements. */
   saxpy(alpha: number, x: Float32Array, y: Float32Array): void;
@@ -187,7 +191,7 @@ function bindCblas(
     coreName,
     ...(override && config.includes('DYNAMIC_ARCH') ? { coreTypeOverride: override } : {}),
     threads,
-    sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc) =>
+    sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta = 0) =>
       sgemm(
         ROW_MAJOR,
         transA ? TRANS : NO_TRANS,
@@ -200,7 +204,7 @@ function bindCblas(
         lda,
         b,
         ldb,
-        0,
+        beta,
         c,
         ldc,
       ),

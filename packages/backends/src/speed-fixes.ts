@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { MLP_SGD_STEP_KERNEL, wasmMlpSgdStep } from './mlp-step-kernel';
 import type { OpenBlas } from './openblas';
 import { openBlasMatMul } from './openblas-matmul';
 import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum } from './sgd-momentum-kernel';
@@ -73,7 +74,14 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
       { kernelName: SGD_MOMENTUM_KERNEL, backendName: 'wasm', kernelFunc: wasmSgdMomentum(blas) },
       'openblas',
     );
-  } else removeKernel('wasm', SGD_MOMENTUM_KERNEL);
+    addKernel(
+      { kernelName: MLP_SGD_STEP_KERNEL, backendName: 'wasm', kernelFunc: wasmMlpSgdStep(blas) },
+      'openblas',
+    );
+  } else {
+    removeKernel('wasm', SGD_MOMENTUM_KERNEL);
+    removeKernel('wasm', MLP_SGD_STEP_KERNEL);
+  }
 }
 
 function removeKernel(backendName: string, kernelName: string): void {

@@ -41,9 +41,15 @@ export class Dropout extends Module {
  */
 export function dropoutMask(size: number, p: number, rng: Rng): Float32Array {
   const bits = rng.fillUint32(new Uint32Array(size));
+  // The test `bits[i] < threshold`, done on the signed view with both sides shifted by 2³¹, picks
+  // one of two values by index: a branch on random bits mispredicts half the time (three times
+  // slower in V8 here; the masks are the same).
+  const signed = new Int32Array(bits.buffer, bits.byteOffset, size);
   const mask = new Float32Array(size);
-  const threshold = Math.round(p * 2 ** 32);
-  const scale = 1 / (1 - p);
-  for (let i = 0; i < size; i++) mask[i] = (bits[i] as number) < threshold ? 0 : scale;
+  const threshold = Math.round(p * 2 ** 32) - 2 ** 31;
+  const values = new Float32Array([0, 1 / (1 - p)]);
+  for (let i = 0; i < size; i++) {
+    mask[i] = values[+(((signed[i] as number) ^ -0x80000000) >= threshold)] as number;
+  }
   return mask;
 }

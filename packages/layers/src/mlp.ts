@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { ACTIVATION_NAMES, type ActivationName, activationFunctions, PReLU } from './activations';
 import { applyInit } from './apply-init';
 import { BatchNorm1d } from './batch-norm';
-import { Dropout } from './dropout';
+import { Dropout, dropoutMask } from './dropout';
 import { INIT_NAMES } from './initializers';
 import { Linear } from './linear';
-import { type ForwardOptions, Module } from './module';
+import { type DenseStack, type ForwardOptions, Module } from './module';
 
 const initConfigSchema = z.strictObject({
   name: z.enum(INIT_NAMES),
@@ -176,6 +176,22 @@ export class Mlp extends Module {
       }
       return this.config.output === 'log-softmax' ? tf.logSoftmax(h) : h;
     });
+  }
+
+  /** Without batch norm, with ReLU or sigmoid: the network as a {@link DenseStack}. */
+  override denseStack(): DenseStack | undefined {
+    const { activation, batchNorm, hidden, output } = this.config;
+    if (batchNorm || (activation !== 'relu' && activation !== 'sigmoid')) return undefined;
+    const dropout = this.dropout;
+    return {
+      activation,
+      output,
+      layers: this.fcs.map((fc) => ({ weight: fc.weight, bias: fc.bias as tf.Variable })),
+      drawMasks: (batch) =>
+        dropout.p === 0
+          ? []
+          : hidden.map((width) => dropoutMask(batch * width, dropout.p, dropout.rng)),
+    };
   }
 
   private activate(h: tf.Tensor, layer: number): tf.Tensor {

@@ -28,6 +28,23 @@ export interface LayerTap {
   readonly activation?: string;
 }
 
+/**
+ * A network that is nothing but dense layers, described for a fused training step (one kernel for
+ * forward, loss, backward and update, such as `@mnist-lab/backends`' `MLP_SGD_STEP_KERNEL`): each
+ * hidden layer is `Linear → activation → dropout`, the last is `Linear`, and its training forward
+ * pass computes nothing else. A fused step that draws the masks with {@link DenseStack.drawMasks}
+ * consumes the generator exactly as `forward` would.
+ */
+export interface DenseStack {
+  readonly activation: 'relu' | 'sigmoid';
+  /** Every Linear layer in order, each with its bias. */
+  readonly layers: readonly { readonly weight: tf.Variable; readonly bias: tf.Variable }[];
+  /** What the network outputs: a fused step computes the cross-entropy of the last layer's scores, which is the same loss for both. */
+  readonly output: 'log-softmax' | 'logits';
+  /** The dropout masks a training `forward` of `batch` rows would draw, one per hidden layer in order (`[]` without dropout). */
+  drawMasks(batch: number): Float32Array[];
+}
+
 /** A module's state by PyTorch name (`fc1.weight`, `batch_norm1.running_mean`, ...). */
 export type StateDict = Record<string, tf.Tensor>;
 
@@ -94,6 +111,14 @@ export abstract class Module {
   /** Random generators by dotted name (e.g. dropout's), so a checkpoint can save their states. */
   namedGenerators(): [string, Rng][] {
     return this.collect((m) => m.ownGenerators);
+  }
+
+  /**
+   * This network as a {@link DenseStack} when it is one and a fused training step may stand in for
+   * `forward` and its gradient; `undefined` (the default) when it is anything else.
+   */
+  denseStack(): DenseStack | undefined {
+    return undefined;
   }
 
   /** The trainable variables, for an optimizer. */

@@ -48,6 +48,7 @@ export {
   BACKEND_CHOICES,
   BLAS_CHOICES,
   DATASET_CHOICES,
+  FUSED_CHOICES,
   modelFromSpec,
   networkName,
   OPTIMIZER_CHOICES,

@@ -7,6 +7,12 @@ import { LESSON_RECIPE } from './recipe';
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 /** Where wasm's matrix products run in Node: OpenBLAS when installed, never, or always. */
 export const BLAS_CHOICES = ['auto', 'off', 'require'] as const;
+/**
+ * Whether training steps may run as one fused kernel (forward, loss, backward and update) where the
+ * backend has one: `auto` (wasm with OpenBLAS, networks without batch norm), or `off` (tfjs's ops
+ * and gradients everywhere). The two agree to float32 rounding, not bit for bit.
+ */
+export const FUSED_CHOICES = ['auto', 'off'] as const;
 /** The datasets a run spec may name. */
 export const DATASET_CHOICES = ['mnist', 'fashion-mnist'] as const;
 /** The optimizers a run spec may name. */
@@ -36,6 +42,7 @@ export const runSpecSchema = z.strictObject({
   seed: z.number().int().default(LESSON_RECIPE.seed),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
   blas: z.enum(BLAS_CHOICES).default('auto'),
+  fused: z.enum(FUSED_CHOICES).default('auto'),
   dataset: z.enum(DATASET_CHOICES).default('mnist'),
   /** A directory of the four IDX files (an absolute path once stored). */
   data: z.string().min(1).optional(),

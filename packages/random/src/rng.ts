@@ -40,6 +40,7 @@ export function deriveSeed(...parts: readonly (number | string)[]): number {
  * const order = rng.permutation(60000);
  */
 export class Rng {
+  // The state words, kept as int32 (the same bits as the unsigned words getState returns).
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
@@ -51,10 +52,10 @@ export class Rng {
       throw new ArgumentError('Rng', `Rng: seed must be an integer or a string, got ${seed}`);
     }
     const next = splitMix32(typeof seed === 'number' ? seed : deriveSeed(seed));
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    this.s0 = next() | 0;
+    this.s1 = next() | 0;
+    this.s2 = next() | 0;
+    this.s3 = next() | 0;
   }
 
   /** A generator that continues exactly where the one that saved `state` was. */
@@ -76,12 +77,12 @@ export class Rng {
     if (state.every((w) => w === 0)) {
       throw new ArgumentError('Rng.setState', 'Rng.setState: the all-zero state is invalid');
     }
-    [this.s0, this.s1, this.s2, this.s3] = state;
+    [this.s0, this.s1, this.s2, this.s3] = state.map((w) => w | 0) as unknown as RngState;
   }
 
   /** The current state, for {@link Rng.fromState}. */
   getState(): RngState {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
   /** A uniformly distributed unsigned 32-bit integer. */
@@ -94,10 +95,6 @@ export class Rng {
     this.s0 ^= this.s3;
     this.s2 ^= t;
     this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
-    this.s3 >>>= 0;
     return result;
   }
 
@@ -111,7 +108,8 @@ export class Rng {
     let s2 = this.s2;
     let s3 = this.s3;
     for (let i = 0; i < out.length; i++) {
-      out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+      const r = Math.imul(s1, 5);
+      out[i] = Math.imul((r << 7) | (r >>> 25), 9);
       const t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
@@ -120,10 +118,13 @@ export class Rng {
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
     }
-    this.s0 = s0 >>> 0;
-    this.s1 = s1 >>> 0;
-    this.s2 = s2 >>> 0;
-    this.s3 = s3 >>> 0;
+    // Stored as int32, as everywhere in the class (getState gives the unsigned words): an
+    // unsigned conversion here deoptimized this function on every call once a long fill had
+    // compiled it mid-loop (V8: "insufficient type feedback"), ten times slower than the loop.
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
     return out;
   }
 

@@ -50,9 +50,18 @@ export interface FitOptions {
   /**
    * Looks inside the network every `every` steps (from step 0): layer distributions, dead or
    * saturated units, gradient norms and update ratios, as `probe` events and in each epoch's
-   * record. Probing changes nothing in the training: the weights are the same without it.
+   * record. Probing changes nothing in the training: the weights are the same without it, bit for
+   * bit with unfused steps; a probed step is always unfused (it needs tfjs's gradients), so where
+   * the other steps are fused (`fusedSteps`) it differs from them by float32 rounding.
    */
   readonly probes?: ProbeOptions;
+  /**
+   * Take each step in one fused kernel where the backend has one and the network, loss and
+   * optimizer allow it (`fusedStep`): the lesson's networks without batch norm, on wasm with
+   * OpenBLAS. The results agree with the unfused step to float32 rounding, not bit for bit (see the
+   * package README). Defaults to true; false always takes tfjs's ops and gradients.
+   */
+  readonly fusedSteps?: boolean;
 }
 
 /** {@link FitOptions} checked, with every default filled in: what the parts of `fit` read. */
@@ -67,6 +76,7 @@ export interface ParsedFitOptions {
   /** Sends an event to `onEvent` (if any), waiting for it. */
   readonly emit: (event: TrainEvent) => Promise<void>;
   readonly reportEvery: number;
+  readonly fusedSteps: boolean;
   readonly checkpoint:
     | {
         readonly store: CheckpointStore;
@@ -134,6 +144,7 @@ export function parseFitOptions(options: FitOptions): ParsedFitOptions {
       await onEvent?.(event);
     },
     reportEvery,
+    fusedSteps: options.fusedSteps ?? true,
     checkpoint:
       checkpoint === undefined
         ? undefined

@@ -8,6 +8,7 @@ import { TrainerError } from './errors';
 import { evaluate } from './evaluate';
 import type { EpochRecord } from './events';
 import { type FitOptions, type ParsedFitOptions, parseFitOptions } from './fit-options';
+import { fusedStep, type StepResult } from './fused-step';
 import { learningRateAt } from './lr-schedule';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { probedStep } from './probes';
@@ -219,7 +220,9 @@ function step(
   opts: ParsedFitOptions,
   x: tf.Tensor,
   y: tf.Tensor,
-): { loss: tf.Scalar; correct: tf.Tensor } {
+): StepResult {
+  const fused = opts.fusedSteps ? fusedStep(model, optimizer, params, opts.loss, x, y) : undefined;
+  if (fused !== undefined) return fused;
   let correct: tf.Tensor | undefined;
   const loss = optimizer.minimize(
     () => {

@@ -102,6 +102,35 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
     this.incrementIterations();
   }
 
+  /**
+   * For a fused step that updates `params` itself: PyTorch's `lr` and `μ`, and each parameter's
+   * velocity (made as {@link applyGradients} makes it, in the same slot, so checkpoints are the
+   * same either way); `undefined` with Nesterov momentum, which no fused step computes.
+   */
+  fusedUpdate(
+    params: readonly tf.Variable[],
+  ): { lr: number; momentum: number; velocities: tf.Variable[] } | undefined {
+    const self = this as unknown as MomentumInternals;
+    if (self.useNesterov) return undefined;
+    // applyGradients fills slot i for the i-th key of the gradients' map, whose keys are variable
+    // names: numeric names come out in numeric order, whatever order `params` has.
+    const slots = Object.keys(Object.fromEntries(params.map((p) => [p.name, p])));
+    const velocities = params.map((value) => {
+      const i = slots.indexOf(value.name);
+      self.accumulations[i] ??= {
+        originalName: `${value.name}/momentum`,
+        variable: tf.tidy(() => tf.variable(tf.zerosLike(value), false)),
+      };
+      return (self.accumulations[i] as { variable: tf.Variable }).variable;
+    });
+    return { lr: self.learningRate, momentum: self.momentum, velocities };
+  }
+
+  /** Counts a step a fused kernel took, as {@link applyGradients} does. */
+  countFusedStep(): void {
+    this.incrementIterations();
+  }
+
   /** Disposes the velocities, and the −lr scalar tfjs's `MomentumOptimizer.dispose` forgets. */
   override dispose(): void {
     super.dispose();

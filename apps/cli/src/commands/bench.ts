@@ -40,10 +40,11 @@ export function registerBenchCommand(program: Command): void {
           seed: config.seed,
           dropLast: true,
         });
-      await fit(model, batches(opts.warmup), { epochs: 1, optimizer, checkpoint: undefined });
+      const fusedSteps = config.fused === 'auto';
+      await fit(model, batches(opts.warmup), { epochs: 1, optimizer, fusedSteps });
       const timed = batches(opts.steps);
       const start = performance.now();
-      await fit(model, timed, { epochs: 1, optimizer, reportEvery: 1_000_000 });
+      await fit(model, timed, { epochs: 1, optimizer, fusedSteps, reportEvery: 1_000_000 });
       const ms = (performance.now() - start) / timed.batchesPerEpoch;
       model.dispose();
       const result = {

@@ -41,6 +41,7 @@ interface CompareOptions {
   testSize?: number;
   backend?: string;
   blas?: BlasMode;
+  fused?: 'auto' | 'off';
 }
 
 export function registerCompareCommand(program: Command): void {
@@ -236,6 +237,7 @@ function passThrough(opts: CompareOptions): string[] {
   for (const [flag, value] of [
     ['--backend', opts.backend],
     ['--blas', opts.blas],
+    ['--fused', opts.fused],
     ['--dataset', opts.dataset],
     ['--data', opts.data],
     ['--train-size', opts.trainSize],

@@ -22,6 +22,7 @@ const RESUMABLE = new Set([
   'epochs',
   'backend',
   'blas',
+  'fused',
   'checkpointEvery',
   'probeEvery',
   'trainEval',
@@ -91,7 +92,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--force', 'with --out: replace what another run left in that folder')
     .option(
       '--resume <dir>',
-      'continue the run saved in <dir> from its newest intact checkpoint (--epochs, --backend, --blas, --checkpoint-every, --probe-every and --train-eval may change)',
+      'continue the run saved in <dir> from its newest intact checkpoint (--epochs, --backend, --blas, --fused, --checkpoint-every, --probe-every and --train-eval may change)',
     )
     .option(
       '--checkpoint-every <n>',

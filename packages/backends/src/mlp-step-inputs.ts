@@ -1,0 +1,63 @@
+// The inputs and attributes of the whole-step kernel (`mlp-step-kernel.ts`), checked.
+import { ArgumentError } from '@mnist-lab/errors';
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The kernel's name (`MLP_SGD_STEP_KERNEL`), repeated from `mlp-step-kernel.ts` for its messages. */
+const KERNEL = 'MnistLabMlpSgdStep';
+
+type Info = tf.TensorInfo;
+
+export interface StepAttrs {
+  layers: number;
+  activation: 'relu' | 'sigmoid';
+  lr: number;
+  momentum: number;
+}
+
+export function fail(input: string, message: string): never {
+  throw new ArgumentError(`${KERNEL}: ${input}`, `${KERNEL}: ${message}`);
+}
+
+function expectShape(
+  inputs: Record<string, Info | undefined>,
+  name: string,
+  shape: number[],
+): Info {
+  const t = inputs[name];
+  if (t === undefined) return fail(name, `input ${name} is missing`);
+  if (t.dtype !== 'float32') return fail(name, `input ${name} must be float32, got ${t.dtype}`);
+  if (!tf.util.arraysEqual(t.shape, shape)) {
+    fail(name, `input ${name} has shape [${t.shape}], expected [${shape}]`);
+  }
+  return t;
+}
+
+/** The layers' widths from the weights, every input checked against them. */
+export function checkInputs(inputs: Record<string, Info | undefined>, attrs: StepAttrs): number[] {
+  const { layers, activation } = attrs;
+  if (!(Number.isInteger(layers) && layers >= 1))
+    fail('layers', `layers must be ≥ 1, got ${layers}`);
+  if (activation !== 'relu' && activation !== 'sigmoid') {
+    fail('activation', `activation must be relu or sigmoid, got ${activation}`);
+  }
+  const labels = inputs.labels;
+  if (labels === undefined || labels.shape.length !== 1) fail('labels', 'labels must be [batch]');
+  const batch = labels.shape[0] as number;
+  const widths = [(inputs.weight0?.shape[1] ?? 0) as number];
+  for (let i = 0; i < layers; i++) {
+    const out = (inputs[`weight${i}`]?.shape[0] ?? 0) as number;
+    const shape = [out, widths[i] as number];
+    for (const name of [`weight${i}`, `weightVelocity${i}`]) expectShape(inputs, name, shape);
+    for (const name of [`bias${i}`, `biasVelocity${i}`]) expectShape(inputs, name, [out]);
+    widths.push(out);
+  }
+  const x = expectShape(inputs, 'x', inputs.x?.shape ?? []);
+  if (tf.util.sizeFromShape(x.shape) !== batch * (widths[0] as number)) {
+    fail('x', `input x has shape [${x.shape}], expected ${batch} rows of ${widths[0]}`);
+  }
+  const masked = inputs.mask0 !== undefined;
+  for (let i = 0; i < layers - 1 && masked; i++) {
+    expectShape(inputs, `mask${i}`, [batch, widths[i + 1] as number]);
+  }
+  return widths;
+}

@@ -1,0 +1,222 @@
+import { initBackend } from '@mnist-lab/backends';
+import { crossEntropy, Mlp, type MlpConfigInput, nllLoss } from '@mnist-lab/layers';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  createOptimizer,
+  fit,
+  fusedStep,
+  MLP_SGD_STEP_KERNEL,
+  parseOptimizerConfig,
+} from './index';
+import { arraySource, loadFixture, MemoryStore } from './test-utils';
+
+interface FcState {
+  weight_out_in: number[][];
+  bias: number[];
+}
+interface TrainCase {
+  dims: [number, number, number, number];
+  activation: 'relu' | 'sigmoid';
+  batchnorm: boolean;
+  lr: number;
+  momentum: number;
+  init: { fc: FcState[] };
+  steps: { x: number[][]; labels: number[]; loss: number; fc_after: FcState[] }[];
+}
+const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
+const sgd = () => createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.5 });
+
+/** The lesson's network, small, with random (seeded) inputs: `steps` batches of 32. */
+function batches(steps: number, inputSize: number) {
+  return Array.from({ length: steps }, (_, i) => ({
+    x: tf.randomUniform([32, inputSize], 0, 1, 'float32', 100 + i),
+    y: tf.tensor1d(
+      Array.from({ length: 32 }, (_, r) => (r * 7 + i) % 10),
+      'int32',
+    ),
+  }));
+}
+
+/** Trains `steps` steps, fused or through tfjs's gradients, and returns the weights and losses. */
+async function train(config: MlpConfigInput, steps: number, fused: boolean) {
+  const model = new Mlp({ inputSize: 64, hidden: [48, 32], seed: 3, ...config });
+  const optimizer = sgd();
+  const params = model.parameters();
+  const losses: number[] = [];
+  let fusedCount = 0;
+  for (const { x, y } of batches(steps, 64)) {
+    const step = fused ? fusedStep(model, optimizer, params, crossEntropy, x, y) : undefined;
+    if (step !== undefined) fusedCount++;
+    const loss =
+      step?.loss ??
+      (optimizer.minimize(
+        () => crossEntropy(model.forward(x, { training: true }), y),
+        true,
+        params,
+      ) as tf.Scalar);
+    if (step === undefined) tf.dispose([x, y]);
+    step?.correct.dispose();
+    losses.push(loss.dataSync()[0] as number);
+    loss.dispose();
+  }
+  const weights = model.namedParameters().map(([name, v]) => [name, Array.from(v.dataSync())]);
+  const rng = model.namedGenerators().map(([, g]) => g.getState());
+  const named = await optimizer.getWeights();
+  // Each velocity's slot, by the index of the parameter whose variable it names.
+  const names = params.map((p) => `${p.name}/momentum`);
+  const state = named.map((s) => ({
+    slot: s.name === 'iter' ? 'iter' : names.indexOf(s.name),
+    values: Array.from(s.tensor.dataSync()),
+  }));
+  tf.dispose(named.map((s) => s.tensor).filter((t) => t.isDisposed === false && t.size === 1));
+  return { weights, losses, fusedCount, rng, model, optimizer, state };
+}
+
+describe('fused training step (wasm + OpenBLAS)', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', blas: 'require' });
+  });
+
+  it("takes PyTorch's three fixture steps within 1e-5 (sigmoid, no batch norm), as one kernel call each", async () => {
+    const c = fx.cases.find((k) => !k.batchnorm) as TrainCase;
+    const [inputSize, h1, h2, classes] = c.dims;
+    const model = new Mlp({
+      inputSize,
+      hidden: [h1, h2],
+      numClasses: classes,
+      activation: c.activation,
+      dropout: 0,
+    });
+    const init = Object.fromEntries(
+      c.init.fc.flatMap((fc, i) => [
+        [`fc${i + 1}.weight`, tf.tensor2d(fc.weight_out_in)],
+        [`fc${i + 1}.bias`, tf.tensor1d(fc.bias)],
+      ]),
+    );
+    model.loadStateDict(init, { strict: false });
+    tf.dispose(Object.values(init));
+    const optimizer = createOptimizer({ name: 'sgd', lr: c.lr, momentum: c.momentum });
+    for (const step of c.steps) {
+      const x = tf.tensor2d(step.x);
+      const y = tf.tensor1d(step.labels, 'int32');
+      const result = fusedStep(model, optimizer, model.parameters(), crossEntropy, x, y);
+      expect(result, 'the fused kernel ran').toBeDefined();
+      expect([(await result?.loss.data())?.[0] as number]).toBeAllclose([step.loss], {
+        atol: 1e-5,
+      });
+      for (const [j, fc] of step.fc_after.entries()) {
+        const state = model.stateDict();
+        expect(state[`fc${j + 1}.weight`]?.dataSync()).toBeAllclose(fc.weight_out_in.flat(), {
+          atol: 1e-5,
+        });
+        expect(state[`fc${j + 1}.bias`]?.dataSync()).toBeAllclose(fc.bias, { atol: 1e-5 });
+      }
+      tf.dispose([result?.loss, result?.correct] as tf.Tensor[]);
+    }
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it.each([
+    ['relu', 0.5],
+    ['sigmoid', 0.5],
+    ['relu', 0],
+  ] as const)(
+    'agrees with tfjs ops and gradients over 20 steps (%s, dropout %s): losses within 1e-5, weights within 1e-5, the same masks drawn',
+    async (activation, dropout) => {
+      const fused = await train({ activation, dropout }, 20, true);
+      const unfused = await train({ activation, dropout }, 20, false);
+      expect(fused.fusedCount).toBe(20);
+      expect(fused.losses).toBeAllclose(unfused.losses, { atol: 1e-5 });
+      fused.weights.forEach(([name, w], i) => {
+        expect(w as number[], name as string).toBeAllclose(unfused.weights[i]?.[1] as number[], {
+          atol: 1e-5,
+        });
+      });
+      // Dropout's generator ends where the unfused forward passes leave it.
+      expect(fused.rng).toEqual(unfused.rng);
+      // The optimizer's state has the same names, slots and iteration count as tfjs's own.
+      expect(fused.state.map((s) => s.slot)).toEqual(['iter', 0, 1, 2, 3, 4, 5]);
+      expect(unfused.state.map((s) => s.slot)).toEqual(['iter', 0, 1, 2, 3, 4, 5]);
+      expect(fused.state[0]?.values).toEqual(unfused.state[0]?.values);
+      for (const r of [fused, unfused]) {
+        r.optimizer.dispose();
+        r.model.dispose();
+      }
+    },
+  );
+
+  it('gives bit-identical weights for the same seed', async () => {
+    const a = await train({}, 10, true);
+    const b = await train({}, 10, true);
+    expect(a.weights).toEqual(b.weights);
+    for (const r of [a, b]) {
+      r.optimizer.dispose();
+      r.model.dispose();
+    }
+  });
+
+  it('declines, drawing nothing, where it does not apply: batch norm, tanh, Adam, another loss, part of the parameters', () => {
+    const cases: [MlpConfigInput, () => tf.Optimizer, typeof crossEntropy, number][] = [
+      [{ batchNorm: true }, sgd, crossEntropy, 0],
+      [{ activation: 'tanh' }, sgd, crossEntropy, 0],
+      [
+        {},
+        () => createOptimizer(parseOptimizerConfig({ name: 'adam', lr: 0.01 })),
+        crossEntropy,
+        0,
+      ],
+      [{ output: 'logits' }, sgd, nllLoss, 0],
+      [{}, sgd, (s, l) => tf.mul(crossEntropy(s, l), 2) as tf.Scalar, 0],
+      [{}, sgd, crossEntropy, 2],
+    ];
+    for (const [config, makeOptimizer, loss, drop] of cases) {
+      const model = new Mlp({ inputSize: 8, hidden: [4], seed: 1, ...config });
+      const optimizer = makeOptimizer();
+      const rng = model.namedGenerators().map(([, g]) => g.getState());
+      const [x, y] = [tf.ones([2, 8]), tf.tensor1d([0, 1], 'int32')];
+      const params = model.parameters().slice(drop);
+      expect(
+        fusedStep(model, optimizer, params, loss, x, y),
+        JSON.stringify(config),
+      ).toBeUndefined();
+      expect(model.namedGenerators().map(([, g]) => g.getState())).toEqual(rng);
+      expect(x.isDisposed).toBe(false);
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
+
+  it('is what fit uses by default, and fusedSteps: false turns it off', async () => {
+    const kernel = tf.getKernel(MLP_SGD_STEP_KERNEL, 'wasm');
+    expect(kernel).toBeDefined();
+    let calls = 0;
+    tf.unregisterKernel(MLP_SGD_STEP_KERNEL, 'wasm');
+    tf.registerKernel({
+      ...(kernel as tf.KernelConfig),
+      kernelFunc: (args) => {
+        calls++;
+        return (kernel as tf.KernelConfig).kernelFunc(args);
+      },
+    });
+    try {
+      const source = arraySource(() => [{ x: [[0.1, 0.2, 0.3, 0.4]], y: [1] }]);
+      for (const fusedSteps of [true, false]) {
+        const model = new Mlp({ inputSize: 4, hidden: [3], seed: 1 });
+        await fit(model, source, {
+          epochs: 2,
+          optimizer: { name: 'sgd', lr: 0.01, momentum: 0.5 },
+          checkpoint: { store: new MemoryStore() },
+          fusedSteps,
+        });
+        model.dispose();
+      }
+      expect(calls).toBe(2);
+    } finally {
+      tf.unregisterKernel(MLP_SGD_STEP_KERNEL, 'wasm');
+      tf.registerKernel(kernel as tf.KernelConfig);
+    }
+  });
+});
