@@ -154,9 +154,12 @@ function kernelInputs(
 const run = (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) =>
   tf.engine().runKernel(MLP_SGD_STEP_KERNEL, inputs, attrs as never) as tf.Tensor[];
 
-describe('fused MLP step kernel on wasm (OpenBLAS)', () => {
+describe.each([
+  ['OpenBLAS', 'require'],
+  ['XNNPACK', 'off'],
+] as const)('fused MLP step kernel on wasm, products on %s', (_, blas) => {
   beforeAll(async () => {
-    await initBackend({ prefer: 'wasm', blas: 'require' });
+    await initBackend({ prefer: 'wasm', blas });
   });
 
   const cases = [
@@ -164,9 +167,11 @@ describe('fused MLP step kernel on wasm (OpenBLAS)', () => {
     { widths: [7, 5, 4, 3], activation: 'sigmoid', dropout: true },
     { widths: [9, 6, 4], activation: 'relu', dropout: false },
     { widths: [6, 3], activation: 'sigmoid', dropout: false },
+    // Weights much bigger than the batch: XNNPACK's path computes x·Wᵀ as (W·xᵀ)ᵀ.
+    { widths: [120, 40, 3], activation: 'relu', dropout: true },
   ] as const;
   it.each(cases)(
-    'equals a float64 step written from the definitions within 1e-6 ($widths, $activation, dropout $dropout)',
+    'equals a float64 step written from the definitions within 1e-6, three steps in ($widths, $activation, dropout $dropout)',
     ({ widths, activation, dropout }) => {
       const batch = 5;
       const net = makeNet([...widths], 3);
@@ -182,13 +187,22 @@ describe('fused MLP step kernel on wasm (OpenBLAS)', () => {
         tf.tensor1d(labels, 'int32'),
         masks,
       );
+      const attrs = { layers: widths.length - 1, activation, lr: LR, momentum: MOMENTUM };
+      // Two steps first, so that the third's momentum term is not zero.
+      for (let step = 0; step < 2; step++) {
+        const [l, k, ...u] = run(inputs, attrs);
+        // As the trainer does: each variable takes its output (the same buffer when in place).
+        net.w.forEach((_, i) => {
+          ['weight', 'bias', 'weightVelocity', 'biasVelocity'].forEach((name, j) => {
+            (inputs[`${name}${i}`] as tf.Variable).assign(u[4 * i + j] as tf.Tensor);
+          });
+        });
+        tf.dispose([l, k, ...u] as tf.Tensor[]);
+        referenceStep(net, [...widths], x, labels, masks, activation);
+      }
       const before = tf.memory().numTensors;
-      const [loss, correct, ...updated] = run(inputs, {
-        layers: widths.length - 1,
-        activation,
-        lr: LR,
-        momentum: MOMENTUM,
-      });
+      const buffers = tf.engine().backend.numDataIds();
+      const [loss, correct, ...updated] = run(inputs, attrs);
       const want = referenceStep(net, [...widths], x, labels, masks, activation);
       expect([loss?.dataSync()[0] as number]).toBeAllclose([want.loss], { atol: 1e-6 });
       expect(correct?.dataSync()[0]).toBe(want.correct);
@@ -198,10 +212,16 @@ describe('fused MLP step kernel on wasm (OpenBLAS)', () => {
         for (const [k, g] of got.entries()) {
           expect(g).toBeAllclose(expected[k] as number[], { atol: 1e-6 });
         }
-        // Updated in place: the outputs are the variables' own buffers.
-        expect(updated[4 * i]?.dataId).toBe(inputs[`weight${i}`]?.dataId);
+        // Updated in place: the outputs are the variables' own buffers (on XNNPACK, the weights
+        // go to new ones: it keeps a packed copy of a product's second operand per tensor).
+        expect(updated[4 * i + 1]?.dataId).toBe(inputs[`bias${i}`]?.dataId);
+        if (blas === 'require') expect(updated[4 * i]?.dataId).toBe(inputs[`weight${i}`]?.dataId);
+        else expect(updated[4 * i]?.dataId).not.toBe(inputs[`weight${i}`]?.dataId);
       });
       expect(tf.memory().numTensors).toBe(before + 2 + updated.length);
+      // Every intermediate buffer freed: only the loss, the count and any new weights are new.
+      const newWeights = blas === 'require' ? 0 : widths.length - 1;
+      expect(tf.engine().backend.numDataIds()).toBe(buffers + 2 + newWeights);
       tf.dispose([loss, correct, ...updated, ...Object.values(inputs)] as tf.Tensor[]);
     },
   );

@@ -1,14 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { checkInputs, fail, type StepAttrs } from './mlp-step-inputs';
-import type { OpenBlas } from './openblas';
-import { heapViews, type WasmHeapBackend } from './wasm-heap';
+import { f32, type StepBackend, type StepProducts } from './mlp-step-products';
 
 /**
  * The name of a whole training step of a dense network in one kernel call: `Linear → activation →
  * dropout` per hidden layer, then `Linear`, the mean cross-entropy of the last layer's scores,
  * backpropagation, and PyTorch's SGD with momentum (`v' = μ·v + g; p' = p − lr·v'`) on every
  * weight and bias. `@mnist-lab/trainer` uses it where the active backend has it registered (this
- * package registers it for wasm with OpenBLAS) and tfjs's ops elsewhere.
+ * package registers it for wasm, its products on OpenBLAS or XNNPACK) and tfjs's ops elsewhere.
  *
  * Inputs: `x` `[batch, in]` float32, `labels` `[batch]` (int32, or float32 holding integers); for
  * each layer `i` from 0: `weight{i}` `[out, in]`, `bias{i}` `[out]`, `weightVelocity{i}` and
@@ -21,9 +20,11 @@ export const MLP_SGD_STEP_KERNEL = 'MnistLabMlpSgdStep';
 
 type Info = tf.TensorInfo;
 
-/** Float32 buffers outside the wasm heap, reused from step to step and grown as needed. */
+/** Buffers outside the wasm heap, reused from step to step and grown as needed. */
 class Scratch {
   private readonly buffers = new Map<string, Float32Array>();
+  private sumBuffer = new Float64Array(0);
+
   get(name: string, length: number): Float32Array {
     let b = this.buffers.get(name);
     if (b === undefined || b.length < length) {
@@ -33,7 +34,6 @@ class Scratch {
     return b.subarray(0, length);
   }
 
-  private sumBuffer = new Float64Array(0);
   /** A float64 buffer of `length` for column sums. */
   sums(length: number): Float64Array {
     if (this.sumBuffer.length < length) this.sumBuffer = new Float64Array(length);
@@ -43,15 +43,16 @@ class Scratch {
 
 /**
  * The outputs for the parameters: the same buffers, updated in place, when only the given tensors
- * hold them (a model's variables and an optimizer's velocities); otherwise new buffers holding a
- * copy, so that a tensor sharing a buffer never changes.
+ * hold them (a model's variables and an optimizer's velocities) and `fresh` does not ask for a new
+ * one; otherwise new buffers holding a copy, so that a tensor sharing a buffer never changes.
  */
 function parameterOutputs(
-  backend: WasmHeapBackend,
+  backend: StepBackend,
   params: Info[],
+  fresh: (i: number) => boolean,
 ): { out: Info[]; copy: boolean[] } {
   const distinct = new Set(params.map((p) => p.dataId)).size === params.length;
-  const copy = params.map((p) => !distinct || backend.refCount(p.dataId) !== 1);
+  const copy = params.map((p, i) => fresh(i) || !distinct || backend.refCount(p.dataId) !== 1);
   const out = params.map((p, i) => {
     if (copy[i]) return backend.makeOutput([...p.shape], 'float32');
     backend.incRef(p.dataId);
@@ -98,22 +99,19 @@ function crossEntropyGrad(
 const STEP = new Float32Array([0, 1]);
 
 /**
- * A hidden layer's forward pass: `z = h·Wᵀ + b` (the sgemm writes `out`), then, in one pass over
- * `out`, its output after the activation and dropout (`out` again, in place) and what the
- * backward pass multiplies its gradient by: `mask · act'(z)` (into `factor`).
+ * After a layer's product `out = h·Wᵀ`, in one pass over `out`: `z = out + b`, the layer's output
+ * after the activation and dropout (into `out`, in place) and what the backward pass multiplies
+ * its gradient by, `mask · act'(z)` (into `factor`). The last layer only adds its bias.
  */
-function hiddenForward(
-  blas: OpenBlas,
-  layer: { h: Float32Array; w: Float32Array; b: Float32Array; mask: Float32Array | undefined },
+function activate(
   out: Float32Array,
+  b: Float32Array,
+  mask: Float32Array | undefined,
   factor: Float32Array,
   activation: 'relu' | 'sigmoid' | 'none',
 ): void {
-  const { h, w, b, mask } = layer;
   const n = b.length;
-  const k = w.length / n;
   const rows = out.length / n;
-  blas.sgemm(false, true, rows, n, k, h, k, w, k, out, n);
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     for (let c = 0; c < n; c++) {
@@ -154,13 +152,12 @@ function biasUpdate(
 }
 
 /**
- * The whole step on the wasm heap with OpenBLAS: forward and backward products by `cblas_sgemm`
- * (the weight gradient accumulated straight into the velocity, `v ← dzᵀ·h + μ·v`, with sgemm's
- * `beta`), the weight update by `cblas_saxpy`, and the element-wise work (bias, activation,
- * dropout, softmax, their gradients, the bias updates) in single JavaScript passes over
- * buffers outside the heap. No tensor is made for an intermediate value.
+ * The whole step on the wasm heap: the products and weight updates by `products` (OpenBLAS or the
+ * backend's XNNPACK kernel), the element-wise work (bias, activation, dropout, softmax, their
+ * gradients, the bias updates) in single JavaScript passes without branches on the data. The
+ * intermediate values are heap buffers the kernel frees; no tensor is made for them.
  */
-export function wasmMlpSgdStep(blas: OpenBlas): tf.KernelFunc {
+export function wasmMlpSgdStep(products: StepProducts): tf.KernelFunc {
   const scratch = new Scratch();
   return (args) => {
     const inputs = args.inputs as Record<string, Info | undefined>;
@@ -170,79 +167,87 @@ export function wasmMlpSgdStep(blas: OpenBlas): tf.KernelFunc {
     const m = Math.fround(attrs.momentum);
     const c = Math.fround(-attrs.lr);
     const labelsInfo = inputs.labels as Info;
-    const batch = labelsInfo.shape[0] as number;
-    const backend = args.backend as unknown as WasmHeapBackend;
+    const backend = args.backend as unknown as StepBackend;
     const params = Array.from({ length: layers }, (_, i) =>
       ['weight', 'bias', 'weightVelocity', 'biasVelocity'].map((p) => inputs[`${p}${i}`] as Info),
     ).flat();
-    // Checked before anything is allocated or changed.
-    const labelValues = labelsView(backend, labelsInfo, heapViews(backend));
     const classes = widths[layers] as number;
-    labelValues.forEach((label, r) => {
-      if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
-        fail('labels', `label ${label} at row ${r} is not a class in [0, ${classes})`);
-      }
-    });
+    checkLabels(backend, labelsInfo, classes); // before anything is allocated or changed
     const loss = backend.makeOutput([], 'float32');
     const correct = backend.makeOutput([], 'float32');
-    const { out, copy } = parameterOutputs(backend, params);
-    // Views last: allocating can replace the heap's buffer.
-    const view = heapViews(backend);
-    const whole = (t: Info) => view(t, 0, tf.util.sizeFromShape(t.shape));
+    // Weights in new buffers where the products need it (XNNPACK keeps packed copies per tensor).
+    const fresh = (i: number) => products.freshWeights && i % 4 === 0;
+    const { out, copy } = parameterOutputs(backend, params, fresh);
     params.forEach((p, i) => {
-      if (copy[i]) whole(out[i] as Info).set(whole(p));
+      if (copy[i]) f32(backend, out[i] as Info).set(f32(backend, p));
     });
-    const param = (layer: number, which: number) => whole(out[4 * layer + which] as Info);
-    const labels = labelsView(backend, labelsInfo, view);
-
-    // Forward: each layer's output (after activation and dropout) and backward factor.
-    const outs: Float32Array[] = [whole(inputs.x as Info)];
-    const factors: Float32Array[] = [];
-    for (let i = 0; i < layers; i++) {
-      const size = batch * (widths[i + 1] as number);
-      const mask = inputs[`mask${i}`];
-      factors.push(scratch.get(`factor${i}`, size));
-      outs.push(scratch.get(`out${i}`, size));
-      const layer = {
-        h: outs[i] as Float32Array,
-        w: param(i, 0),
-        b: param(i, 1),
-        mask: mask === undefined ? undefined : whole(mask),
-      };
-      const act = i === layers - 1 ? 'none' : activation;
-      hiddenForward(blas, layer, outs[i + 1] as Float32Array, factors[i] as Float32Array, act);
-    }
-    let dz = scratch.get('g0', batch * classes);
-    const result = crossEntropyGrad(outs[layers] as Float32Array, labels, classes, dz);
-    whole(loss)[0] = result.loss;
-    whole(correct)[0] = result.correct;
-
-    // Backward, updating each layer once its gradients are taken.
-    for (let i = layers - 1; i >= 0; i--) {
-      const [w, b, vw, vb] = [param(i, 0), param(i, 1), param(i, 2), param(i, 3)];
-      const [nIn, nOut] = [widths[i] as number, widths[i + 1] as number];
-      blas.sgemm(true, false, nOut, nIn, batch, dz, nOut, outs[i] as Float32Array, nIn, vw, nIn, m);
-      biasUpdate(dz, scratch.sums(nOut), vb, b, m, c);
-      if (i > 0) {
-        const g = scratch.get(`g${(layers - i) % 2}`, batch * nIn);
-        blas.sgemm(false, false, batch, nIn, nOut, dz, nOut, w, nIn, g, nIn);
-        const f = factors[i - 1] as Float32Array;
-        for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) * (f[k] as number);
-        dz = g;
+    const param = (layer: number, which: number) => out[4 * layer + which] as Info;
+    const batch = labelsInfo.shape[0] as number;
+    const x = inputs.x as Info;
+    const hs: Info[] = [{ ...x, shape: [batch, widths[0] as number] }];
+    const temps: Info[] = [];
+    try {
+      // Forward: each layer's output (after activation and dropout) and backward factor.
+      const factors: Float32Array[] = [];
+      for (let i = 0; i < layers; i++) {
+        const z = products.forward(backend, hs[i] as Info, param(i, 0));
+        temps.push(z);
+        hs.push(z);
+        const mask = inputs[`mask${i}`];
+        factors.push(scratch.get(`factor${i}`, batch * (widths[i + 1] as number)));
+        const act = i === layers - 1 ? 'none' : activation;
+        const maskView = mask === undefined ? undefined : f32(backend, mask);
+        activate(
+          f32(backend, z),
+          f32(backend, param(i, 1)),
+          maskView,
+          factors[i] as Float32Array,
+          act,
+        );
       }
-      blas.saxpy(c, vw, w);
+      let dz = backend.makeOutput([batch, classes], 'float32');
+      temps.push(dz);
+      const scores = f32(backend, hs[layers] as Info);
+      const result = crossEntropyGrad(
+        scores,
+        labelsView(backend, labelsInfo),
+        classes,
+        f32(backend, dz),
+      );
+      f32(backend, loss)[0] = result.loss;
+      f32(backend, correct)[0] = result.correct;
+
+      // Backward, updating each layer once its gradients are taken.
+      for (let i = layers - 1; i >= 0; i--) {
+        const dh = i > 0 ? products.inputGrad(backend, dz, param(i, 0)) : undefined;
+        if (dh !== undefined) temps.push(dh);
+        const layer = { dz, h: hs[i] as Info, w: param(i, 0), v: param(i, 2) };
+        products.updateWeight(backend, layer, m, c);
+        const [b, vb] = [f32(backend, param(i, 1)), f32(backend, param(i, 3))];
+        biasUpdate(f32(backend, dz), scratch.sums(b.length), vb, b, m, c);
+        if (dh === undefined) break;
+        const [g, f] = [f32(backend, dh), factors[i - 1] as Float32Array];
+        for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) * (f[k] as number);
+        dz = dh;
+      }
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
     }
     return [loss, correct, ...out];
   };
 }
 
+function checkLabels(backend: StepBackend, labels: Info, classes: number): void {
+  labelsView(backend, labels).forEach((label, r) => {
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
+      fail('labels', `label ${label} at row ${r} is not a class in [0, ${classes})`);
+    }
+  });
+}
+
 /** The labels on the heap, as int32 or float32 numbers. */
-function labelsView(
-  backend: WasmHeapBackend,
-  labels: Info,
-  view: (t: Info, offset: number, length: number) => Float32Array,
-): Int32Array | Float32Array {
-  if (labels.dtype === 'float32') return view(labels, 0, labels.shape[0] as number);
+function labelsView(backend: StepBackend, labels: Info): Int32Array | Float32Array {
+  if (labels.dtype === 'float32') return f32(backend, labels);
   if (labels.dtype !== 'int32')
     fail('labels', `labels must be int32 or float32, got ${labels.dtype}`);
   const offset = backend.dataIdMap.get(labels.dataId).memoryOffset;

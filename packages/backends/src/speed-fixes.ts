@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MLP_SGD_STEP_KERNEL, wasmMlpSgdStep } from './mlp-step-kernel';
+import { openBlasProducts, xnnpackProducts } from './mlp-step-products';
 import type { OpenBlas } from './openblas';
 import { openBlasMatMul } from './openblas-matmul';
-import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum } from './sgd-momentum-kernel';
+import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum, wasmSgdMomentumSimd } from './sgd-momentum-kernel';
 import type { WasmHeapBackend } from './wasm-heap';
+import { backendMemory, simdMomentum } from './wasm-simd-update';
 import { fastTransposedMatMul } from './wasm-transposed-matmul';
 
 /**
@@ -67,21 +69,33 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
     const xnnpack = fastTransposedMatMul(original.kernelFunc, transpose.kernelFunc);
     return { ...original, kernelFunc: blas ? openBlasMatMul(blas, xnnpack) : xnnpack };
   });
-  // Without OpenBLAS, tfjs's four element-wise kernels beat a JavaScript loop over the heap
-  // (measured 1.2 ms against 2.9 ms per step), so the fused update needs OpenBLAS.
+  // Without OpenBLAS, the fused update is a wasm SIMD pass on the backend's memory (a JavaScript
+  // loop over the heap was slower than tfjs's four kernels: 2.9 against 1.2 ms per step).
+  const simd = simdMomentum(backendMemory(tf.findBackend('wasm'))) !== undefined;
   if (blas) {
     addKernel(
       { kernelName: SGD_MOMENTUM_KERNEL, backendName: 'wasm', kernelFunc: wasmSgdMomentum(blas) },
       'openblas',
     );
+  } else if (simd) {
     addKernel(
-      { kernelName: MLP_SGD_STEP_KERNEL, backendName: 'wasm', kernelFunc: wasmMlpSgdStep(blas) },
-      'openblas',
+      {
+        kernelName: SGD_MOMENTUM_KERNEL,
+        backendName: 'wasm',
+        kernelFunc: wasmSgdMomentumSimd(),
+      },
+      'wasm simd',
     );
-  } else {
-    removeKernel('wasm', SGD_MOMENTUM_KERNEL);
-    removeKernel('wasm', MLP_SGD_STEP_KERNEL);
-  }
+  } else removeKernel('wasm', SGD_MOMENTUM_KERNEL);
+  // The whole training step in one kernel, its products on OpenBLAS or on the BatchMatMul kernel
+  // installed above (looked up at each call).
+  const products = blas
+    ? openBlasProducts(blas)
+    : xnnpackProducts(() => (tf.getKernel('BatchMatMul', 'wasm') as tf.KernelConfig).kernelFunc);
+  addKernel(
+    { kernelName: MLP_SGD_STEP_KERNEL, backendName: 'wasm', kernelFunc: wasmMlpSgdStep(products) },
+    blas ? 'openblas' : 'xnnpack',
+  );
 }
 
 function removeKernel(backendName: string, kernelName: string): void {

@@ -73,9 +73,12 @@ async function train(config: MlpConfigInput, steps: number, fused: boolean) {
   return { weights, losses, fusedCount, rng, model, optimizer, state };
 }
 
-describe('fused training step (wasm + OpenBLAS)', () => {
+describe.each([
+  ['wasm + OpenBLAS', 'require'],
+  ['wasm, XNNPACK (as in a browser)', 'off'],
+] as const)('fused training step (%s)', (_, blas) => {
   beforeAll(async () => {
-    await initBackend({ prefer: 'wasm', blas: 'require' });
+    await initBackend({ prefer: 'wasm', blas });
   });
 
   it("takes PyTorch's three fixture steps within 1e-5 (sigmoid, no batch norm), as one kernel call each", async () => {

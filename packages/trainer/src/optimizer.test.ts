@@ -13,13 +13,19 @@ interface SgdFixture {
 }
 const fx = loadFixture<SgdFixture>('sgd_momentum');
 
-// The fused kernel runs on wasm + OpenBLAS; tfjs's own ops run on cpu and pure wasm.
+// The fused kernel runs on wasm (OpenBLAS, or wasm SIMD without it); tfjs's own ops run on cpu.
+const VARIANTS: Record<string, string> = {
+  'wasm + OpenBLAS': 'openblas',
+  'wasm, XNNPACK': 'wasm simd',
+};
 describe.each(TEST_BACKENDS)('SGD with momentum [$label]', ({ label, ...options }) => {
-  const fused = label === 'wasm + OpenBLAS';
+  const variant = VARIANTS[label];
   it("reproduces PyTorch's three steps (sgd_momentum.json) within 1e-6", async () => {
     await initBackend(options);
-    expect(tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) !== undefined).toBe(fused);
-    if (fused) expect(speedFixVariants().wasm_MnistLabSgdMomentum).toBe('openblas');
+    expect(tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) !== undefined).toBe(
+      variant !== undefined,
+    );
+    if (variant !== undefined) expect(speedFixVariants().wasm_MnistLabSgdMomentum).toBe(variant);
     const optimizer = createOptimizer({ name: 'sgd', lr: fx.lr, momentum: fx.momentum });
     expect(optimizer).toBeInstanceOf(FusedMomentumOptimizer);
     const start = tf.tensor1d(fx.param_init);
