@@ -66,7 +66,12 @@ function runTorch(label, extra) {
 const variants = (backend) =>
   backend === 'wasm'
     ? [
-        { backend, blas: 'require', label: 'wasm + OpenBLAS (fused steps)' },
+        {
+          backend,
+          blas: 'require',
+          label: 'wasm + OpenBLAS (fused steps)',
+          rate: 'wasm + OpenBLAS',
+        },
         { backend, blas: 'require', fused: 'off', label: 'wasm + OpenBLAS, unfused (--fused off)' },
         { backend, blas: 'off', label: 'wasm, XNNPACK (--blas off)' },
       ]
@@ -208,7 +213,8 @@ const rates = {};
 // The same product through tfjs once per backend and BLAS mode (the fused step's products are
 // cblas_sgemm calls on the heap: the "called directly" row is their rate).
 for (const run of runs.filter((r) => r.fused === undefined))
-  rates[`mnist-lab ${run.label}, through tfjs's BatchMatMul`] = await tfjsProductRate(run);
+  rates[`mnist-lab ${run.rate ?? run.label}, through tfjs's BatchMatMul`] =
+    await tfjsProductRate(run);
 const direct = await openBlasRate();
 if (direct !== undefined)
   rates['OpenBLAS called directly (cblas_sgemm, no tfjs), 1 thread'] = direct;
