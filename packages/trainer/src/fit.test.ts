@@ -3,49 +3,16 @@ import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, fit, type TrainEvent, TrainerError } from './index';
-import { arraySource, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
+import {
+  arraySource,
+  fixtureModel,
+  loadFixture,
+  MemoryStore,
+  TEST_BACKENDS,
+  type TrainCase,
+} from './test-utils';
 
-interface FcState {
-  weight_out_in: number[][];
-  bias: number[];
-}
-interface TrainCase {
-  dims: [number, number, number, number];
-  activation: 'relu' | 'sigmoid';
-  batchnorm: boolean;
-  lr: number;
-  momentum: number;
-  init: { fc: FcState[] };
-  steps: {
-    x: number[][];
-    labels: number[];
-    loss: number;
-    fc_after: FcState[];
-    bn_after: { gamma: number[]; beta: number[]; running_mean: number[]; running_var: number[] }[];
-  }[];
-}
 const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
-
-function fixtureModel(c: TrainCase): Mlp {
-  const [inputSize, h1, h2, classes] = c.dims;
-  const model = new Mlp({
-    inputSize,
-    hidden: [h1, h2],
-    numClasses: classes,
-    activation: c.activation,
-    dropout: 0,
-    batchNorm: c.batchnorm,
-  });
-  const init = Object.fromEntries(
-    c.init.fc.flatMap((fc, i) => [
-      [`fc${i + 1}.weight`, tf.tensor2d(fc.weight_out_in)],
-      [`fc${i + 1}.bias`, tf.tensor1d(fc.bias)],
-    ]),
-  );
-  model.loadStateDict(init, { strict: false });
-  tf.dispose(Object.values(init));
-  return model;
-}
 
 for (const { label, ...options } of TEST_BACKENDS) {
   describe(`fit [${label}]`, () => {

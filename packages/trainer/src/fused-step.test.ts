@@ -9,21 +9,8 @@ import {
   MLP_SGD_STEP_KERNEL,
   parseOptimizerConfig,
 } from './index';
-import { arraySource, loadFixture, MemoryStore } from './test-utils';
+import { arraySource, fixtureModel, loadFixture, MemoryStore, type TrainCase } from './test-utils';
 
-interface FcState {
-  weight_out_in: number[][];
-  bias: number[];
-}
-interface TrainCase {
-  dims: [number, number, number, number];
-  activation: 'relu' | 'sigmoid';
-  batchnorm: boolean;
-  lr: number;
-  momentum: number;
-  init: { fc: FcState[] };
-  steps: { x: number[][]; labels: number[]; loss: number; fc_after: FcState[] }[];
-}
 const fx = loadFixture<{ cases: TrainCase[] }>('mlp_train_steps');
 const sgd = () => createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.5 });
 
@@ -83,22 +70,7 @@ describe.each([
 
   it("takes PyTorch's three fixture steps within 1e-5 (sigmoid, no batch norm), as one kernel call each", async () => {
     const c = fx.cases.find((k) => !k.batchnorm) as TrainCase;
-    const [inputSize, h1, h2, classes] = c.dims;
-    const model = new Mlp({
-      inputSize,
-      hidden: [h1, h2],
-      numClasses: classes,
-      activation: c.activation,
-      dropout: 0,
-    });
-    const init = Object.fromEntries(
-      c.init.fc.flatMap((fc, i) => [
-        [`fc${i + 1}.weight`, tf.tensor2d(fc.weight_out_in)],
-        [`fc${i + 1}.bias`, tf.tensor1d(fc.bias)],
-      ]),
-    );
-    model.loadStateDict(init, { strict: false });
-    tf.dispose(Object.values(init));
+    const model = fixtureModel(c);
     const optimizer = createOptimizer({ name: 'sgd', lr: c.lr, momentum: c.momentum });
     for (const step of c.steps) {
       const x = tf.tensor2d(step.x);
