@@ -40,6 +40,11 @@ export function registerBackendsCommand(program: Command): void {
         if (p.report?.matmul !== undefined) {
           output.line(`${''.padEnd(42)} ${output.c.dim(`matrix products: ${p.report.matmul}`)}`);
         }
+        if (p.available && p.backend === 'wasm') {
+          output.line(
+            `${''.padEnd(42)} ${output.c.dim('training steps: one fused kernel each for networks without batch norm (--fused off: tfjs ops)')}`,
+          );
+        }
       }
       output.event({
         event: 'auto',
