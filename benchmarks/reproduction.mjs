@@ -105,7 +105,8 @@ const fmt = (s) => (s.n === 0 ? '—' : `${(s.mean * 100).toFixed(2)} ± ${(s.st
 const oursAt = (preset, epoch) =>
   stats(
     ours.runs
-      .filter((r) => r.preset === preset)
+      // `compare`'s results.json names each run's network `network` (`preset` in older files).
+      .filter((r) => (r.network ?? r.preset) === preset)
       .map((r) => r.epochs.find((e) => e.epoch === epoch)?.testAccuracy)
       .filter((v) => v !== undefined),
   );
