@@ -26,7 +26,7 @@ function fusedOptimizer(optimizer: tf.Optimizer): FusedMomentumOptimizer | undef
 /**
  * The same step as `optimizer.minimize(loss(model.forward(x)))`, in one {@link MLP_SGD_STEP_KERNEL}
  * call, when everything allows it: the active backend has the kernel, the model is a
- * {@link Module.denseStack | dense stack}, `params` are exactly its weights and biases, the loss
+ * dense stack (`Module.denseStack()`), `params` are exactly its weights and biases, the loss
  * is the cross-entropy (or `nllLoss` of log-probabilities) and the optimizer is SGD with momentum.
  * Otherwise `undefined`, and nothing was computed or drawn. Disposes `x` and `y` when it steps.
  */
