@@ -60,7 +60,7 @@ window.ort = ort;
   try {
     const page = await browser.newPage();
     await page.goto(`${ortServer.url}ort.html`);
-    await page.waitForFunction(() => 'ort' in window);
+    await page.waitForFunction(() => 'ort' in window, undefined, { timeout: 20_000 });
     return await page.evaluate(
       async ([file, input]) => {
         const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
@@ -85,12 +85,19 @@ describe('downloading a trained model from the browser lab', () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
       await page.goto(`${server.url}${QUICK}`);
       const start = page.getByRole('button', { name: 'Start' });
-      await expect.poll(() => start.isEnabled(), { timeout: 60_000 }).toBe(true);
+      // Each wait has its own message and a timeout, summing well under the test's, so a stall
+      // says where it was (one CI run under load timed out with no step named).
+      await expect
+        .poll(() => start.isEnabled(), { timeout: 45_000, message: 'Start enabled (data loaded)' })
+        .toBe(true);
       const download = page.getByRole('button', { name: 'ONNX' });
       expect(await download.isDisabled()).toBe(true); // nothing trained yet
       await start.click();
       await expect
-        .poll(() => page.locator('#runs li').textContent(), { timeout: 120_000 })
+        .poll(() => page.locator('#runs li').textContent(), {
+          timeout: 90_000,
+          message: 'the run done',
+        })
         .toMatch(/done/);
       const downloads: Download[] = [];
       page.on('download', (d) => downloads.push(d));
@@ -100,7 +107,9 @@ describe('downloading a trained model from the browser lab', () => {
         ['ONNX', 4],
       ] as const) {
         await page.getByRole('button', { name: button }).click();
-        await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(files);
+        await expect
+          .poll(() => downloads.length, { timeout: 20_000, message: `${button} downloaded` })
+          .toBe(files);
       }
       const saved: Record<string, string> = {};
       for (const file of downloads) {
