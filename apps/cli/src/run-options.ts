@@ -26,7 +26,7 @@ export function addDataOptions(cmd: Command, { training = true } = {}): Command 
       .addOption(
         new Option(
           '--fused <mode>',
-          'auto: each training step in one fused kernel where the backend has one (wasm, networks without batch norm); off: tfjs ops and gradients (the same to float32 rounding)',
+          'auto: each training step in one fused kernel where the backend has one (wasm: ReLU and sigmoid networks, batch norm or not); off: tfjs ops and gradients (the same to float32 rounding)',
         ).choices(FUSED_CHOICES),
       );
   }

@@ -12,7 +12,20 @@ export interface StepAttrs {
   activation: 'relu' | 'sigmoid';
   lr: number;
   momentum: number;
+  /** Batch norm's `eps` and running-statistics momentum, for the layers that have `gamma{i}`. */
+  normEps?: number;
+  normMomentum?: number;
 }
+
+/** The six per-feature inputs of a hidden layer with batch norm. */
+export const NORM_INPUTS = [
+  'gamma',
+  'beta',
+  'gammaVelocity',
+  'betaVelocity',
+  'runningMean',
+  'runningVar',
+] as const;
 
 export function fail(input: string, message: string): never {
   throw new ArgumentError(`${KERNEL}: ${input}`, `${KERNEL}: ${message}`);
@@ -60,4 +73,32 @@ export function checkInputs(inputs: Record<string, Info | undefined>, attrs: Ste
     expectShape(inputs, `mask${i}`, [batch, widths[i + 1] as number]);
   }
   return widths;
+}
+
+/**
+ * Which hidden layers are batch-normalized (those with a `gamma{i}` input), their six inputs checked
+ * against the layer's width and the batch norm attributes against their ranges.
+ */
+export function checkNorms(
+  inputs: Record<string, Info | undefined>,
+  attrs: StepAttrs,
+  widths: number[],
+): boolean[] {
+  const normed = widths.slice(1, -1).map((_, i) => inputs[`gamma${i}`] !== undefined);
+  if (inputs[`gamma${widths.length - 2}`] !== undefined) {
+    fail('gamma', 'the last layer has no batch norm');
+  }
+  if (!normed.includes(true)) return normed;
+  const { normEps: eps, normMomentum: momentum } = attrs;
+  if (!(typeof eps === 'number' && eps > 0)) fail('normEps', `normEps must be > 0, got ${eps}`);
+  if (!(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
+    fail('normMomentum', `normMomentum must be in [0, 1], got ${momentum}`);
+  }
+  if ((inputs.labels?.shape[0] ?? 0) < 2) {
+    fail('labels', 'batch norm in training needs a batch of at least 2 rows');
+  }
+  normed.forEach((on, i) => {
+    if (on) for (const p of NORM_INPUTS) expectShape(inputs, `${p}${i}`, [widths[i + 1] as number]);
+  });
+  return normed;
 }

@@ -2,124 +2,26 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './index';
 import { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';
+import {
+  LR,
+  MOMENTUM,
+  makeNet,
+  type Net,
+  NORM_EPS,
+  NORM_MOMENTUM,
+  referenceStep,
+  values,
+} from './mlp-step-reference.test-utils';
 
-const LR = 0.05;
-const MOMENTUM = 0.5;
-
-interface Net {
-  w: number[][]; // per layer, [out × in] row-major
-  b: number[][];
-  vw: number[][];
-  vb: number[][];
-}
-
-/** A deterministic pseudo-random float in [-1, 1) (no tfjs: the reference owns its inputs). */
-function values(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround(s / 2 ** 31 - 1);
-  });
-}
-
-function makeNet(widths: number[], seed: number): Net {
-  const net: Net = { w: [], b: [], vw: [], vb: [] };
-  for (let i = 0; i + 1 < widths.length; i++) {
-    const [nIn, nOut] = [widths[i] as number, widths[i + 1] as number];
-    net.w.push(values(nOut * nIn, seed + 10 * i).map((v) => Math.fround(v * 0.5)));
-    net.b.push(values(nOut, seed + 10 * i + 1).map((v) => Math.fround(v * 0.1)));
-    net.vw.push(values(nOut * nIn, seed + 10 * i + 2).map((v) => Math.fround(v * 0.01)));
-    net.vb.push(values(nOut, seed + 10 * i + 3).map((v) => Math.fround(v * 0.01)));
-  }
-  return net;
-}
-
-/**
- * One step in float64, written out from the definitions: forward, mean cross-entropy of
- * softmax, backpropagation, `v = μv + g; p -= lr·v`. Mutates `net`; returns loss and correct count.
- */
-function referenceStep(
-  net: Net,
-  widths: number[],
-  x: number[],
-  labels: number[],
-  masks: number[][],
-  activation: 'relu' | 'sigmoid',
-) {
-  const batch = labels.length;
-  const L = net.w.length;
-  const hs: number[][] = [x];
-  const acts: number[][] = [];
-  for (let i = 0; i < L; i++) {
-    const [nIn, nOut] = [widths[i] as number, widths[i + 1] as number];
-    const h = hs[i] as number[];
-    const z = Array.from({ length: batch * nOut }, (_, k) => {
-      const [r, o] = [Math.floor(k / nOut), k % nOut];
-      let s = net.b[i]?.[o] as number;
-      for (let j = 0; j < nIn; j++)
-        s += (h[r * nIn + j] as number) * (net.w[i]?.[o * nIn + j] as number);
-      return s;
-    });
-    if (i === L - 1) {
-      hs.push(z);
-      break;
-    }
-    const a = z.map((v) => (activation === 'relu' ? Math.max(v, 0) : 1 / (1 + Math.exp(-v))));
-    acts.push(a);
-    hs.push(a.map((v, k) => v * (masks[i]?.[k] ?? 1)));
-  }
-  const classes = widths[L] as number;
-  const scores = hs[L] as number[];
-  let loss = 0;
-  let correct = 0;
-  let dz = scores.map(() => 0);
-  for (let r = 0; r < batch; r++) {
-    const row = scores.slice(r * classes, (r + 1) * classes);
-    const max = Math.max(...row);
-    const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
-    const y = labels[r] as number;
-    loss += -(row[y] as number) + max + Math.log(sum);
-    if (row.indexOf(max) === y) correct++;
-    row.forEach((v, c) => {
-      dz[r * classes + c] = (Math.exp(v - max) / sum - (c === y ? 1 : 0)) / batch;
-    });
-  }
-  for (let i = L - 1; i >= 0; i--) {
-    const [nIn, nOut] = [widths[i] as number, widths[i + 1] as number];
-    const h = hs[i] as number[];
-    const w = net.w[i] as number[];
-    const dh = Array.from({ length: batch * nIn }, (_, k) => {
-      const [r, j] = [Math.floor(k / nIn), k % nIn];
-      let s = 0;
-      for (let o = 0; o < nOut; o++) s += (dz[r * nOut + o] as number) * (w[o * nIn + j] as number);
-      return s;
-    });
-    for (let o = 0; o < nOut; o++) {
-      let gb = 0;
-      for (let r = 0; r < batch; r++) gb += dz[r * nOut + o] as number;
-      const vb = net.vb[i] as number[];
-      vb[o] = MOMENTUM * (vb[o] as number) + gb;
-      (net.b[i] as number[])[o] = (net.b[i]?.[o] as number) - LR * (vb[o] as number);
-      for (let j = 0; j < nIn; j++) {
-        let g = 0;
-        for (let r = 0; r < batch; r++)
-          g += (dz[r * nOut + o] as number) * (h[r * nIn + j] as number);
-        const vw = net.vw[i] as number[];
-        vw[o * nIn + j] = MOMENTUM * (vw[o * nIn + j] as number) + g;
-        w[o * nIn + j] = (w[o * nIn + j] as number) - LR * (vw[o * nIn + j] as number);
-      }
-    }
-    if (i > 0) {
-      const a = acts[i - 1] as number[];
-      dz = dh.map((d, k) => {
-        const m = masks[i - 1]?.[k] ?? 1;
-        const y = a[k] as number;
-        return d * m * (activation === 'relu' ? (y > 0 ? 1 : 0) : y * (1 - y));
-      });
-    }
-  }
-  return { loss: loss / batch, correct };
-}
+/** The kernel's six inputs of a normalized layer, and the reference's name for each. */
+const NORM_NAMES = [
+  ['gamma', 'g'],
+  ['beta', 'be'],
+  ['gammaVelocity', 'vg'],
+  ['betaVelocity', 'vbe'],
+  ['runningMean', 'rm'],
+  ['runningVar', 'rv'],
+] as const;
 
 /** A variable alone holding its buffer, as a model's parameters and an optimizer's velocities do. */
 function own(values: number[], shape?: number[]): tf.Variable {
@@ -145,6 +47,9 @@ function kernelInputs(
     inputs[`weightVelocity${i}`] = own(net.vw[i] as number[], shape);
     inputs[`biasVelocity${i}`] = own(net.vb[i] as number[]);
   });
+  net.norms.forEach((norm, i) => {
+    for (const [name, key] of NORM_NAMES) inputs[`${name}${i}`] = own(norm[key]);
+  });
   masks.forEach((m, i) => {
     inputs[`mask${i}`] = tf.tensor(m, [batch, widths[i + 1] as number]);
   });
@@ -163,18 +68,21 @@ describe.each([
   });
 
   const cases = [
-    { widths: [7, 5, 4, 3], activation: 'relu', dropout: true },
-    { widths: [7, 5, 4, 3], activation: 'sigmoid', dropout: true },
-    { widths: [9, 6, 4], activation: 'relu', dropout: false },
-    { widths: [6, 3], activation: 'sigmoid', dropout: false },
+    { widths: [7, 5, 4, 3], activation: 'relu', dropout: true, batchNorm: false },
+    { widths: [7, 5, 4, 3], activation: 'sigmoid', dropout: true, batchNorm: false },
+    { widths: [9, 6, 4], activation: 'relu', dropout: false, batchNorm: false },
+    { widths: [6, 3], activation: 'sigmoid', dropout: false, batchNorm: false },
     // Weights much bigger than the batch: XNNPACK's path computes x·Wᵀ as (W·xᵀ)ᵀ.
-    { widths: [120, 40, 3], activation: 'relu', dropout: true },
+    { widths: [120, 40, 3], activation: 'relu', dropout: true, batchNorm: false },
+    { widths: [7, 5, 4, 3], activation: 'relu', dropout: true, batchNorm: true },
+    { widths: [7, 5, 4, 3], activation: 'sigmoid', dropout: false, batchNorm: true },
+    { widths: [120, 40, 3], activation: 'relu', dropout: true, batchNorm: true },
   ] as const;
   it.each(cases)(
-    'equals a float64 step written from the definitions within 1e-6, three steps in ($widths, $activation, dropout $dropout)',
-    ({ widths, activation, dropout }) => {
+    'equals a float64 step written from the definitions within 1e-6, three steps in ($widths, $activation, dropout $dropout, batch norm $batchNorm)',
+    ({ widths, activation, dropout, batchNorm }) => {
       const batch = 5;
-      const net = makeNet([...widths], 3);
+      const net = makeNet([...widths], 3, batchNorm);
       const x = values(batch * (widths[0] as number), 99);
       const labels = Array.from({ length: batch }, (_, r) => (r * 2) % (widths.at(-1) as number));
       const masks = dropout
@@ -187,7 +95,14 @@ describe.each([
         tf.tensor1d(labels, 'int32'),
         masks,
       );
-      const attrs = { layers: widths.length - 1, activation, lr: LR, momentum: MOMENTUM };
+      const attrs = {
+        layers: widths.length - 1,
+        activation,
+        lr: LR,
+        momentum: MOMENTUM,
+        ...(batchNorm ? { normEps: NORM_EPS, normMomentum: NORM_MOMENTUM } : {}),
+      };
+      const L = widths.length - 1;
       // Two steps first, so that the third's momentum term is not zero.
       for (let step = 0; step < 2; step++) {
         const [l, k, ...u] = run(inputs, attrs);
@@ -195,6 +110,11 @@ describe.each([
         net.w.forEach((_, i) => {
           ['weight', 'bias', 'weightVelocity', 'biasVelocity'].forEach((name, j) => {
             (inputs[`${name}${i}`] as tf.Variable).assign(u[4 * i + j] as tf.Tensor);
+          });
+        });
+        net.norms.forEach((_, i) => {
+          NORM_NAMES.forEach(([name], j) => {
+            (inputs[`${name}${i}`] as tf.Variable).assign(u[4 * L + 6 * i + j] as tf.Tensor);
           });
         });
         tf.dispose([l, k, ...u] as tf.Tensor[]);
@@ -217,6 +137,16 @@ describe.each([
         expect(updated[4 * i + 1]?.dataId).toBe(inputs[`bias${i}`]?.dataId);
         if (blas === 'require') expect(updated[4 * i]?.dataId).toBe(inputs[`weight${i}`]?.dataId);
         else expect(updated[4 * i]?.dataId).not.toBe(inputs[`weight${i}`]?.dataId);
+      });
+      expect(updated.length).toBe(4 * L + 6 * net.norms.length);
+      net.norms.forEach((norm, i) => {
+        NORM_NAMES.forEach(([name, key], j) => {
+          const got = updated[4 * L + 6 * i + j] as tf.Tensor;
+          expect(Array.from(got.dataSync()), `${name}${i}`).toBeAllclose(norm[key], {
+            atol: 1e-6,
+          });
+          expect(got.dataId).toBe(inputs[`${name}${i}`]?.dataId);
+        });
       });
       expect(tf.memory().numTensors).toBe(before + 2 + updated.length);
       // Every intermediate buffer freed: only the loss, the count and any new weights are new.
@@ -265,5 +195,29 @@ describe.each([
       'activation must be relu or sigmoid',
     );
     tf.dispose([biasVelocity1, ...Object.values(inputs)] as tf.Tensor[]);
+  });
+  it('names what is wrong with batch norm inputs: a missing one, a wrong shape, the constants, one row', () => {
+    const widths = [4, 3, 2];
+    const net = makeNet(widths, 7, true);
+    const attrs = { layers: 2, activation: 'relu', lr: LR, momentum: MOMENTUM };
+    const norm = { ...attrs, normEps: NORM_EPS, normMomentum: NORM_MOMENTUM };
+    const inputs = kernelInputs(net, widths, tf.ones([2, 4]), tf.tensor1d([0, 1], 'int32'), []);
+    const { runningVar0, ...missing } = inputs;
+    expect(() => run(missing, norm)).toThrow('input runningVar0 is missing');
+    expect(() => run({ ...inputs, beta0: tf.ones([2]) }, norm)).toThrow(
+      'input beta0 has shape [2], expected [3]',
+    );
+    expect(() => run(inputs, attrs)).toThrow('normEps must be > 0');
+    expect(() => run(inputs, { ...norm, normMomentum: 2 })).toThrow(
+      'normMomentum must be in [0, 1]',
+    );
+    expect(() => run({ ...inputs, gamma1: tf.ones([2]) }, norm)).toThrow(
+      'the last layer has no batch norm',
+    );
+    const one = { ...inputs, x: tf.ones([1, 4]), labels: tf.tensor1d([0], 'int32') };
+    expect(() => run(one, norm)).toThrow('a batch of at least 2 rows');
+    // Nothing changed by the calls that failed.
+    expect(Array.from(inputs.runningMean0?.dataSync() ?? [])).toEqual(net.norms[0]?.rm);
+    tf.dispose([runningVar0, ...Object.values(inputs), one.x, one.labels] as tf.Tensor[]);
   });
 });

@@ -1,5 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkInputs, fail, type StepAttrs } from './mlp-step-inputs';
+import { checkInputs, checkNorms, fail, NORM_INPUTS, type StepAttrs } from './mlp-step-inputs';
+import { type NormSaved, type NormState, normBackward, normForward } from './mlp-step-norm';
+import { activate, biasUpdate, crossEntropyGrad, Scratch } from './mlp-step-passes';
 import { f32, type StepBackend, type StepProducts } from './mlp-step-products';
 
 /**
@@ -12,34 +14,17 @@ import { f32, type StepBackend, type StepProducts } from './mlp-step-products';
  * Inputs: `x` `[batch, in]` float32, `labels` `[batch]` (int32, or float32 holding integers); for
  * each layer `i` from 0: `weight{i}` `[out, in]`, `bias{i}` `[out]`, `weightVelocity{i}` and
  * `biasVelocity{i}` of the same shapes; for each hidden layer with dropout, `mask{i}` `[batch, out]`
- * (0 or `1/(1-p)`). Attributes: `{ layers, activation: 'relu' | 'sigmoid', lr, momentum }`.
- * Outputs: the mean loss, the number of rows whose largest score is at the label (both scalars),
- * then per layer the new weight, bias, weight velocity and bias velocity.
+ * (0 or `1/(1-p)`). A hidden layer with batch norm (PyTorch's `BatchNorm1d` in training mode,
+ * between its `Linear` and its activation) has `gamma{i}`, `beta{i}`, `gammaVelocity{i}`,
+ * `betaVelocity{i}`, `runningMean{i}` and `runningVar{i}`, all `[out]`. Attributes:
+ * `{ layers, activation: 'relu' | 'sigmoid', lr, momentum }`, and with batch norm `normEps` and
+ * `normMomentum` (PyTorch's `eps` and `momentum`). Outputs: the mean loss, the number of rows whose
+ * largest score is at the label (both scalars), then per layer the new weight, bias, weight velocity
+ * and bias velocity, then per layer with batch norm its six new values in the order above.
  */
 export const MLP_SGD_STEP_KERNEL = 'MnistLabMlpSgdStep';
 
 type Info = tf.TensorInfo;
-
-/** Buffers outside the wasm heap, reused from step to step and grown as needed. */
-class Scratch {
-  private readonly buffers = new Map<string, Float32Array>();
-  private sumBuffer = new Float64Array(0);
-
-  get(name: string, length: number): Float32Array {
-    let b = this.buffers.get(name);
-    if (b === undefined || b.length < length) {
-      b = new Float32Array(length);
-      this.buffers.set(name, b);
-    }
-    return b.subarray(0, length);
-  }
-
-  /** A float64 buffer of `length` for column sums. */
-  sums(length: number): Float64Array {
-    if (this.sumBuffer.length < length) this.sumBuffer = new Float64Array(length);
-    return this.sumBuffer.subarray(0, length);
-  }
-}
 
 /**
  * The outputs for the parameters: the same buffers, updated in place, when only the given tensors
@@ -61,100 +46,108 @@ function parameterOutputs(
   return { out, copy };
 }
 
-/** Cross-entropy of `scores` `[batch, classes]` at `labels`: the mean loss, the correct count, and the gradient at the scores into `grad`. */
-function crossEntropyGrad(
-  scores: Float32Array,
-  labels: Float32Array | Int32Array,
-  classes: number,
-  grad: Float32Array,
-): { loss: number; correct: number } {
-  const batch = labels.length;
-  let loss = 0;
-  let correct = 0;
-  for (let r = 0; r < batch; r++) {
-    const o = r * classes;
-    let max = -Infinity;
-    let best = 0;
-    for (let c = 0; c < classes; c++) {
-      const s = scores[o + c] as number;
-      if (s > max) {
-        max = s;
-        best = c;
-      }
-    }
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp((scores[o + c] as number) - max);
-    const label = labels[r] as number;
-    loss += Math.log(sum) - ((scores[o + label] as number) - max);
-    if (best === label && Number.isFinite(max)) correct++;
-    for (let c = 0; c < classes; c++) {
-      const p = Math.exp((scores[o + c] as number) - max) / sum;
-      grad[o + c] = (p - (c === label ? 1 : 0)) / batch;
-    }
-  }
-  return { loss: loss / batch, correct };
+/** What one call of the kernel works with, shared by its forward and backward passes. */
+interface Step {
+  readonly backend: StepBackend;
+  readonly products: StepProducts;
+  readonly scratch: Scratch;
+  readonly inputs: Record<string, Info | undefined>;
+  readonly attrs: StepAttrs;
+  readonly widths: number[];
+  readonly normed: boolean[];
+  /** The outputs: per layer weight, bias and their velocities, then each norm's six. */
+  readonly out: Info[];
+  readonly batch: number;
+  /** Heap buffers the call allocated, freed at its end. */
+  readonly temps: Info[];
 }
 
-/** 0 and 1, picked by index: a branch on the sign of each unit mispredicts about half the time. */
-const STEP = new Float32Array([0, 1]);
+const param = (s: Step, layer: number, which: number) => s.out[4 * layer + which] as Info;
 
-/**
- * After a layer's product `out = h·Wᵀ`, in one pass over `out`: `z = out + b`, the layer's output
- * after the activation and dropout (into `out`, in place) and what the backward pass multiplies
- * its gradient by, `mask · act'(z)` (into `factor`). The last layer only adds its bias.
- */
-function activate(
-  out: Float32Array,
-  b: Float32Array,
-  mask: Float32Array | undefined,
-  factor: Float32Array,
-  activation: 'relu' | 'sigmoid' | 'none',
-): void {
-  const n = b.length;
-  const rows = out.length / n;
-  for (let r = 0; r < rows; r++) {
-    const o = r * n;
-    for (let c = 0; c < n; c++) {
-      const z = Math.fround((out[o + c] as number) + (b[c] as number));
-      const m = mask === undefined ? 1 : (mask[o + c] as number);
-      if (activation === 'none') out[o + c] = z;
-      else if (activation === 'relu') {
-        out[o + c] = (z + Math.abs(z)) * 0.5 * m;
-        factor[o + c] = m * (STEP[+(z > 0)] as number);
-      } else {
-        const a = Math.fround(1 / (1 + Math.exp(-z)));
-        out[o + c] = a * m;
-        factor[o + c] = m * Math.fround(a * Math.fround(1 - a));
-      }
-    }
-  }
+/** Layer `i`'s batch norm state (views made now), or `undefined` without one. */
+function normState(s: Step, i: number): NormState | undefined {
+  if (s.normed[i] !== true) return undefined;
+  const k = s.normed.slice(0, i).filter(Boolean).length;
+  const views = NORM_INPUTS.map((_, j) =>
+    f32(s.backend, s.out[4 * s.attrs.layers + 6 * k + j] as Info),
+  );
+  const [gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar] = views as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  return { gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar };
 }
 
-/** `v ← Σ_rows dz + μ·v; b ← b − lr·v` for a bias, summed in float64 and rounded once to float32. */
-function biasUpdate(
-  dz: Float32Array,
-  sums: Float64Array,
-  v: Float32Array,
-  b: Float32Array,
-  m: number,
-  c: number,
-): void {
-  const n = b.length;
-  sums.fill(0);
-  for (let o = 0; o < dz.length; o += n) {
-    for (let j = 0; j < n; j++) sums[j] = (sums[j] as number) + (dz[o + j] as number);
+const normSaved = (s: Step, i: number): NormSaved => {
+  const n = s.widths[i + 1] as number;
+  return { xHat: s.scratch.get(`xHat${i}`, s.batch * n), invStd: s.scratch.get(`invStd${i}`, n) };
+};
+
+/** Forward: each layer's output (after batch norm, activation and dropout) and backward factor. */
+function forward(s: Step): { hs: Info[]; factors: Float32Array[] } {
+  const { backend, batch, widths, attrs } = s;
+  const hs: Info[] = [{ ...(s.inputs.x as Info), shape: [batch, widths[0] as number] }];
+  const factors: Float32Array[] = [];
+  for (let i = 0; i < attrs.layers; i++) {
+    const z = s.products.forward(backend, hs[i] as Info, param(s, i, 0));
+    s.temps.push(z);
+    hs.push(z);
+    const n = widths[i + 1] as number;
+    const mask = s.inputs[`mask${i}`];
+    factors.push(s.scratch.get(`factor${i}`, batch * n));
+    const act = i === attrs.layers - 1 ? 'none' : attrs.activation;
+    let bias = f32(backend, param(s, i, 1));
+    const norm = normState(s, i);
+    if (norm !== undefined) {
+      const sums = s.scratch.sums(n);
+      normForward(
+        f32(backend, z),
+        bias,
+        norm,
+        normSaved(s, i),
+        sums,
+        attrs.normEps as number,
+        attrs.normMomentum as number,
+      );
+      bias = s.scratch.zeros(n);
+    }
+    const maskView = mask === undefined ? undefined : f32(backend, mask);
+    activate(f32(backend, z), bias, maskView, factors[i] as Float32Array, act);
   }
-  for (let j = 0; j < n; j++) {
-    const vj = Math.fround(m * (v[j] as number) + (sums[j] as number));
-    v[j] = vj;
-    b[j] = Math.fround((b[j] as number) + c * vj);
+  return { hs, factors };
+}
+
+/** Backward from the scores' gradient `dz`, updating each layer once its gradients are taken. */
+function backward(s: Step, hs: Info[], factors: Float32Array[], first: Info, m: number, c: number) {
+  const { backend, products } = s;
+  let dz = first;
+  for (let i = s.attrs.layers - 1; i >= 0; i--) {
+    const dh = i > 0 ? products.inputGrad(backend, dz, param(s, i, 0)) : undefined;
+    if (dh !== undefined) s.temps.push(dh);
+    const layer = { dz, h: hs[i] as Info, w: param(s, i, 0), v: param(s, i, 2) };
+    products.updateWeight(backend, layer, m, c);
+    const [b, vb] = [f32(backend, param(s, i, 1)), f32(backend, param(s, i, 3))];
+    biasUpdate(f32(backend, dz), s.scratch.sums(b.length), vb, b, m, c);
+    if (dh === undefined) break;
+    const [g, f] = [f32(backend, dh), factors[i - 1] as Float32Array];
+    for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) * (f[k] as number);
+    const norm = normState(s, i - 1);
+    if (norm !== undefined) {
+      const sums = s.scratch.sums(2 * (s.widths[i] as number));
+      normBackward(g, normSaved(s, i - 1), norm, sums, m, c);
+    }
+    dz = dh;
   }
 }
 
 /**
  * The whole step on the wasm heap: the products and weight updates by `products` (OpenBLAS or the
- * backend's XNNPACK kernel), the element-wise work (bias, activation, dropout, softmax, their
- * gradients, the bias updates) in single JavaScript passes without branches on the data. The
+ * backend's XNNPACK kernel), the element-wise work (bias, batch norm, activation, dropout, softmax,
+ * their gradients, the bias updates) in single JavaScript passes without branches on the data. The
  * intermediate values are heap buffers the kernel frees; no tensor is made for them.
  */
 export function wasmMlpSgdStep(products: StepProducts): tf.KernelFunc {
@@ -163,75 +156,59 @@ export function wasmMlpSgdStep(products: StepProducts): tf.KernelFunc {
     const inputs = args.inputs as Record<string, Info | undefined>;
     const attrs = args.attrs as unknown as StepAttrs;
     const widths = checkInputs(inputs, attrs);
-    const { layers, activation } = attrs;
+    const normed = checkNorms(inputs, attrs, widths);
+    const { layers } = attrs;
     const m = Math.fround(attrs.momentum);
     const c = Math.fround(-attrs.lr);
     const labelsInfo = inputs.labels as Info;
     const backend = args.backend as unknown as StepBackend;
-    const params = Array.from({ length: layers }, (_, i) =>
-      ['weight', 'bias', 'weightVelocity', 'biasVelocity'].map((p) => inputs[`${p}${i}`] as Info),
-    ).flat();
+    const params = [
+      ...Array.from({ length: layers }, (_, i) =>
+        ['weight', 'bias', 'weightVelocity', 'biasVelocity'].map((p) => inputs[`${p}${i}`] as Info),
+      ).flat(),
+      ...normed.flatMap((on, i) => (on ? NORM_INPUTS.map((p) => inputs[`${p}${i}`] as Info) : [])),
+    ];
     const classes = widths[layers] as number;
     checkLabels(backend, labelsInfo, classes); // before anything is allocated or changed
     const loss = backend.makeOutput([], 'float32');
     const correct = backend.makeOutput([], 'float32');
     // Weights in new buffers where the products need it (XNNPACK keeps packed copies per tensor).
-    const fresh = (i: number) => products.freshWeights && i % 4 === 0;
+    const fresh = (i: number) => products.freshWeights && i < 4 * layers && i % 4 === 0;
     const { out, copy } = parameterOutputs(backend, params, fresh);
     params.forEach((p, i) => {
       if (copy[i]) f32(backend, out[i] as Info).set(f32(backend, p));
     });
-    const param = (layer: number, which: number) => out[4 * layer + which] as Info;
     const batch = labelsInfo.shape[0] as number;
-    const x = inputs.x as Info;
-    const hs: Info[] = [{ ...x, shape: [batch, widths[0] as number] }];
-    const temps: Info[] = [];
+    const s: Step = {
+      backend,
+      products,
+      scratch,
+      inputs,
+      attrs,
+      widths,
+      normed,
+      out,
+      batch,
+      temps: [],
+    };
     try {
-      // Forward: each layer's output (after activation and dropout) and backward factor.
-      const factors: Float32Array[] = [];
-      for (let i = 0; i < layers; i++) {
-        const z = products.forward(backend, hs[i] as Info, param(i, 0));
-        temps.push(z);
-        hs.push(z);
-        const mask = inputs[`mask${i}`];
-        factors.push(scratch.get(`factor${i}`, batch * (widths[i + 1] as number)));
-        const act = i === layers - 1 ? 'none' : activation;
-        const maskView = mask === undefined ? undefined : f32(backend, mask);
-        activate(
-          f32(backend, z),
-          f32(backend, param(i, 1)),
-          maskView,
-          factors[i] as Float32Array,
-          act,
-        );
-      }
-      let dz = backend.makeOutput([batch, classes], 'float32');
-      temps.push(dz);
+      const { hs, factors } = forward(s);
+      const dz = backend.makeOutput([batch, classes], 'float32');
+      s.temps.push(dz);
       const scores = f32(backend, hs[layers] as Info);
+      const labels = labelsView(backend, labelsInfo);
       const result = crossEntropyGrad(
         scores,
-        labelsView(backend, labelsInfo),
+        labels,
         classes,
         f32(backend, dz),
+        scratch.exps(classes),
       );
       f32(backend, loss)[0] = result.loss;
       f32(backend, correct)[0] = result.correct;
-
-      // Backward, updating each layer once its gradients are taken.
-      for (let i = layers - 1; i >= 0; i--) {
-        const dh = i > 0 ? products.inputGrad(backend, dz, param(i, 0)) : undefined;
-        if (dh !== undefined) temps.push(dh);
-        const layer = { dz, h: hs[i] as Info, w: param(i, 0), v: param(i, 2) };
-        products.updateWeight(backend, layer, m, c);
-        const [b, vb] = [f32(backend, param(i, 1)), f32(backend, param(i, 3))];
-        biasUpdate(f32(backend, dz), scratch.sums(b.length), vb, b, m, c);
-        if (dh === undefined) break;
-        const [g, f] = [f32(backend, dh), factors[i - 1] as Float32Array];
-        for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) * (f[k] as number);
-        dz = dh;
-      }
+      backward(s, hs, factors, dz, m, c);
     } finally {
-      for (const t of temps) backend.disposeData(t.dataId);
+      for (const t of s.temps) backend.disposeData(t.dataId);
     }
     return [loss, correct, ...out];
   };

@@ -35,12 +35,16 @@ export class Dropout extends Module {
   }
 }
 
+/** The random bits of the last mask, reused: a fresh buffer per mask cost more than drawing it. */
+let bitScratch = new Uint32Array(0);
+
 /**
  * A mask of `size` elements: 0 with probability `p` (to within 2⁻³², one 32-bit draw per
  * element), else `1/(1-p)` (float32).
  */
 export function dropoutMask(size: number, p: number, rng: Rng): Float32Array {
-  const bits = rng.fillUint32(new Uint32Array(size));
+  if (bitScratch.length < size) bitScratch = new Uint32Array(size);
+  const bits = rng.fillUint32(bitScratch.subarray(0, size));
   // The test `bits[i] < threshold`, done on the signed view with both sides shifted by 2³¹, picks
   // one of two values by index: a branch on random bits mispredicts half the time (three times
   // slower in V8 here; the masks are the same).

@@ -39,6 +39,6 @@ export {
   mlpConfigSchema,
   parseMlpConfig,
 } from './mlp';
-export type { DenseStack, ForwardOptions, LayerTap, StateDict } from './module';
+export type { DenseNorm, DenseStack, ForwardOptions, LayerTap, StateDict } from './module';
 export { Module } from './module';
 export { Sequential } from './sequential';

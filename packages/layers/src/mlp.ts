@@ -178,15 +178,24 @@ export class Mlp extends Module {
     });
   }
 
-  /** Without batch norm, with ReLU or sigmoid: the network as a {@link DenseStack}. */
+  /** With ReLU or sigmoid (batch norm or not): the network as a {@link DenseStack}. */
   override denseStack(): DenseStack | undefined {
-    const { activation, batchNorm, hidden, output } = this.config;
-    if (batchNorm || (activation !== 'relu' && activation !== 'sigmoid')) return undefined;
+    const { activation, hidden, output } = this.config;
+    if (activation !== 'relu' && activation !== 'sigmoid') return undefined;
     const dropout = this.dropout;
     return {
       activation,
       output,
       layers: this.fcs.map((fc) => ({ weight: fc.weight, bias: fc.bias as tf.Variable })),
+      norms: this.norms.map((bn) => ({
+        weight: bn.weight as tf.Variable,
+        bias: bn.bias as tf.Variable,
+        runningMean: bn.runningMean,
+        runningVar: bn.runningVar,
+        numBatchesTracked: bn.numBatchesTracked,
+        eps: bn.eps,
+        momentum: bn.momentum,
+      })),
       drawMasks: (batch) =>
         dropout.p === 0
           ? []

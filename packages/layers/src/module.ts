@@ -29,16 +29,36 @@ export interface LayerTap {
 }
 
 /**
+ * A training-mode batch norm of a {@link DenseStack}'s hidden layer (PyTorch's `BatchNorm1d` with
+ * γ and β): its parameters and running statistics, which a fused step reads and updates in place of
+ * `forward`, and the constants it uses.
+ */
+export interface DenseNorm {
+  /** γ and β. */
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  /** An int32 scalar a step adds 1 to. */
+  readonly numBatchesTracked: tf.Variable;
+  readonly eps: number;
+  /** PyTorch's convention: `running = (1 − momentum)·running + momentum·batch`. */
+  readonly momentum: number;
+}
+
+/**
  * A network that is nothing but dense layers, described for a fused training step (one kernel for
  * forward, loss, backward and update, such as `@mnist-lab/backends`' `MLP_SGD_STEP_KERNEL`): each
- * hidden layer is `Linear → activation → dropout`, the last is `Linear`, and its training forward
- * pass computes nothing else. A fused step that draws the masks with {@link DenseStack.drawMasks}
- * consumes the generator exactly as `forward` would.
+ * hidden layer is `Linear → [batch norm] → activation → dropout`, the last is `Linear`, and its
+ * training forward pass computes nothing else. A fused step that draws the masks with
+ * {@link DenseStack.drawMasks} consumes the generator exactly as `forward` would.
  */
 export interface DenseStack {
   readonly activation: 'relu' | 'sigmoid';
   /** Every Linear layer in order, each with its bias. */
   readonly layers: readonly { readonly weight: tf.Variable; readonly bias: tf.Variable }[];
+  /** Each hidden layer's batch norm, in order, or `[]` for a network without. */
+  readonly norms: readonly DenseNorm[];
   /** What the network outputs: a fused step computes the cross-entropy of the last layer's scores, which is the same loss for both. */
   readonly output: 'log-softmax' | 'logits';
   /** The dropout masks a training `forward` of `batch` rows would draw, one per hidden layer in order (`[]` without dropout). */

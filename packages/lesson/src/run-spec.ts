@@ -9,7 +9,7 @@ export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] a
 export const BLAS_CHOICES = ['auto', 'off', 'require'] as const;
 /**
  * Whether training steps may run as one fused kernel (forward, loss, backward and update) where the
- * backend has one: `auto` (wasm, networks without batch norm), or `off` (tfjs's ops
+ * backend has one: `auto` (wasm: ReLU and sigmoid networks, batch norm or not), or `off` (tfjs's ops
  * and gradients everywhere). The two agree to float32 rounding, not bit for bit.
  */
 export const FUSED_CHOICES = ['auto', 'off'] as const;

@@ -57,7 +57,7 @@ export interface FitOptions {
   readonly probes?: ProbeOptions;
   /**
    * Take each step in one fused kernel where the backend has one and the network, loss and
-   * optimizer allow it (`fusedStep`): the lesson's networks without batch norm, on wasm (its
+   * optimizer allow it (`fusedStep`): the lesson's four networks (ReLU or sigmoid, batch norm or not), on wasm (its
    * products on OpenBLAS in Node where installed, else XNNPACK, as in a browser). The results agree with the unfused step to float32 rounding, not bit for bit (see the
    * package README). Defaults to true; false always takes tfjs's ops and gradients.
    */

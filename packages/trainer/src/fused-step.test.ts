@@ -47,7 +47,11 @@ async function train(config: MlpConfigInput, steps: number, fused: boolean) {
     losses.push(loss.dataSync()[0] as number);
     loss.dispose();
   }
-  const weights = model.namedParameters().map(([name, v]) => [name, Array.from(v.dataSync())]);
+  // Parameters, then buffers (running statistics, batch counts).
+  const weights = [...model.namedParameters(), ...model.namedBuffers()].map(([name, v]) => [
+    name,
+    Array.from(v.dataSync()),
+  ]);
   const rng = model.namedGenerators().map(([, g]) => g.getState());
   const named = await optimizer.getWeights();
   // Each velocity's slot, by the index of the parameter whose variable it names.
@@ -68,40 +72,58 @@ describe.each([
     await initBackend({ prefer: 'wasm', blas });
   });
 
-  it("takes PyTorch's three fixture steps within 1e-5 (sigmoid, no batch norm), as one kernel call each", async () => {
-    const c = fx.cases.find((k) => !k.batchnorm) as TrainCase;
-    const model = fixtureModel(c);
-    const optimizer = createOptimizer({ name: 'sgd', lr: c.lr, momentum: c.momentum });
-    for (const step of c.steps) {
-      const x = tf.tensor2d(step.x);
-      const y = tf.tensor1d(step.labels, 'int32');
-      const result = fusedStep(model, optimizer, model.parameters(), crossEntropy, x, y);
-      expect(result, 'the fused kernel ran').toBeDefined();
-      expect([(await result?.loss.data())?.[0] as number]).toBeAllclose([step.loss], {
-        atol: 1e-5,
-      });
-      for (const [j, fc] of step.fc_after.entries()) {
-        const state = model.stateDict();
-        expect(state[`fc${j + 1}.weight`]?.dataSync()).toBeAllclose(fc.weight_out_in.flat(), {
+  it.each(
+    fx.cases.map((c) => [`${c.activation}${c.batchnorm ? ' + batch norm' : ''}`, c] as const),
+  )(
+    "takes PyTorch's three fixture steps within 1e-5 (%s), as one kernel call each",
+    async (_, c) => {
+      const model = fixtureModel(c);
+      const optimizer = createOptimizer({ name: 'sgd', lr: c.lr, momentum: c.momentum });
+      for (const [k, step] of c.steps.entries()) {
+        const x = tf.tensor2d(step.x);
+        const y = tf.tensor1d(step.labels, 'int32');
+        const result = fusedStep(model, optimizer, model.parameters(), crossEntropy, x, y);
+        expect(result, 'the fused kernel ran').toBeDefined();
+        expect([(await result?.loss.data())?.[0] as number]).toBeAllclose([step.loss], {
           atol: 1e-5,
         });
-        expect(state[`fc${j + 1}.bias`]?.dataSync()).toBeAllclose(fc.bias, { atol: 1e-5 });
+        const state = model.stateDict();
+        for (const [j, fc] of step.fc_after.entries()) {
+          expect(state[`fc${j + 1}.weight`]?.dataSync()).toBeAllclose(fc.weight_out_in.flat(), {
+            atol: 1e-5,
+          });
+          expect(state[`fc${j + 1}.bias`]?.dataSync()).toBeAllclose(fc.bias, { atol: 1e-5 });
+        }
+        for (const [j, bn] of (step.bn_after ?? []).entries()) {
+          const name = `batch_norm${j + 1}`;
+          expect(state[`${name}.weight`]?.dataSync(), name).toBeAllclose(bn.gamma, { atol: 1e-5 });
+          expect(state[`${name}.bias`]?.dataSync(), name).toBeAllclose(bn.beta, { atol: 1e-5 });
+          expect(state[`${name}.running_mean`]?.dataSync(), name).toBeAllclose(bn.running_mean, {
+            atol: 1e-5,
+          });
+          expect(state[`${name}.running_var`]?.dataSync(), name).toBeAllclose(bn.running_var, {
+            atol: 1e-5,
+          });
+          expect(state[`${name}.num_batches_tracked`]?.dataSync()[0]).toBe(k + 1);
+        }
+        tf.dispose([result?.loss, result?.correct] as tf.Tensor[]);
       }
-      tf.dispose([result?.loss, result?.correct] as tf.Tensor[]);
-    }
-    optimizer.dispose();
-    model.dispose();
-  });
+      optimizer.dispose();
+      model.dispose();
+    },
+  );
 
   it.each([
-    ['relu', 0.5],
-    ['sigmoid', 0.5],
-    ['relu', 0],
+    ['relu', 0.5, false],
+    ['sigmoid', 0.5, false],
+    ['relu', 0, false],
+    ['relu', 0.5, true],
+    ['sigmoid', 0.5, true],
   ] as const)(
-    'agrees with tfjs ops and gradients over 20 steps (%s, dropout %s): losses within 1e-5, weights within 1e-5, the same masks drawn',
-    async (activation, dropout) => {
-      const fused = await train({ activation, dropout }, 20, true);
-      const unfused = await train({ activation, dropout }, 20, false);
+    'agrees with tfjs ops and gradients over 20 steps (%s, dropout %s, batch norm %s): losses within 1e-5, weights and running statistics within 1e-5, the same masks drawn',
+    async (activation, dropout, batchNorm) => {
+      const fused = await train({ activation, dropout, batchNorm }, 20, true);
+      const unfused = await train({ activation, dropout, batchNorm }, 20, false);
       expect(fused.fusedCount).toBe(20);
       expect(fused.losses).toBeAllclose(unfused.losses, { atol: 1e-5 });
       fused.weights.forEach(([name, w], i) => {
@@ -112,8 +134,9 @@ describe.each([
       // Dropout's generator ends where the unfused forward passes leave it.
       expect(fused.rng).toEqual(unfused.rng);
       // The optimizer's state has the same names, slots and iteration count as tfjs's own.
-      expect(fused.state.map((s) => s.slot)).toEqual(['iter', 0, 1, 2, 3, 4, 5]);
-      expect(unfused.state.map((s) => s.slot)).toEqual(['iter', 0, 1, 2, 3, 4, 5]);
+      const slots = ['iter', ...fused.weights.slice(0, batchNorm ? 10 : 6).map((_, i) => i)];
+      expect(fused.state.map((s) => s.slot)).toEqual(slots);
+      expect(unfused.state.map((s) => s.slot)).toEqual(slots);
       expect(fused.state[0]?.values).toEqual(unfused.state[0]?.values);
       for (const r of [fused, unfused]) {
         r.optimizer.dispose();
@@ -132,25 +155,26 @@ describe.each([
     }
   });
 
-  it('declines, drawing nothing, where it does not apply: batch norm, tanh, Adam, another loss, part of the parameters', () => {
-    const cases: [MlpConfigInput, () => tf.Optimizer, typeof crossEntropy, number][] = [
-      [{ batchNorm: true }, sgd, crossEntropy, 0],
-      [{ activation: 'tanh' }, sgd, crossEntropy, 0],
+  it('declines, drawing nothing, where it does not apply: batch norm on one row, tanh, Adam, another loss, part of the parameters', () => {
+    const cases: [MlpConfigInput, () => tf.Optimizer, typeof crossEntropy, number, number][] = [
+      [{ batchNorm: true }, sgd, crossEntropy, 0, 1],
+      [{ activation: 'tanh' }, sgd, crossEntropy, 0, 2],
       [
         {},
         () => createOptimizer(parseOptimizerConfig({ name: 'adam', lr: 0.01 })),
         crossEntropy,
         0,
+        2,
       ],
-      [{ output: 'logits' }, sgd, nllLoss, 0],
-      [{}, sgd, (s, l) => tf.mul(crossEntropy(s, l), 2) as tf.Scalar, 0],
-      [{}, sgd, crossEntropy, 2],
+      [{ output: 'logits' }, sgd, nllLoss, 0, 2],
+      [{}, sgd, (s, l) => tf.mul(crossEntropy(s, l), 2) as tf.Scalar, 0, 2],
+      [{}, sgd, crossEntropy, 2, 2],
     ];
-    for (const [config, makeOptimizer, loss, drop] of cases) {
+    for (const [config, makeOptimizer, loss, drop, rows] of cases) {
       const model = new Mlp({ inputSize: 8, hidden: [4], seed: 1, ...config });
       const optimizer = makeOptimizer();
       const rng = model.namedGenerators().map(([, g]) => g.getState());
-      const [x, y] = [tf.ones([2, 8]), tf.tensor1d([0, 1], 'int32')];
+      const [x, y] = [tf.ones([rows, 8]), tf.tensor1d([0, 1].slice(0, rows), 'int32')];
       const params = model.parameters().slice(drop);
       expect(
         fusedStep(model, optimizer, params, loss, x, y),

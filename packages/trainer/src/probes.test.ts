@@ -155,7 +155,7 @@ function probeSuite(): void {
   }, 180_000);
 
   it('change nothing but float32 rounding where steps are fused: a probed step is taken unfused, within 1e-6', async () => {
-    // Fused steps (wasm, networks without batch norm) compute the same update in another
+    // Fused steps (wasm, ReLU and sigmoid networks) compute the same update in another
     // order of float32 roundings: a probed step, which needs tfjs's gradients, agrees with them
     // to that rounding. Elsewhere this is the bit-for-bit case above.
     for (const c of fx.cases) {

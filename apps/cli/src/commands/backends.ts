@@ -42,7 +42,7 @@ export function registerBackendsCommand(program: Command): void {
         }
         if (p.available && p.backend === 'wasm') {
           output.line(
-            `${''.padEnd(42)} ${output.c.dim('training steps: one fused kernel each for networks without batch norm (--fused off: tfjs ops)')}`,
+            `${''.padEnd(42)} ${output.c.dim('training steps: one fused kernel each for ReLU and sigmoid networks, batch norm included (--fused off: tfjs ops)')}`,
           );
         }
       }

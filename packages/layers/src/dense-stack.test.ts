@@ -1,0 +1,53 @@
+import type { Rng } from '@mnist-lab/random';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { dropoutMask, Mlp } from './index';
+import { describeBackends } from './test-utils';
+
+describeBackends('Mlp.denseStack: the network as a fused training step sees it', () => {
+  it('lists every Linear and, with batch norm, each hidden layer’s norm with its live variables and constants', () => {
+    const model = new Mlp({ inputSize: 6, hidden: [5, 4], numClasses: 3, batchNorm: true });
+    const stack = model.denseStack();
+    const state = model.stateDict();
+    expect(stack?.activation).toBe('relu');
+    expect(stack?.layers.map((l) => l.weight.shape)).toEqual([
+      [5, 6],
+      [4, 5],
+      [3, 4],
+    ]);
+    expect(stack?.layers[1]?.bias).toBe(state['fc2.bias']);
+    expect(stack?.norms.map((n) => [n.weight.shape, n.eps, n.momentum])).toEqual([
+      [[5], 1e-5, 0.1],
+      [[4], 1e-5, 0.1],
+    ]);
+    const [first] = stack?.norms ?? [];
+    expect(first?.weight).toBe(state['batch_norm1.weight']);
+    expect(first?.bias).toBe(state['batch_norm1.bias']);
+    expect(first?.runningMean).toBe(state['batch_norm1.running_mean']);
+    expect(first?.runningVar).toBe(state['batch_norm1.running_var']);
+    expect(first?.numBatchesTracked).toBe(state['batch_norm1.num_batches_tracked']);
+    expect(
+      new Mlp({ inputSize: 6, hidden: [5], activation: 'sigmoid' }).denseStack()?.norms,
+    ).toEqual([]);
+    model.dispose();
+  });
+
+  it('is undefined for activations a fused step does not compute', () => {
+    for (const activation of ['tanh', 'prelu', 'gelu'] as const) {
+      const model = new Mlp({ inputSize: 6, hidden: [5], activation });
+      expect(model.denseStack(), activation).toBeUndefined();
+      model.dispose();
+    }
+  });
+
+  it('draws the masks dropout draws, leaving the generator where a training forward leaves it', () => {
+    const config = { inputSize: 6, hidden: [5, 4], numClasses: 3, dropout: 0.3, seed: 9 };
+    const [stacked, byHand, forwarded] = [new Mlp(config), new Mlp(config), new Mlp(config)];
+    const masks = stacked.denseStack()?.drawMasks(2) ?? [];
+    const rng = (m: Mlp) => m.namedGenerators()[0]?.[1] as Rng;
+    expect(masks).toEqual([dropoutMask(10, 0.3, rng(byHand)), dropoutMask(8, 0.3, rng(byHand))]);
+    tf.tidy(() => forwarded.forward(tf.ones([2, 6]), { training: true }));
+    expect(rng(stacked).getState()).toEqual(rng(forwarded).getState());
+    for (const m of [stacked, byHand, forwarded]) m.dispose();
+  });
+});
