@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { checkInputs, checkNorms, fail, NORM_INPUTS, type StepAttrs } from './mlp-step-inputs';
 import { type NormSaved, type NormState, normBackward, normForward } from './mlp-step-norm';
 import { activate, biasUpdate, crossEntropyGrad, Scratch } from './mlp-step-passes';
-import { f32, type StepBackend, type StepProducts } from './mlp-step-products';
+import type { StepBackend, StepProducts } from './mlp-step-products';
+import { f32, i32 } from './wasm-heap';
 
 /**
  * The name of a whole training step of a dense network in one kernel call: `Linear → activation →
@@ -227,6 +228,5 @@ function labelsView(backend: StepBackend, labels: Info): Int32Array | Float32Arr
   if (labels.dtype === 'float32') return f32(backend, labels);
   if (labels.dtype !== 'int32')
     fail('labels', `labels must be int32 or float32, got ${labels.dtype}`);
-  const offset = backend.dataIdMap.get(labels.dataId).memoryOffset;
-  return new Int32Array(backend.wasm.HEAPU8.buffer, offset, labels.shape[0] as number);
+  return i32(backend, labels);
 }

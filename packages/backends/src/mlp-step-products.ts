@@ -1,21 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { OpenBlas } from './openblas';
-import type { WasmHeapBackend } from './wasm-heap';
+import { f32, type WasmHeapBackend } from './wasm-heap';
 import { backendMemory, momentumUpdate, simdFor } from './wasm-simd-update';
 
 type Info = tf.TensorInfo;
 
-/** A backend that can also free what a kernel allocated for itself. */
-export interface StepBackend extends WasmHeapBackend {
-  disposeData(dataId: object): unknown;
-}
-
-/** A float32 view of a tensor's buffer on the heap, made now: allocating can replace the heap's buffer. */
-export function f32(backend: StepBackend, t: Info): Float32Array {
-  const { memoryOffset } = backend.dataIdMap.get(t.dataId);
-  const length = t.shape.reduce((a, b) => a * b, 1);
-  return new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset, length);
-}
+/** The backend the whole-step kernel works on: tfjs-backend-wasm's, through its heap. */
+export type StepBackend = WasmHeapBackend;
 
 /**
  * How the whole-step kernel computes a dense layer's products and its weight update, on tensors on

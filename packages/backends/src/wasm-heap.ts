@@ -7,6 +7,23 @@ export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   refCount(dataId: object): number;
   incRef(dataId: object): void;
+  /** Frees a buffer a kernel allocated for itself with `makeOutput`. */
+  disposeData(dataId: object): unknown;
+}
+
+/** The number of elements of a tensor. */
+const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+
+/** A float32 view of a tensor's whole buffer on the heap, made now: allocating can replace the heap's buffer. */
+export function f32(backend: WasmHeapBackend, t: tf.TensorInfo): Float32Array {
+  const { memoryOffset } = backend.dataIdMap.get(t.dataId);
+  return new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset, sizeOf(t));
+}
+
+/** An int32 view of a tensor's whole buffer on the heap, made now (as {@link f32}). */
+export function i32(backend: WasmHeapBackend, t: tf.TensorInfo): Int32Array {
+  const { memoryOffset } = backend.dataIdMap.get(t.dataId);
+  return new Int32Array(backend.wasm.HEAPU8.buffer, memoryOffset, sizeOf(t));
 }
 
 /**

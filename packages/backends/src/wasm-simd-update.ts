@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { WasmHeapBackend } from './wasm-heap';
+import { f32, type WasmHeapBackend } from './wasm-heap';
 
 /**
  * PyTorch's momentum update, `v ← μ·v + g; w ← w + c·v` (c = −lr), four floats at a time in wasm
@@ -90,9 +90,7 @@ export function momentumUpdate(
   const length = g.shape.reduce((a, b) => a * b, 1);
   const vectorized = simd === undefined ? 0 : length - (length % 4);
   if (vectorized > 0) simd?.(offset(w), offset(v), offset(g), vectorized, m, c);
-  const buffer = backend.wasm.HEAPU8.buffer;
-  const view = (t: tf.TensorInfo) => new Float32Array(buffer, offset(t), length);
-  const [grad, velocity, weight] = [view(g), view(v), view(w)];
+  const [grad, velocity, weight] = [f32(backend, g), f32(backend, v), f32(backend, w)];
   for (let i = vectorized; i < length; i++) {
     const vi = Math.fround(Math.fround(m * (velocity[i] as number)) + (grad[i] as number));
     velocity[i] = vi;

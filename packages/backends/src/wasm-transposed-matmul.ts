@@ -1,12 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { WasmHeapBackend } from './wasm-heap';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Info = tf.TensorInfo;
-
-/** What a backend offers kernels to free intermediate results. */
-interface DisposingBackend {
-  disposeData(dataId: object): unknown;
-}
 
 const size = (t: Info) => t.shape.reduce((a, b) => a * b, 1);
 
@@ -25,7 +21,7 @@ export function fastTransposedMatMul(original: KernelFunc, transpose: KernelFunc
     const { a, b } = inputs as { a: Info; b: Info };
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return original(args);
-    const owner = backend as unknown as DisposingBackend;
+    const owner = backend as unknown as WasmHeapBackend;
     const temps: Info[] = [];
     const temp = (x: Info): Info => {
       temps.push(x);
