@@ -184,8 +184,10 @@ describe.each([
     const inputs = kernelInputs(net, widths, tf.ones([2, 4]), tf.tensor1d([0, 1], 'int32'), []);
     const { biasVelocity1, ...missing } = inputs;
     expect(() => run(missing, attrs)).toThrow('input biasVelocity1 is missing');
-    expect(() => run({ ...inputs, x: tf.ones([2, 5]) }, attrs)).toThrow('expected 2 rows of 4');
-    expect(() => run({ ...inputs, bias0: tf.ones([4]) }, attrs)).toThrow(
+    expect(() => tf.tidy(() => run({ ...inputs, x: tf.ones([2, 5]) }, attrs))).toThrow(
+      'expected 2 rows of 4',
+    );
+    expect(() => tf.tidy(() => run({ ...inputs, bias0: tf.ones([4]) }, attrs))).toThrow(
       'input bias0 has shape [4], expected [3]',
     );
     expect(() => run({ ...inputs, labels: tf.tensor1d([0, 2], 'int32') }, attrs)).toThrow(
@@ -204,14 +206,14 @@ describe.each([
     const inputs = kernelInputs(net, widths, tf.ones([2, 4]), tf.tensor1d([0, 1], 'int32'), []);
     const { runningVar0, ...missing } = inputs;
     expect(() => run(missing, norm)).toThrow('input runningVar0 is missing');
-    expect(() => run({ ...inputs, beta0: tf.ones([2]) }, norm)).toThrow(
+    expect(() => tf.tidy(() => run({ ...inputs, beta0: tf.ones([2]) }, norm))).toThrow(
       'input beta0 has shape [2], expected [3]',
     );
     expect(() => run(inputs, attrs)).toThrow('normEps must be > 0');
     expect(() => run(inputs, { ...norm, normMomentum: 2 })).toThrow(
       'normMomentum must be in [0, 1]',
     );
-    expect(() => run({ ...inputs, gamma1: tf.ones([2]) }, norm)).toThrow(
+    expect(() => tf.tidy(() => run({ ...inputs, gamma1: tf.ones([2]) }, norm))).toThrow(
       'the last layer has no batch norm',
     );
     const one = { ...inputs, x: tf.ones([1, 4]), labels: tf.tensor1d([0], 'int32') };
