@@ -6,10 +6,10 @@ import type { StepBackend, StepProducts } from './mlp-step-products';
 import { f32, i32 } from './wasm-heap';
 
 /**
- * The name of a whole training step of a dense network in one kernel call: `Linear → activation →
- * dropout` per hidden layer, then `Linear`, the mean cross-entropy of the last layer's scores,
- * backpropagation, and PyTorch's SGD with momentum (`v' = μ·v + g; p' = p − lr·v'`) on every
- * weight and bias. `@mnist-lab/trainer` uses it where the active backend has it registered (this
+ * The name of a whole training step of a dense network in one kernel call: `Linear → [batch norm]
+ * → activation → dropout` per hidden layer, then `Linear`, the mean cross-entropy of the last
+ * layer's scores, backpropagation, and PyTorch's SGD with momentum (`v' = μ·v + g; p' = p − lr·v'`)
+ * on every weight and bias (and batch norm's γ and β). `@mnist-lab/trainer` uses it where the active backend has it registered (this
  * package registers it for wasm, its products on OpenBLAS or XNNPACK) and tfjs's ops elsewhere.
  *
  * Inputs: `x` `[batch, in]` float32, `labels` `[batch]` (int32, or float32 holding integers); for
