@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import ort from 'onnxruntime-node';
 import type { Browser, Download } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic } from './static-server';
+import { closeChromium, launchChromium, serveStatic, within } from './static-server';
 
 // The built app in headless Chromium: a trained run's model downloaded in each format, then
 // opened by the runtimes that format is for: tfjs-layers and onnxruntime-node here in Node, and
@@ -59,19 +59,23 @@ window.ort = ort;
   const ortServer = await serveStatic(artifacts);
   try {
     const page = await browser.newPage();
-    await page.goto(`${ortServer.url}ort.html`);
+    await page.goto(`${ortServer.url}ort.html`, { timeout: 20_000 });
     await page.waitForFunction(() => 'ort' in window, undefined, { timeout: 20_000 });
-    return await page.evaluate(
-      async ([file, input]) => {
-        const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
-        const bytes = new Uint8Array(await (await fetch(file)).arrayBuffer());
-        const session = await ort.InferenceSession.create(bytes);
-        const out = await session.run({
-          input: new ort.Tensor('float32', Float32Array.from(input), [16, 784]),
-        });
-        return Array.from(out.output?.data as Float32Array);
-      },
-      [basename(modelFile), x] as const,
+    return await within(
+      30_000,
+      'the ONNX model run in onnxruntime-web',
+      page.evaluate(
+        async ([file, input]) => {
+          const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
+          const bytes = new Uint8Array(await (await fetch(file)).arrayBuffer());
+          const session = await ort.InferenceSession.create(bytes);
+          const out = await session.run({
+            input: new ort.Tensor('float32', Float32Array.from(input), [16, 784]),
+          });
+          return Array.from(out.output?.data as Float32Array);
+        },
+        [basename(modelFile), x] as const,
+      ),
     );
   } finally {
     await ortServer.close();
@@ -83,10 +87,12 @@ describe('downloading a trained model from the browser lab', () => {
     const browser = await launchChromium([]);
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-      await page.goto(`${server.url}${QUICK}`);
+      await page.goto(`${server.url}${QUICK}`, { timeout: 30_000 });
       const start = page.getByRole('button', { name: 'Start' });
-      // Each wait has its own message and a timeout, summing well under the test's, so a stall
-      // says where it was (one CI run under load timed out with no step named).
+      // Every wait has its own message and a timeout, summing under the test's, so that a stall
+      // says where it was (two CI runs under load timed out at 240 s with no step named, the
+      // second after the run, download and close waits had their own limits: the ones left were
+      // saving the downloads, the runtimes and closing Chromium).
       await expect
         .poll(() => start.isEnabled(), { timeout: 45_000, message: 'Start enabled (data loaded)' })
         .toBe(true);
@@ -114,7 +120,7 @@ describe('downloading a trained model from the browser lab', () => {
       const saved: Record<string, string> = {};
       for (const file of downloads) {
         const path = join(artifacts, file.suggestedFilename());
-        await file.saveAs(path);
+        await within(15_000, `saving ${file.suggestedFilename()}`, file.saveAs(path));
         saved[file.suggestedFilename().replace(/^mnist-lab-run\d+-/, '')] = path;
       }
       expect(Object.keys(saved).sort()).toEqual([
@@ -130,19 +136,31 @@ describe('downloading a trained model from the browser lab', () => {
       // The same inputs through tfjs-layers and ONNX Runtime: the same log-probabilities.
       const json = JSON.parse(await readFile(saved['model.json'] as string, 'utf8'));
       const bin = await readFile(saved['weights.bin'] as string);
-      const model = await tfl.loadLayersModel(
-        tf.io.fromMemory({
-          modelTopology: json.modelTopology,
-          weightSpecs: json.weightsManifest[0].weights,
-          weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-        }),
+      const model = await within(
+        20_000,
+        'loading the LayersModel in tfjs-layers',
+        tfl.loadLayersModel(
+          tf.io.fromMemory({
+            modelTopology: json.modelTopology,
+            weightSpecs: json.weightsManifest[0].weights,
+            weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+          }),
+        ),
       );
       const x = tf.randomUniform([16, 784], 0, 1, 'float32', 5);
       const viaTfjs = await (model.predict(x) as tf.Tensor).data();
-      const session = await ort.InferenceSession.create(saved['model.onnx'] as string, ONE_THREAD);
-      const run = await session.run({
-        input: new ort.Tensor('float32', (await x.data()) as Float32Array, [16, 784]),
-      });
+      const session = await within(
+        20_000,
+        'opening the ONNX model in onnxruntime-node',
+        ort.InferenceSession.create(saved['model.onnx'] as string, ONE_THREAD),
+      );
+      const run = await within(
+        20_000,
+        'running the ONNX model in onnxruntime-node',
+        session.run({
+          input: new ort.Tensor('float32', (await x.data()) as Float32Array, [16, 784]),
+        }),
+      );
       const viaOnnx = run.output?.data as Float32Array;
       let max = 0;
       for (let i = 0; i < viaOnnx.length; i++)
@@ -158,7 +176,7 @@ describe('downloading a trained model from the browser lab', () => {
         max = Math.max(max, Math.abs((viaOnnx[i] as number) - (viaWeb[i] as number)));
       expect(max).toBeLessThan(2e-5);
     } finally {
-      await browser.close();
+      await closeChromium(browser);
     }
-  }, 240_000);
+  }, 400_000);
 });

@@ -60,3 +60,31 @@ const QUIET = [
 export function launchChromium(args: readonly string[]): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: false, args: [...QUIET, ...args] });
 }
+
+/**
+ * `promise`, or an error naming `step` once `ms` have passed without it: every wait of a long e2e
+ * test bounded, so that a stall under load says where it was instead of the test's own timeout.
+ */
+export async function within<T>(ms: number, step: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${step}: no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes Chromium, or kills its process when closing takes longer than 15 s (never throws). */
+export async function closeChromium(browser: Browser): Promise<void> {
+  try {
+    await within(15_000, 'closing Chromium', browser.close());
+  } catch (error) {
+    console.warn(`${(error as Error).message}; killing it`);
+    (browser as unknown as { process?: () => { kill: (s: string) => void } | null })
+      .process?.()
+      ?.kill('SIGKILL');
+  }
+}
