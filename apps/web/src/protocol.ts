@@ -14,6 +14,8 @@ export type ToWorker =
       readonly prefer?: string;
       /** The network to time the backends on (auto and measure). */
       readonly network: RunSettings;
+      /** Wasm's threads where the page is cross-origin isolated (`?wasmThreads=N`); tfjs's choice without. */
+      readonly wasmThreads?: number;
     }
   | { readonly type: 'start'; readonly runId: number; readonly settings: RunSettings }
   | { readonly type: 'pause' | 'resume' | 'stop'; readonly runId: number }

@@ -25,11 +25,13 @@ const NUMBER_KNOBS = [
  * The settings form: shows the settings the URL holds, keeps the URL (and the share link) in step
  * with the form, and applies a preset's network when one is picked. The form is read through
  * `settingsFromQuery`, so it obeys the same bounds as a shared link. `?backend=…` asks for one
- * backend and stays in shared links.
+ * backend and stays in shared links; so does `?wasmThreads=N` (1 to 16), wasm's threads where the
+ * page is cross-origin isolated.
  */
 export function settingsForm(form: HTMLFormElement): {
   read: () => RunSettings;
   preferredBackend: string | undefined;
+  wasmThreads: number | undefined;
 } {
   const fill = (select: HTMLSelectElement, values: readonly string[]) =>
     select.replaceChildren(...values.map((v) => new Option(v, v)));
@@ -58,11 +60,15 @@ export function settingsForm(form: HTMLFormElement): {
     return settingsFromQuery(params.toString());
   };
   const preferredBackend = new URLSearchParams(location.search).get('backend') ?? undefined;
+  const threads = Number(new URLSearchParams(location.search).get('wasmThreads'));
+  const wasmThreads =
+    Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : undefined;
   const syncUrl = () => {
     // The settings, and what the page keeps beside them: the backend asked for, the language.
     const kept = new URLSearchParams();
     const current = new URLSearchParams(location.search);
     if (preferredBackend !== undefined) kept.set('backend', preferredBackend);
+    if (wasmThreads !== undefined) kept.set('wasmThreads', String(wasmThreads));
     const lang = current.get('lang');
     if (lang !== null) kept.set('lang', lang);
     const query = `${settingsToQuery(read())}${kept.size > 0 ? `&${kept.toString()}` : ''}`;
@@ -81,5 +87,5 @@ export function settingsForm(form: HTMLFormElement): {
       });
     syncUrl();
   });
-  return { read, preferredBackend };
+  return { read, preferredBackend, wasmThreads };
 }

@@ -43,6 +43,9 @@ async function init(message: Extract<ToWorker, { type: 'init' }>) {
   const report = await initBackend({
     prefer: (message.prefer ?? 'auto') as never,
     wasmPaths: message.wasmUrl,
+    // Threads where the page is isolated (the service worker's headers) and tfjs would use 2+.
+    wasmThreadsScript: `${message.wasmUrl}tfjs-backend-wasm-threaded-simd.js`,
+    ...(message.wasmThreads === undefined ? {} : { wasmThreads: message.wasmThreads }),
     trial: () =>
       trainingSpeed(() => modelFor(message.network), {
         loss: crossEntropy,

@@ -54,8 +54,61 @@ export interface BrowserInitOptions {
           string
         >
       >;
+  /**
+   * The URL of tfjs-backend-wasm's own `wasm-out/tfjs-backend-wasm-threaded-simd.js`, served as a
+   * file: with it, wasm runs its threaded build (XNNPACK's products on several cores) where the page
+   * is cross-origin isolated. tfjs gives each of its pthread workers the bundled module factory's
+   * source text to load, which a minifying bundler breaks; the workers load this unbundled file
+   * instead. Without it, wasm runs the single-threaded SIMD build, isolated or not.
+   */
+  readonly wasmThreadsScript?: string;
+  /**
+   * Threads for the threaded build. Defaults to tfjs's own choice, half the logical cores (at most
+   * 8), and below 2 the single-threaded build runs instead: one thread of the threaded build only
+   * adds the costs of shared memory, and on 2 cores two threads trained slower than one here.
+   */
+  readonly wasmThreads?: number;
   /** Install the measured speed fixes (wasm's transposed products). Defaults to true. */
   readonly speedFixes?: boolean;
+}
+
+/** How tfjs-backend-wasm 4.22 starts the source it gives its pthread workers as their main script. */
+const THREADED_FACTORY_PREFIX = 'var WasmBackendModuleThreadedSimd = ';
+
+/**
+ * Runs `start` (the wasm backend's initialization) with the pthread workers' main script taken from
+ * `url`: while it runs, a Blob made of the bundled factory's source (what tfjs makes for the
+ * workers) is made of `importScripts(url)` instead. Any other Blob is made as usual.
+ */
+async function withThreadsScript<T>(
+  url: string,
+  threads: number,
+  start: () => Promise<T>,
+): Promise<T> {
+  const Original = globalThis.Blob;
+  // tfjs-wasm caps its pool at half of `hardwareConcurrency`, read while its module starts: for
+  // `threads` of them it has to read twice that.
+  const navigator = globalThis.navigator as { hardwareConcurrency?: number } | undefined;
+  if (navigator !== undefined) {
+    Object.defineProperty(navigator, 'hardwareConcurrency', {
+      value: 2 * threads,
+      configurable: true,
+    });
+  }
+  const absolute = new URL(url, globalThis.location?.href).href;
+  globalThis.Blob = class extends Original {
+    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+      const first = parts?.length === 1 ? parts[0] : undefined;
+      const factory = typeof first === 'string' && first.startsWith(THREADED_FACTORY_PREFIX);
+      super(factory ? [`importScripts(${JSON.stringify(absolute)});`] : parts, options);
+    }
+  };
+  try {
+    return await start();
+  } finally {
+    globalThis.Blob = Original;
+    if (navigator !== undefined) delete navigator.hardwareConcurrency;
+  }
 }
 
 /**
@@ -129,8 +182,19 @@ const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<Ba
   async wasm(options) {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as never);
-    await setBackendOrThrow('wasm', '@tensorflow/tfjs-backend-wasm');
-    // The threaded build runs only where SharedArrayBuffer does: a cross-origin isolated page.
+    // The threaded build runs only where SharedArrayBuffer does (a cross-origin isolated page), and
+    // in a bundle only with the unbundled script for its workers.
+    const script = options.wasmThreadsScript;
+    const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+    const threads = options.wasmThreads ?? Math.min(8, Math.floor(cores / 2));
+    const start = () => setBackendOrThrow('wasm', '@tensorflow/tfjs-backend-wasm');
+    if (script !== undefined && globalThis.crossOriginIsolated === true && threads > 1) {
+      wasm.setThreadsCount(threads);
+      await withThreadsScript(script, threads, start);
+    } else {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      await start();
+    }
     return report(
       'wasm',
       '@tensorflow/tfjs-backend-wasm',

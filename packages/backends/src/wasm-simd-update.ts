@@ -1,6 +1,20 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { f32, type WasmHeapBackend } from './wasm-heap';
 
+/** The import section: `env.memory`, no minimum, no maximum (a plain memory). */
+const IMPORT_PLAIN = [
+  0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
+  0x00,
+];
+/**
+ * The same import of a shared memory (a threaded build's): flags 3 (shared, with a maximum), no
+ * minimum, and the largest maximum (65536 pages, 4 GiB), which every shared memory's fits under.
+ */
+const IMPORT_SHARED = [
+  0x02, 0x12, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03,
+  0x00, 0x80, 0x80, 0x04,
+];
+
 /**
  * PyTorch's momentum update, `v ← μ·v + g; w ← w + c·v` (c = −lr), four floats at a time in wasm
  * SIMD, on tfjs-backend-wasm's own memory (no copies): a JavaScript loop over the heap runs at
@@ -8,17 +22,21 @@ import { f32, type WasmHeapBackend } from './wasm-heap';
  *
  * The module is 175 bytes written here by hand (no toolchain): one exported function
  * `momentum(w, v, g, n, m, c)` over byte offsets `w`, `v`, `g` and `n` floats (a multiple of 4),
- * importing the memory as `env.memory`. Each lane computes `v = fl(fl(m·v) + g)` and
- * `w = fl(w + fl(c·v))` in float32, as tfjs's element-wise kernels do.
+ * importing the memory as `env.memory` (`IMPORT_PLAIN` or, for a threaded build's shared memory,
+ * `IMPORT_SHARED`). Each lane computes `v = fl(fl(m·v) + g)` and `w = fl(w + fl(c·v))` in float32,
+ * as tfjs's element-wise kernels do.
  */
-const MODULE_BYTES = new Uint8Array([
+const moduleBytes = (shared: boolean) =>
+  new Uint8Array([...HEADER, ...(shared ? IMPORT_SHARED : IMPORT_PLAIN), ...BODY]);
+
+const HEADER = [
   // magic, version
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   // type section: (i32 i32 i32 i32 f32 f32) -> ()
   0x01, 0x0a, 0x01, 0x60, 0x06, 0x7f, 0x7f, 0x7f, 0x7f, 0x7d, 0x7d, 0x00,
-  // import section: env.memory, no minimum, no maximum
-  0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00,
-  0x00,
+];
+
+const BODY = [
   // function section: one function of type 0
   0x03, 0x02, 0x01, 0x00,
   // export section: "momentum" = function 0
@@ -45,7 +63,7 @@ const MODULE_BYTES = new Uint8Array([
   0x41, 0x10, 0x6a, 0x21, 0x02, 0x0c, 0x00,
   // end loop, end block, end function
   0x0b, 0x0b, 0x0b,
-]);
+];
 
 /** `momentum(w, v, g, n, m, c)` on a memory, or undefined where wasm SIMD or the memory will not do. */
 export type SimdMomentum = (
@@ -58,14 +76,18 @@ export type SimdMomentum = (
 ) => void;
 
 /**
- * The SIMD update bound to `memory` (tfjs-backend-wasm's), or `undefined` where this engine has no
- * wasm SIMD or the memory cannot be imported (a shared memory of a threaded build): callers then
- * keep a JavaScript loop.
+ * The SIMD update bound to `memory` (tfjs-backend-wasm's, plain or, in a threaded build, shared),
+ * or `undefined` where this engine has no wasm SIMD (or no shared memory in wasm) or the memory
+ * cannot be imported: callers then keep a JavaScript loop.
  */
 export function simdMomentum(memory: WebAssembly.Memory | undefined): SimdMomentum | undefined {
-  if (memory === undefined || !WebAssembly.validate(MODULE_BYTES)) return undefined;
+  if (memory === undefined) return undefined;
+  const shared =
+    typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = moduleBytes(shared);
+  if (!WebAssembly.validate(bytes)) return undefined;
   try {
-    const module = new WebAssembly.Module(MODULE_BYTES);
+    const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     return instance.exports.momentum as SimdMomentum;
   } catch {
