@@ -113,5 +113,7 @@ describe('webgpu in Node on a software adapter (SwiftShader)', () => {
         worst = Math.max(worst, Math.abs(gpu.params[i][j] - v) / Math.max(1, Math.abs(v)));
     }
     expect(worst).toBeLessThanOrEqual(1e-4);
-  }, 120_000);
+    // 7 s alone here; in CI, beside the other suites on 2 cores, SwiftShader's threads starve: 56
+    // and 96 s in one run, over 120 s in the next.
+  }, 300_000);
 });
