@@ -29,51 +29,31 @@ function fusedOptimizer(optimizer: tf.Optimizer): FusedMomentumOptimizer | undef
   return typeof o.fusedUpdate === 'function' ? (o as FusedMomentumOptimizer) : undefined;
 }
 
-/** The kernel's inputs and attributes for the stack's parameters, velocities and masks. */
-function stepInputs(
+/**
+ * The kernel's state inputs by name, in the order it returns their new values: per layer the
+ * weight, bias and their velocities, then per batch norm γ, β, their velocities and the running
+ * statistics. `velocities` are in `fusedUpdate`'s order: the layers' weights and biases, then γ, β.
+ */
+function stateInputs(
   stack: DenseStack,
   velocities: readonly tf.Variable[],
-  masks: readonly tf.Tensor[],
-): tf.NamedTensorMap {
-  const inputs: tf.NamedTensorMap = {};
-  const L = stack.layers.length;
-  stack.layers.forEach((layer, i) => {
-    inputs[`weight${i}`] = layer.weight;
-    inputs[`bias${i}`] = layer.bias;
-    inputs[`weightVelocity${i}`] = velocities[2 * i] as tf.Variable;
-    inputs[`biasVelocity${i}`] = velocities[2 * i + 1] as tf.Variable;
-  });
-  stack.norms.forEach((norm, i) => {
-    inputs[`gamma${i}`] = norm.weight;
-    inputs[`beta${i}`] = norm.bias;
-    inputs[`gammaVelocity${i}`] = velocities[2 * L + 2 * i] as tf.Variable;
-    inputs[`betaVelocity${i}`] = velocities[2 * L + 2 * i + 1] as tf.Variable;
-    inputs[`runningMean${i}`] = norm.runningMean;
-    inputs[`runningVar${i}`] = norm.runningVar;
-  });
-  masks.forEach((mask, i) => {
-    inputs[`mask${i}`] = mask;
-  });
-  return inputs;
-}
-
-/** Every variable the kernel returns a new value for, in the order of its outputs. */
-function updatedVariables(stack: DenseStack, velocities: readonly tf.Variable[]): tf.Variable[] {
+): [string, tf.Variable][] {
+  const v = (k: number) => velocities[k] as tf.Variable;
   const L = stack.layers.length;
   return [
-    ...stack.layers.flatMap((l, i) => [
-      l.weight,
-      l.bias,
-      velocities[2 * i] as tf.Variable,
-      velocities[2 * i + 1] as tf.Variable,
+    ...stack.layers.flatMap((l, i): [string, tf.Variable][] => [
+      [`weight${i}`, l.weight],
+      [`bias${i}`, l.bias],
+      [`weightVelocity${i}`, v(2 * i)],
+      [`biasVelocity${i}`, v(2 * i + 1)],
     ]),
-    ...stack.norms.flatMap((n, i) => [
-      n.weight,
-      n.bias,
-      velocities[2 * L + 2 * i] as tf.Variable,
-      velocities[2 * L + 2 * i + 1] as tf.Variable,
-      n.runningMean,
-      n.runningVar,
+    ...stack.norms.flatMap((n, i): [string, tf.Variable][] => [
+      [`gamma${i}`, n.weight],
+      [`beta${i}`, n.bias],
+      [`gammaVelocity${i}`, v(2 * L + 2 * i)],
+      [`betaVelocity${i}`, v(2 * L + 2 * i + 1)],
+      [`runningMean${i}`, n.runningMean],
+      [`runningVar${i}`, n.runningVar],
     ]),
   ];
 }
@@ -128,7 +108,11 @@ export function fusedStep(
   const masks = stack
     .drawMasks(batch)
     .map((mask, i) => tf.tensor2d(mask, [batch, stack.layers[i]?.weight.shape[0] as number]));
-  const inputs = { x, labels: y, ...stepInputs(stack, update.velocities, masks) };
+  const state = stateInputs(stack, update.velocities);
+  const inputs: tf.NamedTensorMap = { x, labels: y, ...Object.fromEntries(state) };
+  masks.forEach((mask, i) => {
+    inputs[`mask${i}`] = mask;
+  });
   const norm = stack.norms[0];
   const attrs = {
     layers: stack.layers.length,
@@ -140,7 +124,7 @@ export function fusedStep(
   const [lossValue, correct, ...updated] = tf
     .engine()
     .runKernel(MLP_SGD_STEP_KERNEL, inputs, attrs) as tf.Tensor[];
-  updatedVariables(stack, update.velocities).forEach((v, i) => {
+  state.forEach(([, v], i) => {
     v.assign(updated[i] as tf.Tensor);
   });
   for (const n of stack.norms) {
