@@ -1,17 +1,15 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic } from './static-server';
+import { describe, expect, it } from 'vitest';
+import { launchChromium, useBuiltApp } from './static-server';
 
 // The built app (`vite build`), served from 127.0.0.1 and driven in Debian's headless Chromium.
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 // A short run on a subset: 10 batches of 32, tested on 200 images.
 const QUICK = '?preset=relu&epochs=1&trainSize=320&testSize=200&batchSize=32&seed=3';
 
-let server: Awaited<ReturnType<typeof serveStatic>>;
+const server = useBuiltApp(artifacts);
 const launch = launchChromium;
 
 async function trainQuickRun(page: Page, extra = '') {
@@ -28,14 +26,6 @@ async function trainQuickRun(page: Page, extra = '') {
     .poll(() => page.locator('#runs li').textContent(), { timeout: 120_000 })
     .toMatch(/done/);
 }
-
-beforeAll(async () => {
-  server = await serveStatic(dist);
-  await mkdir(artifacts, { recursive: true });
-});
-afterAll(async () => {
-  await server.close();
-});
 
 describe('the browser lab in headless Chromium', () => {
   it('trains on WebGPU (SwiftShader), updates chart and accuracy, stays responsive, and predicts a drawn digit', async () => {

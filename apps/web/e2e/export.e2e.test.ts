@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,26 +8,20 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import ort from 'onnxruntime-node';
 import type { Browser, Download } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeChromium, launchChromium, serveStatic, within } from './static-server';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { closeChromium, launchChromium, serveStatic, useBuiltApp, within } from './static-server';
 
 // The built app in headless Chromium: a trained run's model downloaded in each format, then
 // opened by the runtimes that format is for: tfjs-layers and onnxruntime-node here in Node, and
 // onnxruntime-web's WebAssembly build in Chromium, as a web app would run it.
 // ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/downloads/', import.meta.url));
 const QUICK = '?preset=bn&epochs=1&trainSize=640&testSize=200&batchSize=32&seed=3';
-let server: Awaited<ReturnType<typeof serveStatic>>;
+const server = useBuiltApp(artifacts);
 
 beforeAll(async () => {
-  server = await serveStatic(dist);
-  await mkdir(artifacts, { recursive: true });
   await tf.setBackend('cpu');
-});
-afterAll(async () => {
-  await server.close();
 });
 
 /**

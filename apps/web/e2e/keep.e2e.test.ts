@@ -1,27 +1,18 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors } from '@mnist-lab/trainer';
 import type { Download, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic } from './static-server';
+import { describe, expect, it } from 'vitest';
+import { launchChromium, useBuiltApp } from './static-server';
 
 // The built app in headless Chromium: a trained run is kept in the browser (IndexedDB) and is there
 // after a reload, predicting a drawn digit exactly as before; Forget removes it for good; model
 // files chosen by the user (the lab's download, a bare state dict, a file that is no model) go onto
 // the draw pad or are refused with the reason.
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/keep/', import.meta.url));
 const QUICK = '?preset=bn&epochs=1&trainSize=320&testSize=200&batchSize=32&seed=4';
-let server: Awaited<ReturnType<typeof serveStatic>>;
-
-beforeAll(async () => {
-  server = await serveStatic(dist);
-  await mkdir(artifacts, { recursive: true });
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useBuiltApp(artifacts);
 
 const runsText = (page: Page) => page.locator('#runs').textContent();
 

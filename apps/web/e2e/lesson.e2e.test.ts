@@ -1,25 +1,20 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic } from './static-server';
+import { launchChromium, useBuiltApp } from './static-server';
 
 // The lesson's chapters in the built app, in Debian's headless Chromium, on wasm (no WebGPU): what a
 // laptop without a GPU does.
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
-let server: Awaited<ReturnType<typeof serveStatic>>;
+const server = useBuiltApp(artifacts);
 let browser: Browser;
 beforeAll(async () => {
-  server = await serveStatic(dist);
-  await mkdir(artifacts, { recursive: true });
   browser = await launchChromium(['--disable-features=WebGPU']);
 });
 afterAll(async () => {
   await browser?.close();
-  await server.close();
 });
 
 const tabs = (page: Page) => page.locator('#chapter-tabs [role="tab"]').allTextContents();

@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,6 +45,30 @@ export async function serveStatic(
   return {
     url: `http://localhost:${port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The built app (`vite build`). */
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+
+/**
+ * Serves the built app from 127.0.0.1 while the calling file's tests run (and makes `artifacts`, a
+ * folder for their screenshots and downloads, first): its address is `url` once they start.
+ */
+export function useBuiltApp(artifacts?: string): { readonly url: string } {
+  let server: Awaited<ReturnType<typeof serveStatic>> | undefined;
+  beforeAll(async () => {
+    server = await serveStatic(DIST);
+    if (artifacts !== undefined) await mkdir(artifacts, { recursive: true });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    get url() {
+      if (server === undefined) throw new Error('the built app is served only while tests run');
+      return server.url;
+    },
   };
 }
 

@@ -1,21 +1,12 @@
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeChromium, launchChromium, serveStatic } from './static-server';
+import { describe, expect, it } from 'vitest';
+import { closeChromium, launchChromium, useBuiltApp } from './static-server';
 
 // The built app on a static host that sends no isolation headers: the lab's service worker adds
 // them, so wasm may run threaded from the second visit on.
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const QUICK = '?preset=bn&epochs=1&trainSize=640&testSize=200&batchSize=32&seed=3&backend=wasm';
 
-let server: Awaited<ReturnType<typeof serveStatic>>;
-
-beforeAll(async () => {
-  server = await serveStatic(dist);
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useBuiltApp();
 
 /** The backend line once the page is ready to train. */
 async function backendLine(page: Page): Promise<string> {

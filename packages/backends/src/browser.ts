@@ -88,7 +88,12 @@ async function withThreadsScript<T>(
   const Original = globalThis.Blob;
   // tfjs-wasm caps its pool at half of `hardwareConcurrency`, read while its module starts: for
   // `threads` of them it has to read twice that.
+  // An own property shadows the prototype's getter; one the page had set is put back after.
   const navigator = globalThis.navigator as { hardwareConcurrency?: number } | undefined;
+  const own =
+    navigator === undefined
+      ? undefined
+      : Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
   if (navigator !== undefined) {
     Object.defineProperty(navigator, 'hardwareConcurrency', {
       value: 2 * threads,
@@ -107,7 +112,10 @@ async function withThreadsScript<T>(
     return await start();
   } finally {
     globalThis.Blob = Original;
-    if (navigator !== undefined) delete navigator.hardwareConcurrency;
+    if (navigator !== undefined) {
+      delete navigator.hardwareConcurrency;
+      if (own !== undefined) Object.defineProperty(navigator, 'hardwareConcurrency', own);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // The inputs and attributes of the whole-step kernel (`mlp-step-kernel.ts`), checked.
 import { ArgumentError } from '@mnist-lab/errors';
 import * as tf from '@tensorflow/tfjs-core';
+import { f32, i32, type WasmHeapBackend as StepBackend } from './wasm-heap';
 
 /** The kernel's name (`MLP_SGD_STEP_KERNEL`), repeated from `mlp-step-kernel.ts` for its messages. */
 const KERNEL = 'MnistLabMlpSgdStep';
@@ -101,4 +102,21 @@ export function checkNorms(
     if (on) for (const p of NORM_INPUTS) expectShape(inputs, `${p}${i}`, [widths[i + 1] as number]);
   });
   return normed;
+}
+
+/** Fails naming the first label that is not a class in `[0, classes)`. */
+export function checkLabels(backend: StepBackend, labels: Info, classes: number): void {
+  labelsView(backend, labels).forEach((label, r) => {
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
+      fail('labels', `label ${label} at row ${r} is not a class in [0, ${classes})`);
+    }
+  });
+}
+
+/** The labels on the heap, as int32 or float32 numbers. */
+export function labelsView(backend: StepBackend, labels: Info): Int32Array | Float32Array {
+  if (labels.dtype === 'float32') return f32(backend, labels);
+  if (labels.dtype !== 'int32')
+    fail('labels', `labels must be int32 or float32, got ${labels.dtype}`);
+  return i32(backend, labels);
 }

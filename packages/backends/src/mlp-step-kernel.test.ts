@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './index';
-import { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';
+import { MLP_SGD_STEP_KERNEL, wasmMlpSgdStep } from './mlp-step-kernel';
+import { openBlasProducts, xnnpackProducts } from './mlp-step-products';
 import {
   LR,
   MOMENTUM,
@@ -12,6 +13,7 @@ import {
   referenceStep,
   values,
 } from './mlp-step-reference.test-utils';
+import { loadOpenBlas } from './openblas';
 
 /** The kernel's six inputs of a normalized layer, and the reference's name for each. */
 const NORM_NAMES = [
@@ -222,4 +224,78 @@ describe.each([
     expect(Array.from(inputs.runningMean0?.dataSync() ?? [])).toEqual(net.norms[0]?.rm);
     tf.dispose([runningVar0, ...Object.values(inputs), one.x, one.labels] as tf.Tensor[]);
   });
+});
+
+describe('the fused step kernel with its wasm SIMD passes and without', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', blas: 'off' });
+  });
+
+  it.each([
+    ['XNNPACK', false],
+    ['XNNPACK', true],
+    ['OpenBLAS', false],
+    ['OpenBLAS', true],
+  ] as const)(
+    'gives the same bits (products on %s, batch norm %s), four steps in',
+    async (kind, batchNorm) => {
+      const products =
+        kind === 'OpenBLAS'
+          ? openBlasProducts(await loadOpenBlas())
+          : xnnpackProducts(
+              () => (tf.getKernel('BatchMatMul', 'wasm') as tf.KernelConfig).kernelFunc,
+            );
+      // Hidden widths that SIMD takes (multiples of 4) and one it leaves to JavaScript (5).
+      const widths = [24, 16, 8, 5, 10];
+      const [batch, L] = [6, widths.length - 1];
+      const attrs = {
+        layers: L,
+        activation: 'relu',
+        lr: LR,
+        momentum: MOMENTUM,
+        ...(batchNorm ? { normEps: NORM_EPS, normMomentum: NORM_MOMENTUM } : {}),
+      };
+      const x = values(batch * 24, 3);
+      const labels = Array.from({ length: batch }, (_, r) => (r * 3) % 10);
+      const masks = widths
+        .slice(1, -1)
+        .map((w, i) => values(batch * w, 40 + i).map((v) => (v < 0 ? 0 : 1.25)));
+      // The kernel's state inputs in the order of its outputs after the loss and the count.
+      const order = [
+        ...widths
+          .slice(1)
+          .flatMap((_, i) =>
+            ['weight', 'bias', 'weightVelocity', 'biasVelocity'].map((p) => `${p}${i}`),
+          ),
+        ...(batchNorm
+          ? widths.slice(2).flatMap((_, i) => NORM_NAMES.map(([p]) => `${p}${i}`))
+          : []),
+      ];
+      const finals = [true, false].map((simd) => {
+        const kernel = wasmMlpSgdStep(products, simd);
+        const net = makeNet(widths, 8, batchNorm);
+        const inputs = kernelInputs(
+          net,
+          widths,
+          tf.tensor(x, [batch, 24]),
+          tf.tensor1d(labels, 'int32'),
+          masks,
+        );
+        for (let step = 0; step < 4; step++) {
+          const outs = kernel({ inputs, backend: tf.backend(), attrs } as never) as tf.TensorInfo[];
+          const tensors = outs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
+          order.forEach((name, k) => {
+            (inputs[name] as tf.Variable).assign(tensors[k + 2] as tf.Tensor);
+          });
+          tf.dispose(tensors);
+        }
+        const bits = order.map((name) =>
+          Array.from(new Uint32Array((inputs[name] as tf.Tensor).dataSync().buffer)),
+        );
+        tf.dispose(Object.values(inputs));
+        return bits;
+      });
+      expect(finals[0]).toEqual(finals[1]);
+    },
+  );
 });

@@ -1,9 +1,18 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { checkInputs, checkNorms, fail, NORM_INPUTS, type StepAttrs } from './mlp-step-inputs';
+import {
+  checkInputs,
+  checkLabels,
+  checkNorms,
+  labelsView,
+  NORM_INPUTS,
+  type StepAttrs,
+} from './mlp-step-inputs';
 import { type NormSaved, type NormState, normBackward, normForward } from './mlp-step-norm';
-import { activate, biasUpdate, crossEntropyGrad, Scratch } from './mlp-step-passes';
+import { activate, biasUpdate, columnSums, crossEntropyGrad, Scratch } from './mlp-step-passes';
 import type { StepBackend, StepProducts } from './mlp-step-products';
 import { f32, i32 } from './wasm-heap';
+import { type SimdPasses, simdPassesFor } from './wasm-simd-passes';
+import { backendMemory } from './wasm-simd-update';
 
 /**
  * The name of a whole training step of a dense network in one kernel call: `Linear → [batch norm]
@@ -52,10 +61,15 @@ interface Step {
   readonly backend: StepBackend;
   readonly products: StepProducts;
   readonly scratch: Scratch;
+  /** The element-wise passes in wasm SIMD, where the engine has it. */
+  readonly passes: SimdPasses | undefined;
+  /** With `passes`, a heap buffer for a layer's float64 column sums (8-byte aligned at `sumsAt`). */
+  readonly sumsAt: number;
   readonly inputs: Record<string, Info | undefined>;
   readonly attrs: StepAttrs;
   readonly widths: number[];
-  readonly normed: boolean[];
+  /** Per layer, where its batch norm's six outputs start in `out`, or -1 without one. */
+  readonly normAt: number[];
   /** The outputs: per layer weight, bias and their velocities, then each norm's six. */
   readonly out: Info[];
   readonly batch: number;
@@ -64,14 +78,67 @@ interface Step {
 }
 
 const param = (s: Step, layer: number, which: number) => s.out[4 * layer + which] as Info;
+const at = (s: Step, t: Info) => s.backend.dataIdMap.get(t.dataId).memoryOffset;
+
+/**
+ * What the backward pass multiplies a hidden layer's gradient by (`mask · act'(z)`): a heap buffer
+ * where the SIMD pass made it, else a scratch array.
+ */
+type Factor = Info | Float32Array;
+
+/**
+ * Layer `i`'s activation pass over its output `z` (bias added unless batch norm did, dropout mask
+ * applied): ReLU in wasm SIMD where it can (`n` a multiple of 4), anything else in JavaScript.
+ */
+function activation(s: Step, i: number, z: Info, bias: Info | undefined): Factor {
+  const { backend, batch } = s;
+  const n = s.widths[i + 1] as number;
+  const mask = s.inputs[`mask${i}`];
+  const act = i === s.attrs.layers - 1 ? 'none' : s.attrs.activation;
+  if (s.passes !== undefined && act === 'relu' && n % 4 === 0) {
+    const factor = backend.makeOutput([batch, n], 'float32');
+    s.temps.push(factor);
+    const offset = (t: Info | undefined) => (t === undefined ? 0 : at(s, t));
+    s.passes.relu(at(s, z), offset(bias), offset(mask), at(s, factor), batch, n);
+    return factor;
+  }
+  const factor = s.scratch.get(`factor${i}`, batch * n);
+  const view = (t: Info | undefined) => (t === undefined ? undefined : f32(backend, t));
+  activate(f32(backend, z), n, view(bias), view(mask), factor, act);
+  return factor;
+}
+
+/** `g ← g · factor` for the gradient `g` at a hidden layer's output. */
+function applyFactor(s: Step, g: Info, factor: Factor): void {
+  if (!(factor instanceof Float32Array) && s.passes !== undefined) {
+    s.passes.mul(
+      at(s, g),
+      at(s, factor),
+      g.shape.reduce((a, b) => a * b, 1),
+    );
+    return;
+  }
+  const [v, f] = [
+    f32(s.backend, g),
+    factor instanceof Float32Array ? factor : f32(s.backend, factor),
+  ];
+  for (let k = 0; k < v.length; k++) v[k] = (v[k] as number) * (f[k] as number);
+}
+
+/** The column sums of `dz` (`[batch, n]`) in float64: in wasm SIMD where it can (`n` even). */
+function sumsOf(s: Step, dz: Info, n: number): Float64Array {
+  if (s.passes !== undefined && n % 2 === 0) {
+    s.passes.colsum(at(s, dz), s.sumsAt, s.batch, n);
+    return new Float64Array(s.backend.wasm.HEAPU8.buffer, s.sumsAt, n);
+  }
+  return columnSums(f32(s.backend, dz), s.scratch.sums(n));
+}
 
 /** Layer `i`'s batch norm state (views made now), or `undefined` without one. */
 function normState(s: Step, i: number): NormState | undefined {
-  if (s.normed[i] !== true) return undefined;
-  const k = s.normed.slice(0, i).filter(Boolean).length;
-  const views = NORM_INPUTS.map((_, j) =>
-    f32(s.backend, s.out[4 * s.attrs.layers + 6 * k + j] as Info),
-  );
+  const at = s.normAt[i] ?? -1;
+  if (at < 0) return undefined;
+  const views = NORM_INPUTS.map((_, j) => f32(s.backend, s.out[at + j] as Info));
   const [gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar] = views as [
     Float32Array,
     Float32Array,
@@ -89,41 +156,34 @@ const normSaved = (s: Step, i: number): NormSaved => {
 };
 
 /** Forward: each layer's output (after batch norm, activation and dropout) and backward factor. */
-function forward(s: Step): { hs: Info[]; factors: Float32Array[] } {
+function forward(s: Step): { hs: Info[]; factors: Factor[] } {
   const { backend, batch, widths, attrs } = s;
   const hs: Info[] = [{ ...(s.inputs.x as Info), shape: [batch, widths[0] as number] }];
-  const factors: Float32Array[] = [];
+  const factors: Factor[] = [];
   for (let i = 0; i < attrs.layers; i++) {
     const z = s.products.forward(backend, hs[i] as Info, param(s, i, 0));
     s.temps.push(z);
     hs.push(z);
-    const n = widths[i + 1] as number;
-    const mask = s.inputs[`mask${i}`];
-    factors.push(s.scratch.get(`factor${i}`, batch * n));
-    const act = i === attrs.layers - 1 ? 'none' : attrs.activation;
-    let bias = f32(backend, param(s, i, 1));
     const norm = normState(s, i);
     if (norm !== undefined) {
-      const sums = s.scratch.sums(n);
       normForward(
         f32(backend, z),
-        bias,
+        f32(backend, param(s, i, 1)),
         norm,
         normSaved(s, i),
-        sums,
+        s.scratch.sums(widths[i + 1] as number),
         attrs.normEps as number,
         attrs.normMomentum as number,
       );
-      bias = s.scratch.zeros(n);
     }
-    const maskView = mask === undefined ? undefined : f32(backend, mask);
-    activate(f32(backend, z), bias, maskView, factors[i] as Float32Array, act);
+    // With batch norm, the bias was added before normalizing.
+    factors.push(activation(s, i, z, norm === undefined ? param(s, i, 1) : undefined));
   }
   return { hs, factors };
 }
 
 /** Backward from the scores' gradient `dz`, updating each layer once its gradients are taken. */
-function backward(s: Step, hs: Info[], factors: Float32Array[], first: Info, m: number, c: number) {
+function backward(s: Step, hs: Info[], factors: Factor[], first: Info, m: number, c: number) {
   const { backend, products } = s;
   let dz = first;
   for (let i = s.attrs.layers - 1; i >= 0; i--) {
@@ -131,15 +191,14 @@ function backward(s: Step, hs: Info[], factors: Float32Array[], first: Info, m: 
     if (dh !== undefined) s.temps.push(dh);
     const layer = { dz, h: hs[i] as Info, w: param(s, i, 0), v: param(s, i, 2) };
     products.updateWeight(backend, layer, m, c);
-    const [b, vb] = [f32(backend, param(s, i, 1)), f32(backend, param(s, i, 3))];
-    biasUpdate(f32(backend, dz), s.scratch.sums(b.length), vb, b, m, c);
+    const sums = sumsOf(s, dz, s.widths[i + 1] as number);
+    biasUpdate(sums, f32(backend, param(s, i, 3)), f32(backend, param(s, i, 1)), m, c);
     if (dh === undefined) break;
-    const [g, f] = [f32(backend, dh), factors[i - 1] as Float32Array];
-    for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) * (f[k] as number);
+    applyFactor(s, dh, factors[i - 1] as Factor);
     const norm = normState(s, i - 1);
     if (norm !== undefined) {
       const sums = s.scratch.sums(2 * (s.widths[i] as number));
-      normBackward(g, normSaved(s, i - 1), norm, sums, m, c);
+      normBackward(f32(backend, dh), normSaved(s, i - 1), norm, sums, m, c);
     }
     dz = dh;
   }
@@ -149,10 +208,13 @@ function backward(s: Step, hs: Info[], factors: Float32Array[], first: Info, m: 
  * The whole step on the wasm heap: the products and weight updates by `products` (OpenBLAS or the
  * backend's XNNPACK kernel), the element-wise work (bias, batch norm, activation, dropout, softmax,
  * their gradients, the bias updates) in single JavaScript passes without branches on the data. The
- * intermediate values are heap buffers the kernel frees; no tensor is made for them.
+ * intermediate values are heap buffers the kernel frees; no tensor is made for them. ReLU, the
+ * factors' products and the bias gradients' column sums run in wasm SIMD where the engine has it
+ * (`wasm-simd-passes.ts`; `simd: false` keeps the JavaScript loops: the same results, bit for bit).
  */
-export function wasmMlpSgdStep(products: StepProducts): tf.KernelFunc {
+export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFunc {
   const scratch = new Scratch();
+  const passesFor = simdPassesFor();
   return (args) => {
     const inputs = args.inputs as Record<string, Info | undefined>;
     const attrs = args.attrs as unknown as StepAttrs;
@@ -180,17 +242,22 @@ export function wasmMlpSgdStep(products: StepProducts): tf.KernelFunc {
       if (copy[i]) f32(backend, out[i] as Info).set(f32(backend, p));
     });
     const batch = labelsInfo.shape[0] as number;
+    const passes = simd ? passesFor(backendMemory(backend)) : undefined;
+    // Room for the widest layer's float64 sums, 8-byte aligned.
+    const sums = passes && backend.makeOutput([2 * Math.max(...widths) + 2], 'float32');
     const s: Step = {
       backend,
       products,
       scratch,
+      passes,
+      sumsAt: sums ? (backend.dataIdMap.get(sums.dataId).memoryOffset + 7) & ~7 : 0,
       inputs,
       attrs,
       widths,
-      normed,
+      normAt: normOffsets(normed, layers),
       out,
       batch,
-      temps: [],
+      temps: sums ? [sums] : [],
     };
     try {
       const { hs, factors } = forward(s);
@@ -215,18 +282,12 @@ export function wasmMlpSgdStep(products: StepProducts): tf.KernelFunc {
   };
 }
 
-function checkLabels(backend: StepBackend, labels: Info, classes: number): void {
-  labelsView(backend, labels).forEach((label, r) => {
-    if (!(Number.isInteger(label) && label >= 0 && label < classes)) {
-      fail('labels', `label ${label} at row ${r} is not a class in [0, ${classes})`);
-    }
+/** Where each layer's batch norm outputs start among the outputs (after 4 per layer), or -1. */
+function normOffsets(normed: boolean[], layers: number): number[] {
+  let next = 4 * layers;
+  return normed.map((on) => {
+    if (!on) return -1;
+    next += NORM_INPUTS.length;
+    return next - NORM_INPUTS.length;
   });
-}
-
-/** The labels on the heap, as int32 or float32 numbers. */
-function labelsView(backend: StepBackend, labels: Info): Int32Array | Float32Array {
-  if (labels.dtype === 'float32') return f32(backend, labels);
-  if (labels.dtype !== 'int32')
-    fail('labels', `labels must be int32 or float32, got ${labels.dtype}`);
-  return i32(backend, labels);
 }

@@ -15,11 +15,6 @@ export class Scratch {
     return b.subarray(0, length);
   }
 
-  /** `length` zeros (a bias for layers whose batch norm already added theirs). */
-  zeros(length: number): Float32Array {
-    return this.get('zeros', length).fill(0);
-  }
-
   /** A float64 buffer of `length` for one row's exponentials. */
   exps(length: number): Float64Array {
     if (this.expBuffer.length < length) this.expBuffer = new Float64Array(length);
@@ -76,27 +71,29 @@ export function crossEntropyGrad(
 const STEP = new Float32Array([0, 1]);
 
 /**
- * After a layer's product `out = h·Wᵀ`, in one pass over `out`: `z = out + b`, the layer's output
- * after the activation and dropout (into `out`, in place) and what the backward pass multiplies
- * its gradient by, `mask · act'(z)` (into `factor`). The last layer only adds its bias.
+ * After a layer's product `out = h·Wᵀ` (`n` columns), in one pass over `out`: `z = out + b` (or
+ * `out` itself without `b`: a batch norm added it), the layer's output after the activation and
+ * dropout (into `out`, in place) and what the backward pass multiplies its gradient by,
+ * `mask · act'(z)` (into `factor`). The last layer only adds its bias.
  */
 export function activate(
   out: Float32Array,
-  b: Float32Array,
+  n: number,
+  b: Float32Array | undefined,
   mask: Float32Array | undefined,
   factor: Float32Array,
   activation: 'relu' | 'sigmoid' | 'none',
 ): void {
-  const n = b.length;
   const rows = out.length / n;
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     for (let c = 0; c < n; c++) {
-      const z = Math.fround((out[o + c] as number) + (b[c] as number));
+      const v = out[o + c] as number;
+      const z = b === undefined ? v : Math.fround(v + (b[c] as number));
       const m = mask === undefined ? 1 : (mask[o + c] as number);
       if (activation === 'none') out[o + c] = z;
       else if (activation === 'relu') {
-        out[o + c] = (z + Math.abs(z)) * 0.5 * m;
+        out[o + c] = Math.max(z, 0) * m;
         factor[o + c] = m * (STEP[+(z > 0)] as number);
       } else {
         const a = Math.fround(1 / (1 + Math.exp(-z)));
@@ -107,9 +104,18 @@ export function activate(
   }
 }
 
-/** `v ← Σ_rows dz + μ·v; b ← b − lr·v` for a bias, summed in float64 and rounded once to float32. */
+/** The column sums of `dz` (`[rows, sums.length]`) into `sums`, each in float64 from the first row down. */
+export function columnSums(dz: Float32Array, sums: Float64Array): Float64Array {
+  const n = sums.length;
+  sums.fill(0);
+  for (let o = 0; o < dz.length; o += n) {
+    for (let j = 0; j < n; j++) sums[j] = (sums[j] as number) + (dz[o + j] as number);
+  }
+  return sums;
+}
+
+/** `v ← Σ_rows dz + μ·v; b ← b − lr·v` for a bias from its gradient's column `sums`, rounded once to float32. */
 export function biasUpdate(
-  dz: Float32Array,
   sums: Float64Array,
   v: Float32Array,
   b: Float32Array,
@@ -117,10 +123,6 @@ export function biasUpdate(
   c: number,
 ): void {
   const n = b.length;
-  sums.fill(0);
-  for (let o = 0; o < dz.length; o += n) {
-    for (let j = 0; j < n; j++) sums[j] = (sums[j] as number) + (dz[o + j] as number);
-  }
   for (let j = 0; j < n; j++) {
     const vj = Math.fround(m * (v[j] as number) + (sums[j] as number));
     v[j] = vj;

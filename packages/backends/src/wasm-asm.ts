@@ -1,0 +1,129 @@
+// A few WebAssembly instructions by name, and a module of functions over an imported memory: enough
+// to write small SIMD loops over tfjs-backend-wasm's heap here, readably and without a toolchain.
+
+/** Value types. */
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+/** An unsigned LEB128 number. */
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** A signed LEB128 number (32-bit). */
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const simd = (opcode: number) => [0xfd, ...uleb(opcode)];
+/** A memory access's immediates: log2 of the alignment hint, offset 0. */
+const mem = (opcode: number, alignLog2: number) => [...simd(opcode), alignLog2, 0];
+
+/** Instructions, each as its bytes. */
+export const op = {
+  get: (local: number) => [0x20, local],
+  set: (local: number) => [0x21, local],
+  tee: (local: number) => [0x22, local],
+  i32: (value: number) => [0x41, ...sleb(value)],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32GeU: [0x4f],
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, depth],
+  brIf: (depth: number) => [0x0d, depth],
+  load: mem(0x00, 2),
+  store: mem(0x0b, 2),
+  /** Two floats into the low half, zeros above. */
+  load64Zero: mem(0x5d, 2),
+  zero: [...simd(0x0c), ...new Array<number>(16).fill(0)],
+  f32Splat: simd(0x13),
+  f32Gt: simd(0x44),
+  and: simd(0x4e),
+  f32Add: simd(0xe4),
+  f32Mul: simd(0xe6),
+  f32Max: simd(0xe9),
+  f64PromoteLow: simd(0x5f),
+  f64Add: simd(0xf0),
+  f32Const: (value: number) => {
+    const bytes = new Uint8Array(new Float32Array([value]).buffer);
+    return [0x43, ...bytes];
+  },
+};
+
+/** `local += step` for a pointer local. */
+export const advance = (local: number, step: number) => [
+  ...op.get(local),
+  ...op.i32(step),
+  ...op.i32Add,
+  ...op.set(local),
+];
+
+/** `block; loop; if (pointer >= end) break; …body…; continue; end; end`. */
+export const whileBelow = (pointer: number, end: number, body: number[]) => [
+  ...op.block,
+  ...op.loop,
+  ...op.get(pointer),
+  ...op.get(end),
+  ...op.i32GeU,
+  ...op.brIf(1),
+  ...body,
+  ...op.br(0),
+  ...op.end,
+  ...op.end,
+];
+
+/** One exported function: its name, parameter types, extra locals and body (without `end`). */
+export interface AsmFunction {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly locals: readonly number[];
+  readonly body: readonly number[];
+}
+
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
+const name = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+
+/**
+ * A module importing `env.memory` (shared, with the largest maximum, when `shared`: a threaded
+ * build's memory) and exporting `functions`, each returning nothing.
+ */
+export function assemble(
+  functions: readonly AsmFunction[],
+  shared: boolean,
+): Uint8Array<ArrayBuffer> {
+  const limits = shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
+  const locals = (types: readonly number[]) => vec(types.map((t) => [1, t])); // one entry per local: simple, and these are few
+  const bodies = functions.map((f) => {
+    const code = [...locals(f.locals), ...f.body, ...op.end];
+    return [...uleb(code.length), ...code];
+  });
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]))),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    ...section(3, vec(functions.map((_, i) => uleb(i)))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}

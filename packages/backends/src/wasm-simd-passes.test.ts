@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { activate, columnSums } from './mlp-step-passes';
+import { simdPasses } from './wasm-simd-passes';
+
+// The SIMD passes against the JavaScript loops they stand in for (mlp-step-passes.ts), bit for bit, on
+// a plain and a shared memory, with NaN, infinities, signed zeros and ties in the data.
+function randomFloats(n: number, seed: number): Float32Array {
+  let s = seed;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) | 0;
+    out[i] = ((s >>> 8) / 2 ** 24 - 0.5) * 8;
+  }
+  out.set([0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 1e-45], 0);
+  return out;
+}
+
+/** The bits of each float, every NaN as one (wasm leaves a NaN's sign to the machine). */
+const bits = (a: Float32Array) =>
+  Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) =>
+    Number.isNaN(a[i]) ? 'NaN' : b,
+  );
+
+for (const shared of [false, true]) {
+  describe(`wasm SIMD passes (${shared ? 'shared' : 'plain'} memory)`, () => {
+    const memory = new WebAssembly.Memory(
+      shared ? { initial: 4, maximum: 16, shared: true } : { initial: 4 },
+    );
+    const passes = simdPasses(memory);
+    const heap = () => new Float32Array(memory.buffer);
+    /** Copies `data` to float offset `at`; returns its byte offset. */
+    const put = (data: Float32Array, at: number) => {
+      heap().set(data, at);
+      return at * 4;
+    };
+
+    it('is available (Node has wasm SIMD)', () => {
+      expect(passes).toBeDefined();
+    });
+
+    it.each([
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ])('relu with bias %s and mask %s matches the JavaScript pass', (withBias, withMask) => {
+      const [rows, n] = [5, 12];
+      const z = randomFloats(rows * n, 1);
+      const bias = randomFloats(n, 2);
+      const mask = randomFloats(rows * n, 3).map((v) => (v > 0 ? 1.25 : 0));
+      const out = put(z, 0);
+      const b = withBias ? put(bias, 1000) : 0;
+      const m = withMask ? put(mask, 2000) : 0;
+      passes?.relu(out, b, m, 3000 * 4, rows, n);
+      const expectedOut = z.slice();
+      const expectedFactor = new Float32Array(rows * n);
+      const [b2, m2] = [withBias ? bias : undefined, withMask ? mask : undefined];
+      activate(expectedOut, n, b2, m2, expectedFactor, 'relu');
+      expect(bits(heap().subarray(0, rows * n))).toEqual(bits(expectedOut));
+      expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
+    });
+
+    it('mul multiplies in place, rounding each product once to float32', () => {
+      const [g, f] = [randomFloats(64, 4), randomFloats(64, 5)];
+      passes?.mul(put(g, 0), put(f, 100), 64);
+      const expected = g.map((v, i) => v * (f[i] as number));
+      expect(bits(heap().subarray(0, 64))).toEqual(bits(expected));
+    });
+
+    it('colsum sums each column in float64 from the first row down', () => {
+      const [rows, n] = [7, 10];
+      const src = randomFloats(rows * n, 6).map((v, i) => (i < 6 ? 1 : v) * 1e3 ** (i % 3));
+      new Float64Array(memory.buffer, 4096, n).fill(99); // overwritten, not added to
+      passes?.colsum(put(src, 0), 4096, rows, n);
+      const expected = columnSums(src, new Float64Array(n).fill(7));
+      expect(Array.from(new Float64Array(memory.buffer, 4096, n))).toEqual(Array.from(expected));
+    });
+  });
+}
