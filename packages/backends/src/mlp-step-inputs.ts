@@ -16,6 +16,8 @@ export interface StepAttrs {
   /** Batch norm's `eps` and running-statistics momentum, for the layers that have `gamma{i}`. */
   normEps?: number;
   normMomentum?: number;
+  /** With `maskBits{i}`: the dropout probability the masks are made with. */
+  dropout?: number;
 }
 
 /** The six per-feature inputs of a hidden layer with batch norm. */
@@ -36,10 +38,11 @@ function expectShape(
   inputs: Record<string, Info | undefined>,
   name: string,
   shape: number[],
+  dtype: 'float32' | 'int32' = 'float32',
 ): Info {
   const t = inputs[name];
   if (t === undefined) return fail(name, `input ${name} is missing`);
-  if (t.dtype !== 'float32') return fail(name, `input ${name} must be float32, got ${t.dtype}`);
+  if (t.dtype !== dtype) return fail(name, `input ${name} must be ${dtype}, got ${t.dtype}`);
   if (!tf.util.arraysEqual(t.shape, shape)) {
     fail(name, `input ${name} has shape [${t.shape}], expected [${shape}]`);
   }
@@ -73,7 +76,26 @@ export function checkInputs(inputs: Record<string, Info | undefined>, attrs: Ste
   for (let i = 0; i < layers - 1 && masked; i++) {
     expectShape(inputs, `mask${i}`, [batch, widths[i + 1] as number]);
   }
+  checkMaskBits(inputs, attrs, widths, batch);
   return widths;
+}
+
+/** `maskBits{i}` (instead of `mask{i}`): int32 words, one per unit, with `dropout` in (0, 1). */
+function checkMaskBits(
+  inputs: Record<string, Info | undefined>,
+  attrs: StepAttrs,
+  widths: number[],
+  batch: number,
+): void {
+  if (inputs.maskBits0 === undefined) return;
+  if (inputs.mask0 !== undefined) fail('maskBits0', 'give mask{i} or maskBits{i}, not both');
+  const p = attrs.dropout;
+  if (!(typeof p === 'number' && p > 0 && Math.round(p * 2 ** 32) < 2 ** 32)) {
+    fail('dropout', `with maskBits{i}, dropout must be in (0, 1), got ${p}`);
+  }
+  for (let i = 0; i < attrs.layers - 1; i++) {
+    expectShape(inputs, `maskBits${i}`, [batch, widths[i + 1] as number], 'int32');
+  }
 }
 
 /**

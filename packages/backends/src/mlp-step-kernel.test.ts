@@ -200,6 +200,25 @@ describe.each([
     );
     tf.dispose([biasVelocity1, ...Object.values(inputs)] as tf.Tensor[]);
   });
+  it('names what is wrong with random-word masks: both kinds given, no dropout, a wrong type', () => {
+    const widths = [4, 3, 2];
+    const net = makeNet(widths, 6);
+    const attrs = { layers: 2, activation: 'relu', lr: LR, momentum: MOMENTUM, dropout: 0.5 };
+    const inputs = kernelInputs(net, widths, tf.ones([2, 4]), tf.tensor1d([0, 1], 'int32'), []);
+    const words = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    const withWords = { ...inputs, maskBits0: words };
+    const mask = tf.ones([2, 3]);
+    expect(() => run({ ...withWords, mask0: mask }, attrs)).toThrow(
+      'give mask{i} or maskBits{i}, not both',
+    );
+    expect(() => run(withWords, { ...attrs, dropout: undefined })).toThrow(
+      'with maskBits{i}, dropout must be in (0, 1), got undefined',
+    );
+    expect(() => run({ ...inputs, maskBits0: mask }, attrs)).toThrow(
+      'input maskBits0 must be int32, got float32',
+    );
+    tf.dispose([words, mask, ...Object.values(inputs)] as tf.Tensor[]);
+  });
   it('names what is wrong with batch norm inputs: a missing one, a wrong shape, the constants, one row', () => {
     const widths = [4, 3, 2];
     const net = makeNet(widths, 7, true);
@@ -237,7 +256,7 @@ describe('the fused step kernel with its wasm SIMD passes and without', () => {
     ['OpenBLAS', false],
     ['OpenBLAS', true],
   ] as const)(
-    'gives the same bits (products on %s, batch norm %s), four steps in',
+    'gives the same bits with and without SIMD, masks given or made from words (products on %s, batch norm %s), four steps in',
     async (kind, batchNorm) => {
       const products =
         kind === 'OpenBLAS'
@@ -257,9 +276,6 @@ describe('the fused step kernel with its wasm SIMD passes and without', () => {
       };
       const x = values(batch * 24, 3);
       const labels = Array.from({ length: batch }, (_, r) => (r * 3) % 10);
-      const masks = widths
-        .slice(1, -1)
-        .map((w, i) => values(batch * w, 40 + i).map((v) => (v < 0 ? 0 : 1.25)));
       // The kernel's state inputs in the order of its outputs after the loss and the count.
       const order = [
         ...widths
@@ -271,7 +287,24 @@ describe('the fused step kernel with its wasm SIMD passes and without', () => {
           ? widths.slice(2).flatMap((_, i) => NORM_NAMES.map(([p]) => `${p}${i}`))
           : []),
       ];
-      const finals = [true, false].map((simd) => {
+      // The masks as floats, and as the random words they are made of (p = 0.2: kept where a word is
+      // at least round(0.2·2³²), scaled by fl(1/0.8)).
+      const words = widths
+        .slice(1, -1)
+        .map((w, i) =>
+          Array.from({ length: batch * w }, (_, k) => Math.imul(k + 7 * i + 1, 0x9e3779b9)),
+        );
+      const threshold = Math.round(0.2 * 2 ** 32);
+      const masks = words.map((ws) =>
+        ws.map((w) => (w >>> 0 >= threshold ? Math.fround(1 / 0.8) : 0)),
+      );
+      const variants = [
+        [true, false],
+        [false, false],
+        [true, true],
+        [false, true],
+      ] as const;
+      const finals = variants.map(([simd, fromWords]) => {
         const kernel = wasmMlpSgdStep(products, simd);
         const net = makeNet(widths, 8, batchNorm);
         const inputs = kernelInputs(
@@ -279,23 +312,33 @@ describe('the fused step kernel with its wasm SIMD passes and without', () => {
           widths,
           tf.tensor(x, [batch, 24]),
           tf.tensor1d(labels, 'int32'),
-          masks,
+          fromWords ? [] : masks,
         );
+        words.forEach((ws, i) => {
+          if (fromWords)
+            inputs[`maskBits${i}`] = tf.tensor(ws, [batch, widths[i + 1] as number], 'int32');
+        });
+        const stepAttrs = fromWords ? { ...attrs, dropout: 0.2 } : attrs;
         for (let step = 0; step < 4; step++) {
-          const outs = kernel({ inputs, backend: tf.backend(), attrs } as never) as tf.TensorInfo[];
+          const outs = kernel({
+            inputs,
+            backend: tf.backend(),
+            attrs: stepAttrs,
+          } as never) as tf.TensorInfo[];
           const tensors = outs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
           order.forEach((name, k) => {
             (inputs[name] as tf.Variable).assign(tensors[k + 2] as tf.Tensor);
           });
           tf.dispose(tensors);
         }
-        const bits = order.map((name) =>
-          Array.from(new Uint32Array((inputs[name] as tf.Tensor).dataSync().buffer)),
-        );
+        const bits = order.map((name) => {
+          const data = (inputs[name] as tf.Tensor).dataSync() as Float32Array;
+          return Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length));
+        });
         tf.dispose(Object.values(inputs));
         return bits;
       });
-      expect(finals[0]).toEqual(finals[1]);
+      for (const k of [1, 2, 3]) expect(finals[k], `variant ${variants[k]}`).toEqual(finals[0]);
     },
   );
 });

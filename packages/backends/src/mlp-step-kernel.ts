@@ -7,11 +7,21 @@ import {
   NORM_INPUTS,
   type StepAttrs,
 } from './mlp-step-inputs';
-import { type NormSaved, type NormState, normBackward, normForward } from './mlp-step-norm';
-import { activate, biasUpdate, columnSums, crossEntropyGrad, Scratch } from './mlp-step-passes';
+import { normBackward, normForward } from './mlp-step-norm';
+import { biasUpdate, crossEntropyGrad, Scratch } from './mlp-step-passes';
 import type { StepBackend, StepProducts } from './mlp-step-products';
-import { f32, i32 } from './wasm-heap';
-import { type SimdPasses, simdPassesFor } from './wasm-simd-passes';
+import {
+  activation,
+  applyFactor,
+  type Factor,
+  normSaved,
+  normState,
+  param,
+  type Step,
+  sumsOf,
+} from './mlp-step-state';
+import { f32 } from './wasm-heap';
+import { simdPassesFor } from './wasm-simd-passes';
 import { backendMemory } from './wasm-simd-update';
 
 /**
@@ -24,7 +34,9 @@ import { backendMemory } from './wasm-simd-update';
  * Inputs: `x` `[batch, in]` float32, `labels` `[batch]` (int32, or float32 holding integers); for
  * each layer `i` from 0: `weight{i}` `[out, in]`, `bias{i}` `[out]`, `weightVelocity{i}` and
  * `biasVelocity{i}` of the same shapes; for each hidden layer with dropout, `mask{i}` `[batch, out]`
- * (0 or `1/(1-p)`). A hidden layer with batch norm (PyTorch's `BatchNorm1d` in training mode,
+ * (0 or `1/(1-p)`), or instead `maskBits{i}` `[batch, out]` int32, random words the kernel makes
+ * the mask of with the attribute `dropout` (`p`): a unit is kept, scaled by `1/(1-p)` in float32,
+ * where its word, unsigned, is at least `round(p·2³²)`. A hidden layer with batch norm (PyTorch's `BatchNorm1d` in training mode,
  * between its `Linear` and its activation) has `gamma{i}`, `beta{i}`, `gammaVelocity{i}`,
  * `betaVelocity{i}`, `runningMean{i}` and `runningVar{i}`, all `[out]`. Attributes:
  * `{ layers, activation: 'relu' | 'sigmoid', lr, momentum }`, and with batch norm `normEps` and
@@ -55,105 +67,6 @@ function parameterOutputs(
   });
   return { out, copy };
 }
-
-/** What one call of the kernel works with, shared by its forward and backward passes. */
-interface Step {
-  readonly backend: StepBackend;
-  readonly products: StepProducts;
-  readonly scratch: Scratch;
-  /** The element-wise passes in wasm SIMD, where the engine has it. */
-  readonly passes: SimdPasses | undefined;
-  /** With `passes`, a heap buffer for a layer's float64 column sums (8-byte aligned at `sumsAt`). */
-  readonly sumsAt: number;
-  readonly inputs: Record<string, Info | undefined>;
-  readonly attrs: StepAttrs;
-  readonly widths: number[];
-  /** Per layer, where its batch norm's six outputs start in `out`, or -1 without one. */
-  readonly normAt: number[];
-  /** The outputs: per layer weight, bias and their velocities, then each norm's six. */
-  readonly out: Info[];
-  readonly batch: number;
-  /** Heap buffers the call allocated, freed at its end. */
-  readonly temps: Info[];
-}
-
-const param = (s: Step, layer: number, which: number) => s.out[4 * layer + which] as Info;
-const at = (s: Step, t: Info) => s.backend.dataIdMap.get(t.dataId).memoryOffset;
-
-/**
- * What the backward pass multiplies a hidden layer's gradient by (`mask · act'(z)`): a heap buffer
- * where the SIMD pass made it, else a scratch array.
- */
-type Factor = Info | Float32Array;
-
-/**
- * Layer `i`'s activation pass over its output `z` (bias added unless batch norm did, dropout mask
- * applied): ReLU in wasm SIMD where it can (`n` a multiple of 4), anything else in JavaScript.
- */
-function activation(s: Step, i: number, z: Info, bias: Info | undefined): Factor {
-  const { backend, batch } = s;
-  const n = s.widths[i + 1] as number;
-  const mask = s.inputs[`mask${i}`];
-  const act = i === s.attrs.layers - 1 ? 'none' : s.attrs.activation;
-  if (s.passes !== undefined && act === 'relu' && n % 4 === 0) {
-    const factor = backend.makeOutput([batch, n], 'float32');
-    s.temps.push(factor);
-    const offset = (t: Info | undefined) => (t === undefined ? 0 : at(s, t));
-    s.passes.relu(at(s, z), offset(bias), offset(mask), at(s, factor), batch, n);
-    return factor;
-  }
-  const factor = s.scratch.get(`factor${i}`, batch * n);
-  const view = (t: Info | undefined) => (t === undefined ? undefined : f32(backend, t));
-  activate(f32(backend, z), n, view(bias), view(mask), factor, act);
-  return factor;
-}
-
-/** `g ← g · factor` for the gradient `g` at a hidden layer's output. */
-function applyFactor(s: Step, g: Info, factor: Factor): void {
-  if (!(factor instanceof Float32Array) && s.passes !== undefined) {
-    s.passes.mul(
-      at(s, g),
-      at(s, factor),
-      g.shape.reduce((a, b) => a * b, 1),
-    );
-    return;
-  }
-  const [v, f] = [
-    f32(s.backend, g),
-    factor instanceof Float32Array ? factor : f32(s.backend, factor),
-  ];
-  for (let k = 0; k < v.length; k++) v[k] = (v[k] as number) * (f[k] as number);
-}
-
-/** The column sums of `dz` (`[batch, n]`) in float64: in wasm SIMD where it can (`n` even). */
-function sumsOf(s: Step, dz: Info, n: number): Float64Array {
-  if (s.passes !== undefined && n % 2 === 0) {
-    s.passes.colsum(at(s, dz), s.sumsAt, s.batch, n);
-    return new Float64Array(s.backend.wasm.HEAPU8.buffer, s.sumsAt, n);
-  }
-  return columnSums(f32(s.backend, dz), s.scratch.sums(n));
-}
-
-/** Layer `i`'s batch norm state (views made now), or `undefined` without one. */
-function normState(s: Step, i: number): NormState | undefined {
-  const at = s.normAt[i] ?? -1;
-  if (at < 0) return undefined;
-  const views = NORM_INPUTS.map((_, j) => f32(s.backend, s.out[at + j] as Info));
-  const [gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar] = views as [
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ];
-  return { gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar };
-}
-
-const normSaved = (s: Step, i: number): NormSaved => {
-  const n = s.widths[i + 1] as number;
-  return { xHat: s.scratch.get(`xHat${i}`, s.batch * n), invStd: s.scratch.get(`invStd${i}`, n) };
-};
 
 /** Forward: each layer's output (after batch norm, activation and dropout) and backward factor. */
 function forward(s: Step): { hs: Info[]; factors: Factor[] } {
@@ -250,6 +163,13 @@ export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFu
       products,
       scratch,
       passes,
+      words:
+        attrs.dropout === undefined
+          ? undefined
+          : {
+              threshold: Math.round(attrs.dropout * 2 ** 32),
+              keep: Math.fround(1 / (1 - attrs.dropout)),
+            },
       sumsAt: sums ? (backend.dataIdMap.get(sums.dataId).memoryOffset + 7) & ~7 : 0,
       inputs,
       attrs,

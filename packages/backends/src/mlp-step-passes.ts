@@ -129,3 +129,23 @@ export function biasUpdate(
     b[j] = Math.fround((b[j] as number) + c * vj);
   }
 }
+
+/**
+ * A dropout mask from random words (`Int32Array` over the unsigned words) into `mask`: `keep` where
+ * a word, unsigned, is at least `threshold`, else 0 (`dropoutMask`'s rule in `@mnist-lab/layers`).
+ */
+export function maskFromWords(
+  words: Int32Array,
+  threshold: number,
+  keep: number,
+  mask: Float32Array,
+): Float32Array {
+  // Compared as signed numbers, both sides shifted by 2³¹: no unsigned (double) values in the loop,
+  // and no branch (random words mispredict half the time).
+  const shifted = threshold - 2 ** 31;
+  const values = new Float32Array([0, keep]);
+  for (let i = 0; i < words.length; i++) {
+    mask[i] = values[+(((words[i] as number) ^ -0x80000000) >= shifted)] as number;
+  }
+  return mask;
+}

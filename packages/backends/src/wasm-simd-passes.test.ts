@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activate, columnSums } from './mlp-step-passes';
+import { activate, columnSums, maskFromWords } from './mlp-step-passes';
 import { simdPasses } from './wasm-simd-passes';
 
 // The SIMD passes against the JavaScript loops they stand in for (mlp-step-passes.ts), bit for bit, on
@@ -59,6 +59,27 @@ for (const shared of [false, true]) {
       expect(bits(heap().subarray(0, rows * n))).toEqual(bits(expectedOut));
       expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
     });
+
+    it.each([0.5, 0.2, 0.9])(
+      'relu with dropout made from random words (p %s) matches the JavaScript passes',
+      (p) => {
+        const [rows, n] = [4, 8];
+        const z = randomFloats(rows * n, 7);
+        const bias = randomFloats(n, 8);
+        const words = new Int32Array(rows * n).map((_, i) => Math.imul(i + 1, 0x9e3779b9));
+        words.set([0, -1, 2 ** 31 - 1, -(2 ** 31)], 0);
+        const threshold = Math.round(p * 2 ** 32);
+        const keep = Math.fround(1 / (1 - p));
+        new Int32Array(memory.buffer, 2000 * 4, rows * n).set(words);
+        passes?.relu(put(z, 0), put(bias, 1000), 2000 * 4, 3000 * 4, rows, n, { threshold, keep });
+        const mask = maskFromWords(words, threshold, keep, new Float32Array(rows * n));
+        expect(new Set(mask)).toEqual(new Set([0, keep]));
+        const [expectedOut, expectedFactor] = [z.slice(), new Float32Array(rows * n)];
+        activate(expectedOut, n, bias, mask, expectedFactor, 'relu');
+        expect(bits(heap().subarray(0, rows * n))).toEqual(bits(expectedOut));
+        expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
+      },
+    );
 
     it('mul multiplies in place, rounding each product once to float32', () => {
       const [g, f] = [randomFloats(64, 4), randomFloats(64, 5)];

@@ -1,11 +1,10 @@
 // The whole-step kernel's element-wise passes in wasm SIMD, on tfjs-backend-wasm's own memory: a
 // JavaScript loop over the heap costs 2–4 ns per element here, about 0.3 ms of a lesson step.
-import { type AsmFunction, advance, assemble, I32, op, V128, whileBelow } from './wasm-asm';
+import { type AsmFunction, advance, assemble, F32, I32, op, V128, whileBelow } from './wasm-asm';
 
 // Parameters and locals by index (parameters first).
-const [OUT, BIAS, MASK, FACTOR, ROWS, N, END, ROW_END, B, Z, M, ONE] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-];
+const [OUT, BIAS, MASK, FACTOR, ROWS, N, THRESHOLD, KEEP_VALUE] = [0, 1, 2, 3, 4, 5, 6, 7];
+const [END, ROW_END, B, Z, M, ONE, KEEP, WORDS_AT] = [8, 9, 10, 11, 12, 13, 14, 15];
 
 /** `end = pointer + rows·n·bytes` into local `end`. */
 const endOf = (pointer: number, rows: number, n: number, end: number, bytes: number) => [
@@ -19,25 +18,36 @@ const endOf = (pointer: number, rows: number, n: number, end: number, bytes: num
   ...op.set(end),
 ];
 
+/** How a ReLU pass gets its dropout mask: none, float32 values, or random words to make them from. */
+type MaskKind = 'none' | 'mask' | 'bits';
+
 /**
- * `relu[_bias][_mask](out, bias, mask, factor, rows, n)`, four floats at a time (`n` a multiple of
- * 4): `z = out + bias` per row (without `_bias`, `z = out`), `out ← max(z, 0)·mask` and
- * `factor ← mask` where `z > 0`, else 0 (without `_mask`, the mask is 1).
+ * `relu[_bias][_mask|_bits](out, bias, mask, factor, rows, n, threshold, keep)`, four floats at a
+ * time (`n` a multiple of 4): `z = out + bias` per row (without `_bias`, `z = out`),
+ * `out ← max(z, 0)·m` and `factor ← m` where `z > 0`, else 0. The mask `m` is 1 (no suffix), the
+ * floats at `mask` (`_mask`), or made from the 32-bit words at `mask` (`_bits`): `keep` where the
+ * word, unsigned, is at least `threshold`, else 0 (`dropoutMask`'s rule in `@mnist-lab/layers`).
  */
-function relu(bias: boolean, mask: boolean): AsmFunction {
+function relu(bias: boolean, mask: MaskKind): AsmFunction {
   const z = [...op.get(OUT), ...op.load, ...(bias ? [...op.get(B), ...op.load, ...op.f32Add] : [])];
-  const keep = mask ? op.get(M) : op.get(ONE);
+  const words = [...op.get(MASK), ...op.load, ...op.get(WORDS_AT), ...op.i32GeU];
+  const loadMask = {
+    none: [],
+    mask: [...op.get(MASK), ...op.load, ...op.set(M)],
+    bits: [...op.get(KEEP), ...words, ...op.and, ...op.set(M)],
+  }[mask];
+  const keep = mask === 'none' ? op.get(ONE) : op.get(M);
   const positive = [...op.get(OUT), ...op.get(Z), ...op.zero, ...op.f32Max];
   const inner = [
     ...z,
     ...op.set(Z),
-    ...(mask ? [...op.get(MASK), ...op.load, ...op.set(M)] : []),
-    ...(mask ? [...positive, ...op.get(M), ...op.f32Mul] : positive),
+    ...loadMask,
+    ...(mask === 'none' ? positive : [...positive, ...op.get(M), ...op.f32Mul]),
     ...op.store,
     ...[...op.get(FACTOR), ...keep, ...op.get(Z), ...op.zero, ...op.f32Gt, ...op.and, ...op.store],
     ...advance(OUT, 16),
     ...advance(FACTOR, 16),
-    ...(mask ? advance(MASK, 16) : []),
+    ...(mask === 'none' ? [] : advance(MASK, 16)),
     ...(bias ? advance(B, 16) : []),
   ];
   const row = [
@@ -46,12 +56,14 @@ function relu(bias: boolean, mask: boolean): AsmFunction {
     ...whileBelow(OUT, ROW_END, inner),
   ];
   return {
-    name: `relu${bias ? '_bias' : ''}${mask ? '_mask' : ''}`,
-    params: [I32, I32, I32, I32, I32, I32],
-    locals: [I32, I32, I32, V128, V128, V128],
+    name: `relu${bias ? '_bias' : ''}${mask === 'none' ? '' : `_${mask}`}`,
+    params: [I32, I32, I32, I32, I32, I32, I32, F32],
+    locals: [I32, I32, I32, V128, V128, V128, V128, V128],
     body: [
       ...endOf(OUT, ROWS, N, END, 4),
       ...[...op.f32Const(1), ...op.f32Splat, ...op.set(ONE)],
+      ...[...op.get(KEEP_VALUE), ...op.f32Splat, ...op.set(KEEP)],
+      ...[...op.get(THRESHOLD), ...op.i32Splat, ...op.set(WORDS_AT)],
       ...whileBelow(OUT, END, row),
     ],
   };
@@ -103,12 +115,30 @@ const COLSUM: AsmFunction = (() => {
   };
 })();
 
-const FUNCTIONS = [relu(false, false), relu(true, false), relu(false, true), relu(true, true)];
+const MASK_KINDS: readonly MaskKind[] = ['none', 'mask', 'bits'];
+const FUNCTIONS = MASK_KINDS.flatMap((mask) => [relu(false, mask), relu(true, mask)]);
+
+/** Dropout made from random words: `keep` (float32) where a word is at least `threshold` (unsigned). */
+export interface WordMask {
+  readonly threshold: number;
+  readonly keep: number;
+}
 
 /** The passes bound to one memory; every pointer is a byte offset into it. */
 export interface SimdPasses {
-  /** ReLU after a product, with the bias and dropout mask when given (0 for none). */
-  relu(out: number, bias: number, mask: number, factor: number, rows: number, n: number): void;
+  /**
+   * ReLU after a product, with the bias and dropout mask when given (0 for none); with `words`,
+   * `mask` points to the random words the mask is made of.
+   */
+  relu(
+    out: number,
+    bias: number,
+    mask: number,
+    factor: number,
+    rows: number,
+    n: number,
+    words?: WordMask,
+  ): void;
   mul(g: number, f: number, n: number): void;
   colsum(src: number, sums: number, rows: number, n: number): void;
 }
@@ -134,15 +164,11 @@ export function simdPasses(memory: WebAssembly.Memory | undefined): SimdPasses |
   }
   const variants = FUNCTIONS.map((f) => exports[f.name] as Fn);
   return {
-    relu: (out, bias, mask, factor, rows, n) =>
-      (variants[(bias === 0 ? 0 : 1) + (mask === 0 ? 0 : 2)] as Fn)(
-        out,
-        bias,
-        mask,
-        factor,
-        rows,
-        n,
-      ),
+    relu: (out, bias, mask, factor, rows, n, words) => {
+      const kind = mask === 0 ? 0 : words === undefined ? 1 : 2;
+      const f = variants[2 * kind + (bias === 0 ? 0 : 1)] as Fn;
+      f(out, bias, mask, factor, rows, n, (words?.threshold ?? 0) | 0, words?.keep ?? 1);
+    },
     mul: exports.mul as Fn,
     colsum: exports.colsum as Fn,
   };

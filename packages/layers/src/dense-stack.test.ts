@@ -50,4 +50,25 @@ describeBackends('Mlp.denseStack: the network as a fused training step sees it',
     expect(rng(stacked).getState()).toEqual(rng(forwarded).getState());
     for (const m of [stacked, byHand, forwarded]) m.dispose();
   });
+
+  it('draws the words behind those masks instead, by the same generator calls, and says the rule', () => {
+    const config = { inputSize: 6, hidden: [5, 4], numClasses: 3, dropout: 0.3, seed: 9 };
+    const [withBits, withMasks] = [new Mlp(config), new Mlp(config)];
+    const stack = withBits.denseStack();
+    const bits = stack?.drawMaskBits(3) ?? [];
+    const masks = withMasks.denseStack()?.drawMasks(3) ?? [];
+    expect(stack?.dropout).toBe(0.3);
+    expect(bits.map((b) => b.length)).toEqual([15, 12]);
+    // The documented rule makes each mask from its words.
+    const threshold = Math.round(0.3 * 2 ** 32);
+    const keep = Math.fround(1 / 0.7);
+    expect(bits.map((b) => Array.from(b, (w) => (w >= threshold ? keep : 0)))).toEqual(
+      masks.map((m) => Array.from(m)),
+    );
+    const rng = (m: Mlp) => m.namedGenerators()[0]?.[1] as Rng;
+    expect(rng(withBits).getState()).toEqual(rng(withMasks).getState());
+    const plain = new Mlp({ inputSize: 6, hidden: [5], dropout: 0 });
+    expect([plain.denseStack()?.dropout, plain.denseStack()?.drawMaskBits(2)]).toEqual([0, []]);
+    for (const m of [withBits, withMasks, plain]) m.dispose();
+  });
 });

@@ -200,6 +200,11 @@ export class Mlp extends Module {
         dropout.p === 0
           ? []
           : hidden.map((width) => dropoutMask(batch * width, dropout.p, dropout.rng)),
+      dropout: dropout.p,
+      drawMaskBits: (batch) =>
+        dropout.p === 0
+          ? []
+          : hidden.map((width) => dropout.rng.fillUint32(new Uint32Array(batch * width))),
     };
   }
 

@@ -63,6 +63,15 @@ export interface DenseStack {
   readonly output: 'log-softmax' | 'logits';
   /** The dropout masks a training `forward` of `batch` rows would draw, one per hidden layer in order (`[]` without dropout). */
   drawMasks(batch: number): Float32Array[];
+  /** Every hidden layer's dropout probability (0: no dropout). */
+  readonly dropout: number;
+  /**
+   * Instead of {@link DenseStack.drawMasks}, the random words those masks are made of, drawn by the
+   * same generator calls: a unit is kept where its word (unsigned) is at least
+   * `round(dropout · 2³²)`, then scaled by `1/(1 − dropout)` in float32 ({@link dropoutMask}'s rule).
+   * For a fused step that makes the masks itself. `[]` without dropout.
+   */
+  drawMaskBits(batch: number): Uint32Array[];
 }
 
 /** A module's state by PyTorch name (`fc1.weight`, `batch_norm1.running_mean`, ...). */

@@ -14,19 +14,27 @@ export interface MeterReading {
 }
 
 /**
- * One epoch's metrics, kept on the device: the running loss and correct-prediction sums, and each
- * step's loss until the next check, when all of them are read in one go (so no step waits for
- * the device) and a NaN or infinite loss stops training, naming where it happened. It also times
- * the epoch. Dispose it when the epoch ends, or when training stops.
+ * One epoch's metrics: each step's loss and correct count stay on the device until the next check,
+ * when all of them are read in one go (so no step waits for the device, and no step runs an op for
+ * its metrics) and a NaN or infinite loss stops training, naming where it happened. The running
+ * sums are then taken in float32 in step order (`sum + loss·size`, as the device would add them).
+ * It also times the epoch. Dispose it when the epoch ends, or when training stops.
  */
 export class EpochMeter {
   /** Examples seen this epoch. */
   seen: number;
   /** Training seconds this epoch, up to the last lap. */
   seconds: number;
-  private lossSum: tf.Tensor | undefined;
-  private correct: tf.Tensor | undefined;
-  private unchecked: { loss: tf.Tensor; globalStep: number; batch: number }[] = [];
+  /** The float32 sums of the checked steps. */
+  private lossSum = 0;
+  private correct = 0;
+  private unchecked: {
+    loss: tf.Tensor;
+    correct: tf.Tensor;
+    size: number;
+    globalStep: number;
+    batch: number;
+  }[] = [];
   /** The epoch's probes so far. */
   readonly probes: ProbeRecord[];
   private lapStart = performance.now();
@@ -41,18 +49,16 @@ export class EpochMeter {
     this.seconds = partial?.seconds ?? 0;
     this.probes = [...(partial?.probes ?? [])];
     if (partial !== undefined && partial.seen > 0) {
-      this.lossSum = tf.scalar(partial.lossSum);
-      this.correct = tf.scalar(partial.correct);
+      this.lossSum = Math.fround(partial.lossSum);
+      this.correct = Math.fround(partial.correct);
     }
   }
 
-  /** Records one step: its mean loss (kept until the next check), its correct count, its size. */
+  /** Records one step: its mean loss and correct count (both kept until the next check), its size. */
   record(loss: tf.Scalar, correct: tf.Tensor, size: number, globalStep: number, batch: number) {
     this.seen += size;
     this.lapSeen += size;
-    this.lossSum = accumulate(this.lossSum, tf.mul(loss, size));
-    this.correct = accumulate(this.correct, correct);
-    this.unchecked.push({ loss, globalStep, batch });
+    this.unchecked.push({ loss, correct, size, globalStep, batch });
   }
 
   /** Steps whose loss has not been checked yet. */
@@ -61,44 +67,48 @@ export class EpochMeter {
   }
 
   /**
-   * Reads every unchecked loss (and, with `sums`, the running sums) in one device read, and stops
-   * on the first that is not finite. Returns the newest loss and the sums.
+   * Reads every unchecked loss and count in one device read, stops on the first loss that is not
+   * finite, and adds them to the sums. Returns the newest loss and the sums.
    */
-  async check(
-    sums = false,
-  ): Promise<{ newest: number | undefined; lossSum: number; correct: number }> {
-    const n = this.unchecked.length;
-    if (n === 0 && !sums) return { newest: undefined, lossSum: 0, correct: 0 };
-    const joined = tf.tidy(() =>
-      tf.concat([
-        ...this.unchecked.map((u) => tf.reshape(u.loss, [1])),
-        ...(sums ? [this.lossSum, this.correct] : []).map((t) =>
-          tf.reshape(t ?? tf.zeros([]), [1]),
-        ),
-      ]),
-    );
-    const values = await joined.data();
-    joined.dispose();
-    const bad = values.subarray(0, n).findIndex((v) => !Number.isFinite(v));
-    const at = this.unchecked[bad];
-    tf.dispose(this.unchecked.map((u) => u.loss));
+  async check(): Promise<{ newest: number | undefined; lossSum: number; correct: number }> {
+    const steps = this.unchecked;
+    const n = steps.length;
     this.unchecked = [];
+    let values: Float32Array<ArrayBufferLike> = new Float32Array(0);
+    if (n > 0) {
+      const joined = tf.tidy(() =>
+        tf.concat([
+          ...steps.map((u) => tf.reshape(u.loss, [1])),
+          ...steps.map((u) => tf.cast(tf.reshape(u.correct, [1]), 'float32')),
+        ]),
+      );
+      values = (await joined.data()) as Float32Array;
+      joined.dispose();
+      tf.dispose(steps.flatMap((u) => [u.loss, u.correct]));
+    }
+    const bad = values.subarray(0, n).findIndex((v) => !Number.isFinite(v));
+    const at = steps[bad];
     if (at !== undefined) {
       throw new TrainerError(
         'non-finite-loss',
         `the training loss became NaN or infinite at epoch ${this.epoch + 1}, step ${at.batch} (global step ${at.globalStep}); stopped before epoch ${this.epoch + 1} could save it`,
       );
     }
+    const f = Math.fround;
+    steps.forEach((u, i) => {
+      this.lossSum = f(this.lossSum + f((values[i] as number) * u.size));
+      this.correct = f(this.correct + (values[n + i] as number));
+    });
     return {
       newest: n > 0 ? values[n - 1] : undefined,
-      lossSum: sums ? (values[n] as number) : 0,
-      correct: sums ? (values[n + 1] as number) : 0,
+      lossSum: this.lossSum,
+      correct: this.correct,
     };
   }
 
   /** A progress report: the newest loss, the epoch's mean loss and the speed, in one device read. */
   async report(): Promise<MeterReading> {
-    const { newest, lossSum } = await this.check(true);
+    const { newest, lossSum } = await this.check();
     return {
       loss: newest ?? Number.NaN,
       meanLoss: lossSum / this.seen,
@@ -116,7 +126,7 @@ export class EpochMeter {
 
   /** The epoch's sums so far, checked: what a checkpoint saves. */
   async partial(): Promise<TrainingPosition['partial']> {
-    const { lossSum, correct } = await this.check(true);
+    const { lossSum, correct } = await this.check();
     return {
       lossSum,
       correct,
@@ -127,19 +137,7 @@ export class EpochMeter {
   }
 
   dispose(): void {
-    tf.dispose([...this.unchecked.map((u) => u.loss), this.lossSum, this.correct].filter(isTensor));
+    tf.dispose(this.unchecked.flatMap((u) => [u.loss, u.correct]));
     this.unchecked = [];
-    this.lossSum = undefined;
-    this.correct = undefined;
   }
-}
-
-const isTensor = (t: tf.Tensor | undefined): t is tf.Tensor => t !== undefined;
-
-/** `sum + value` (or `value` first), disposing what it replaces. */
-function accumulate(sum: tf.Tensor | undefined, value: tf.Tensor): tf.Tensor {
-  if (sum === undefined) return value;
-  const next = tf.add(sum, value);
-  tf.dispose([sum, value]);
-  return next;
 }

@@ -105,13 +105,18 @@ export function fusedStep(
   }
   const update = sgd.fusedUpdate(ordered);
   if (update === undefined) return undefined;
-  const masks = stack
-    .drawMasks(batch)
-    .map((mask, i) => tf.tensor2d(mask, [batch, stack.layers[i]?.weight.shape[0] as number]));
+  // The kernel makes the dropout masks from the random words they are drawn from (the same masks).
+  const masks = stack.drawMaskBits(batch).map((words, i) => {
+    const width = stack.layers[i]?.weight.shape[0] as number;
+    return tf.tensor2d(new Int32Array(words.buffer, words.byteOffset, words.length), [
+      batch,
+      width,
+    ]);
+  });
   const state = stateInputs(stack, update.velocities);
   const inputs: tf.NamedTensorMap = { x, labels: y, ...Object.fromEntries(state) };
   masks.forEach((mask, i) => {
-    inputs[`mask${i}`] = mask;
+    inputs[`maskBits${i}`] = mask;
   });
   const norm = stack.norms[0];
   const attrs = {
@@ -119,6 +124,7 @@ export function fusedStep(
     activation: stack.activation,
     lr: update.lr,
     momentum: update.momentum,
+    ...(masks.length === 0 ? {} : { dropout: stack.dropout }),
     ...(norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum }),
   };
   const [lossValue, correct, ...updated] = tf

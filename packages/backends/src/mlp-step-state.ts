@@ -1,0 +1,124 @@
+// What one call of the whole-step kernel (`mlp-step-kernel.ts`) works with, and its per-layer
+// element-wise passes: in wasm SIMD where the engine has it, in JavaScript otherwise.
+import type * as tf from '@tensorflow/tfjs-core';
+import { NORM_INPUTS, type StepAttrs } from './mlp-step-inputs';
+import type { NormSaved, NormState } from './mlp-step-norm';
+import { activate, columnSums, maskFromWords, type Scratch } from './mlp-step-passes';
+import type { StepBackend, StepProducts } from './mlp-step-products';
+import { f32, i32 } from './wasm-heap';
+import type { SimdPasses, WordMask } from './wasm-simd-passes';
+
+type Info = tf.TensorInfo;
+
+/** What one call of the kernel works with, shared by its forward and backward passes. */
+export interface Step {
+  readonly backend: StepBackend;
+  readonly products: StepProducts;
+  readonly scratch: Scratch;
+  /** The element-wise passes in wasm SIMD, where the engine has it. */
+  readonly passes: SimdPasses | undefined;
+  /** With `maskBits{i}` inputs, how their words make masks. */
+  readonly words: WordMask | undefined;
+  /** With `passes`, a heap buffer for a layer's float64 column sums (8-byte aligned at `sumsAt`). */
+  readonly sumsAt: number;
+  readonly inputs: Record<string, Info | undefined>;
+  readonly attrs: StepAttrs;
+  readonly widths: number[];
+  /** Per layer, where its batch norm's six outputs start in `out`, or -1 without one. */
+  readonly normAt: number[];
+  /** The outputs: per layer weight, bias and their velocities, then each norm's six. */
+  readonly out: Info[];
+  readonly batch: number;
+  /** Heap buffers the call allocated, freed at its end. */
+  readonly temps: Info[];
+}
+
+export const param = (s: Step, layer: number, which: number) => s.out[4 * layer + which] as Info;
+const at = (s: Step, t: Info) => s.backend.dataIdMap.get(t.dataId).memoryOffset;
+
+/**
+ * What the backward pass multiplies a hidden layer's gradient by (`mask · act'(z)`): a heap buffer
+ * where the SIMD pass made it, else a scratch array.
+ */
+export type Factor = Info | Float32Array;
+
+/**
+ * Layer `i`'s activation pass over its output `z` (bias added unless batch norm did, dropout mask
+ * applied): ReLU in wasm SIMD where it can (`n` a multiple of 4), anything else in JavaScript.
+ */
+export function activation(s: Step, i: number, z: Info, bias: Info | undefined): Factor {
+  const { backend, batch } = s;
+  const n = s.widths[i + 1] as number;
+  const words = s.inputs[`maskBits${i}`];
+  const mask = s.inputs[`mask${i}`] ?? words;
+  const act = i === s.attrs.layers - 1 ? 'none' : s.attrs.activation;
+  if (s.passes !== undefined && act === 'relu' && n % 4 === 0) {
+    const factor = backend.makeOutput([batch, n], 'float32');
+    s.temps.push(factor);
+    const offset = (t: Info | undefined) => (t === undefined ? 0 : at(s, t));
+    const rule = words === undefined ? undefined : s.words;
+    s.passes.relu(at(s, z), offset(bias), offset(mask), at(s, factor), batch, n, rule);
+    return factor;
+  }
+  const factor = s.scratch.get(`factor${i}`, batch * n);
+  const view = (t: Info | undefined) => (t === undefined ? undefined : f32(backend, t));
+  const rule = s.words as WordMask;
+  const maskView =
+    words === undefined
+      ? view(mask)
+      : maskFromWords(
+          i32(backend, words),
+          rule.threshold,
+          rule.keep,
+          s.scratch.get('mask', batch * n),
+        );
+  activate(f32(backend, z), n, view(bias), maskView, factor, act);
+  return factor;
+}
+
+/** `g ← g · factor` for the gradient `g` at a hidden layer's output. */
+export function applyFactor(s: Step, g: Info, factor: Factor): void {
+  if (!(factor instanceof Float32Array) && s.passes !== undefined) {
+    s.passes.mul(
+      at(s, g),
+      at(s, factor),
+      g.shape.reduce((a, b) => a * b, 1),
+    );
+    return;
+  }
+  const [v, f] = [
+    f32(s.backend, g),
+    factor instanceof Float32Array ? factor : f32(s.backend, factor),
+  ];
+  for (let k = 0; k < v.length; k++) v[k] = (v[k] as number) * (f[k] as number);
+}
+
+/** The column sums of `dz` (`[batch, n]`) in float64: in wasm SIMD where it can (`n` even). */
+export function sumsOf(s: Step, dz: Info, n: number): Float64Array {
+  if (s.passes !== undefined && n % 2 === 0) {
+    s.passes.colsum(at(s, dz), s.sumsAt, s.batch, n);
+    return new Float64Array(s.backend.wasm.HEAPU8.buffer, s.sumsAt, n);
+  }
+  return columnSums(f32(s.backend, dz), s.scratch.sums(n));
+}
+
+/** Layer `i`'s batch norm state (views made now), or `undefined` without one. */
+export function normState(s: Step, i: number): NormState | undefined {
+  const at = s.normAt[i] ?? -1;
+  if (at < 0) return undefined;
+  const views = NORM_INPUTS.map((_, j) => f32(s.backend, s.out[at + j] as Info));
+  const [gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar] = views as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  return { gamma, beta, gammaVelocity, betaVelocity, runningMean, runningVar };
+}
+
+export const normSaved = (s: Step, i: number): NormSaved => {
+  const n = s.widths[i + 1] as number;
+  return { xHat: s.scratch.get(`xHat${i}`, s.batch * n), invStd: s.scratch.get(`invStd${i}`, n) };
+};
