@@ -33,7 +33,9 @@ rmSync(work, { recursive: true, force: true });
 
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const own = new Map();
-profile.samples.forEach((id, i) => own.set(id, (own.get(id) ?? 0) + profile.timeDeltas[i]));
+profile.samples.forEach((id, i) => {
+  own.set(id, (own.get(id) ?? 0) + profile.timeDeltas[i]);
+});
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
@@ -62,7 +64,9 @@ const parts = [
   ['  reading them back (every report)', 'check'],
 ];
 console.log(machineLine());
-console.log(`mnist-lab train --preset ${preset}, one epoch, CPU profile: µs per step (${steps} steps)`);
+console.log(
+  `mnist-lab train --preset ${preset}, one epoch, CPU profile: µs per step (${steps} steps)`,
+);
 for (const [label, name] of parts) {
   const us = inside(name);
   if (us >= 0.5) console.log(`${label.padEnd(52)} ${us.toFixed(0).padStart(6)}`);
