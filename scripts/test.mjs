@@ -3,7 +3,7 @@
 // workspace's tests through turbo, then print one closing line for all of them
 // (scripts/test-summary.mjs), skipped tests named with their reasons.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,12 @@ if (
     ],
     env,
   );
+// A report left by an earlier run must not be summed as this one's.
+for (const base of ['packages', 'apps']) {
+  for (const name of readdirSync(join(root, base))) {
+    rmSync(join(root, base, name, '.reports', 'vitest.json'), { force: true });
+  }
+}
 const tests = step([turbo, 'run', 'test', '--continue', ...process.argv.slice(2)], env);
 const summary = step([join(root, 'scripts', 'test-summary.mjs')]);
 process.exit(tests === 0 && summary === 0 ? 0 : 1);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
-import { launchChromium, useBuiltApp } from './static-server';
+import { expect, it } from 'vitest';
+import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
 
 // The built app (`vite build`), served from 127.0.0.1 and driven in Debian's headless Chromium.
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -27,7 +27,7 @@ async function trainQuickRun(page: Page, extra = '') {
     .toMatch(/done/);
 }
 
-describe('the browser lab in headless Chromium', () => {
+describeInBrowser('the browser lab in headless Chromium', () => {
   it('trains on WebGPU (SwiftShader), updates chart and accuracy, stays responsive, and predicts a drawn digit', async () => {
     const browser = await launch(['--enable-unsafe-webgpu']);
     try {

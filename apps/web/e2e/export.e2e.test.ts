@@ -8,8 +8,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import ort from 'onnxruntime-node';
 import type { Browser, Download } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { closeChromium, launchChromium, serveStatic, useBuiltApp, within } from './static-server';
+import { beforeAll, expect, it } from 'vitest';
+import {
+  closeChromium,
+  describeInBrowser,
+  launchChromium,
+  serveStatic,
+  useBuiltApp,
+  within,
+} from './static-server';
 
 // The built app in headless Chromium: a trained run's model downloaded in each format, then
 // opened by the runtimes that format is for: tfjs-layers and onnxruntime-node here in Node, and
@@ -76,7 +83,7 @@ window.ort = ort;
   }
 }
 
-describe('downloading a trained model from the browser lab', () => {
+describeInBrowser('downloading a trained model from the browser lab', () => {
   it('saves safetensors, a TensorFlow.js LayersModel and ONNX that their runtimes open and that agree', async () => {
     const browser = await launchChromium([]);
     try {

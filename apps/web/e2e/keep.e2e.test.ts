@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors } from '@mnist-lab/trainer';
 import type { Download, Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
-import { launchChromium, useBuiltApp } from './static-server';
+import { expect, it } from 'vitest';
+import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
 
 // The built app in headless Chromium: a trained run is kept in the browser (IndexedDB) and is there
 // after a reload, predicting a drawn digit exactly as before; Forget removes it for good; model
@@ -52,7 +52,7 @@ async function drawSeven(page: Page): Promise<string | null> {
   return page.locator('#probabilities').textContent();
 }
 
-describe('keeping models in the browser and loading model files', () => {
+describeInBrowser('keeping models in the browser and loading model files', () => {
   it('keeps a trained run across reloads until forgotten, and puts model files on the draw pad', async () => {
     const browser = await launchChromium([]);
     try {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, useBuiltApp } from './static-server';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
 
 // The lesson's chapters in the built app, in Debian's headless Chromium, on wasm (no WebGPU): what a
 // laptop without a GPU does.
@@ -24,7 +24,7 @@ const ready = (page: Page) =>
 const overflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-describe('the lesson in the browser lab', () => {
+describeInBrowser('the lesson in the browser lab', () => {
   it('shows the four chapters in English and in Korean, switching without a reload and keeping the choice', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${server.url}?lang=en`);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,6 +46,19 @@ export async function serveStatic(
     url: `http://localhost:${port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Set (to the reason) to skip the browser tests: CI's second pass, on Node 24, does. */
+const SKIP_REASON = process.env.MNIST_LAB_SKIP_BROWSER_TESTS;
+
+/**
+ * `describe` for a file of browser tests, or, with `MNIST_LAB_SKIP_BROWSER_TESTS` set, the same
+ * tests reported as skipped, the reason in their names (CI runs them once, in its Node 20 pass: they
+ * test Chromium, the same on every Node).
+ */
+export function describeInBrowser(title: string, tests: () => void): void {
+  if (SKIP_REASON) describe.skip(`${title} (skipped: ${SKIP_REASON})`, tests);
+  else describe(title, tests);
 }
 
 /** The built app (`vite build`). */

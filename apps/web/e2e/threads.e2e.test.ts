@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
-import { closeChromium, launchChromium, useBuiltApp } from './static-server';
+import { expect, it } from 'vitest';
+import { closeChromium, describeInBrowser, launchChromium, useBuiltApp } from './static-server';
 
 // The built app on a static host that sends no isolation headers: the lab's service worker adds
 // them, so wasm may run threaded from the second visit on.
@@ -29,7 +29,7 @@ async function train(page: Page): Promise<string> {
   return ((await page.locator('#accuracy').textContent()) ?? '').split(' ')[0] ?? '';
 }
 
-describe('wasm threads in the browser lab', () => {
+describeInBrowser('wasm threads in the browser lab', () => {
   it('runs threaded wasm once its service worker has made the page cross-origin isolated, with the same results as one thread', async () => {
     const browser = await launchChromium(['--disable-features=WebGPU']);
     try {
