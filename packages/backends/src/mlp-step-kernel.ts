@@ -8,6 +8,7 @@ import {
   type StepAttrs,
 } from './mlp-step-inputs';
 import { normBackward, normForward } from './mlp-step-norm';
+import { type HeapNorm, normBackwardSimd, normForwardSimd, simdNorm } from './mlp-step-norm-simd';
 import { biasUpdate, crossEntropyGrad, Scratch } from './mlp-step-passes';
 import type { StepBackend, StepProducts } from './mlp-step-products';
 import {
@@ -69,16 +70,19 @@ function parameterOutputs(
 }
 
 /** Forward: each layer's output (after batch norm, activation and dropout) and backward factor. */
-function forward(s: Step): { hs: Info[]; factors: Factor[] } {
+function forward(s: Step): { hs: Info[]; factors: Factor[]; heapNorms: HeapNorm[] } {
   const { backend, batch, widths, attrs } = s;
   const hs: Info[] = [{ ...(s.inputs.x as Info), shape: [batch, widths[0] as number] }];
   const factors: Factor[] = [];
+  const heapNorms: HeapNorm[] = [];
   for (let i = 0; i < attrs.layers; i++) {
     const z = s.products.forward(backend, hs[i] as Info, param(s, i, 0));
     s.temps.push(z);
     hs.push(z);
     const norm = normState(s, i);
-    if (norm !== undefined) {
+    if (norm !== undefined && simdNorm(s, i)) {
+      heapNorms[i] = normForwardSimd(s, i, z, param(s, i, 1));
+    } else if (norm !== undefined) {
       normForward(
         f32(backend, z),
         f32(backend, param(s, i, 1)),
@@ -92,11 +96,17 @@ function forward(s: Step): { hs: Info[]; factors: Factor[] } {
     // With batch norm, the bias was added before normalizing.
     factors.push(activation(s, i, z, norm === undefined ? param(s, i, 1) : undefined));
   }
-  return { hs, factors };
+  return { hs, factors, heapNorms };
 }
 
 /** Backward from the scores' gradient `dz`, updating each layer once its gradients are taken. */
-function backward(s: Step, hs: Info[], factors: Factor[], first: Info, m: number, c: number) {
+function backward(
+  s: Step,
+  { hs, factors, heapNorms }: ReturnType<typeof forward>,
+  first: Info,
+  m: number,
+  c: number,
+) {
   const { backend, products } = s;
   let dz = first;
   for (let i = s.attrs.layers - 1; i >= 0; i--) {
@@ -108,8 +118,10 @@ function backward(s: Step, hs: Info[], factors: Factor[], first: Info, m: number
     biasUpdate(sums, f32(backend, param(s, i, 3)), f32(backend, param(s, i, 1)), m, c);
     if (dh === undefined) break;
     applyFactor(s, dh, factors[i - 1] as Factor);
-    const norm = normState(s, i - 1);
-    if (norm !== undefined) {
+    const heapNorm = heapNorms[i - 1];
+    const norm = heapNorm === undefined ? normState(s, i - 1) : undefined;
+    if (heapNorm !== undefined) normBackwardSimd(s, i - 1, dh, heapNorm, m, c);
+    else if (norm !== undefined) {
       const sums = s.scratch.sums(2 * (s.widths[i] as number));
       normBackward(f32(backend, dh), normSaved(s, i - 1), norm, sums, m, c);
     }
@@ -157,20 +169,18 @@ export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFu
     const batch = labelsInfo.shape[0] as number;
     const passes = simd ? passesFor(backendMemory(backend)) : undefined;
     // Room for the widest layer's float64 sums, 8-byte aligned.
-    const sums = passes && backend.makeOutput([2 * Math.max(...widths) + 2], 'float32');
+    // Room for the widest layer's float64 sums (2 per feature) and scales, 8-byte aligned.
+    const wide = Math.max(...widths);
+    const sums = passes && backend.makeOutput([6 * wide + 2], 'float32');
+    const sumsAt = sums ? (backend.dataIdMap.get(sums.dataId).memoryOffset + 7) & ~7 : 0;
     const s: Step = {
       backend,
       products,
       scratch,
       passes,
-      words:
-        attrs.dropout === undefined
-          ? undefined
-          : {
-              threshold: Math.round(attrs.dropout * 2 ** 32),
-              keep: Math.fround(1 / (1 - attrs.dropout)),
-            },
-      sumsAt: sums ? (backend.dataIdMap.get(sums.dataId).memoryOffset + 7) & ~7 : 0,
+      words: wordMask(attrs.dropout),
+      sumsAt,
+      scaleAt: sumsAt + 16 * wide,
       inputs,
       attrs,
       widths,
@@ -180,7 +190,8 @@ export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFu
       temps: sums ? [sums] : [],
     };
     try {
-      const { hs, factors } = forward(s);
+      const passed = forward(s);
+      const { hs } = passed;
       const dz = backend.makeOutput([batch, classes], 'float32');
       s.temps.push(dz);
       const scores = f32(backend, hs[layers] as Info);
@@ -194,13 +205,19 @@ export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFu
       );
       f32(backend, loss)[0] = result.loss;
       f32(backend, correct)[0] = result.correct;
-      backward(s, hs, factors, dz, m, c);
+      backward(s, passed, dz, m, c);
     } finally {
       for (const t of s.temps) backend.disposeData(t.dataId);
     }
     return [loss, correct, ...out];
   };
 }
+
+/** How `maskBits{i}` words make masks for dropout `p` (`dropoutMask`'s rule), or `undefined`. */
+const wordMask = (p: number | undefined) =>
+  p === undefined
+    ? undefined
+    : { threshold: Math.round(p * 2 ** 32), keep: Math.fround(1 / (1 - p)) };
 
 /** Where each layer's batch norm outputs start among the outputs (after 4 per layer), or -1. */
 function normOffsets(normed: boolean[], layers: number): number[] {

@@ -12,10 +12,52 @@ export interface NormState {
   readonly runningVar: Float32Array;
 }
 
-/** What the forward pass keeps for the backward one: `x̂` `[batch, n]` and `1/σ` `[n]`. */
+/** What the forward pass keeps for the backward one: `x̂` `[batch, n]`, `1/σ` `[n]`, and the means. */
 export interface NormSaved {
   readonly xHat: Float32Array;
   readonly invStd: Float32Array;
+  readonly mean: Float32Array;
+}
+
+/**
+ * Per feature, from the float64 sums of squared deviations `sq`: the running statistics moved as
+ * PyTorch moves them (`r ← (1 − m)·r + m·s`, the variance unbiased by `batch/(batch − 1)`), and
+ * `invStd ← 1/√(var + eps)` in float32.
+ */
+export function updateStats(
+  sq: Float64Array,
+  mean: Float32Array,
+  batch: number,
+  norm: NormState,
+  invStd: Float32Array,
+  eps: number,
+  momentum: number,
+): void {
+  const keep = Math.fround(1 - momentum);
+  const { runningMean, runningVar } = norm;
+  for (let j = 0; j < mean.length; j++) {
+    const variance = Math.fround((sq[j] as number) / batch);
+    const unbiased = Math.fround((variance * batch) / (batch - 1));
+    runningMean[j] = Math.fround(
+      keep * (runningMean[j] as number) + momentum * (mean[j] as number),
+    );
+    runningVar[j] = Math.fround(keep * (runningVar[j] as number) + momentum * unbiased);
+    invStd[j] = 1 / Math.sqrt(variance + eps);
+  }
+}
+
+/** γ and β's momentum step (`v ← g + μ·v; p ← p + c·v`) from `sums`: `dβ = sums[0..n)`, `dγ = sums[n..2n)`. */
+export function normParamStep(sums: Float64Array, norm: NormState, m: number, c: number): void {
+  const { gamma, beta, gammaVelocity, betaVelocity } = norm;
+  const n = gamma.length;
+  for (let j = 0; j < n; j++) {
+    const vb = Math.fround(m * (betaVelocity[j] as number) + (sums[j] as number));
+    const vg = Math.fround(m * (gammaVelocity[j] as number) + (sums[n + j] as number));
+    betaVelocity[j] = vb;
+    gammaVelocity[j] = vg;
+    beta[j] = Math.fround((beta[j] as number) + c * vb);
+    gamma[j] = Math.fround((gamma[j] as number) + c * vg);
+  }
 }
 
 /**
@@ -43,7 +85,7 @@ export function normForward(
       sums[j] = (sums[j] as number) + z;
     }
   }
-  const mean = saved.invStd; // holds the means until the variances are summed
+  const { mean, xHat, invStd } = saved;
   for (let j = 0; j < n; j++) mean[j] = (sums[j] as number) / batch;
   sums.fill(0);
   for (let o = 0; o < out.length; o += n) {
@@ -52,22 +94,11 @@ export function normForward(
       sums[j] = (sums[j] as number) + d * d;
     }
   }
-  const keep = Math.fround(1 - momentum);
-  const { runningMean, runningVar, gamma, beta } = norm;
-  for (let j = 0; j < n; j++) {
-    const variance = Math.fround((sums[j] as number) / batch);
-    const unbiased = Math.fround((variance * batch) / (batch - 1));
-    runningMean[j] = Math.fround(
-      keep * (runningMean[j] as number) + momentum * (mean[j] as number),
-    );
-    runningVar[j] = Math.fround(keep * (runningVar[j] as number) + momentum * unbiased);
-    sums[j] = mean[j] as number;
-    mean[j] = 1 / Math.sqrt(variance + eps);
-  }
-  const { xHat, invStd } = saved;
+  updateStats(sums, mean, batch, norm, invStd, eps, momentum);
+  const { gamma, beta } = norm;
   for (let o = 0; o < out.length; o += n) {
     for (let j = 0; j < n; j++) {
-      const h = Math.fround(((out[o + j] as number) - (sums[j] as number)) * (invStd[j] as number));
+      const h = Math.fround(((out[o + j] as number) - (mean[j] as number)) * (invStd[j] as number));
       xHat[o + j] = h;
       out[o + j] = Math.fround((gamma[j] as number) * h + (beta[j] as number));
     }
@@ -89,7 +120,7 @@ export function normBackward(
   c: number,
 ): void {
   const { xHat, invStd } = saved;
-  const { gamma, beta, gammaVelocity, betaVelocity } = norm;
+  const { gamma } = norm;
   const n = gamma.length;
   const batch = dy.length / n;
   sums.fill(0);
@@ -110,12 +141,5 @@ export function normBackward(
       dy[o + j] = scale * inner;
     }
   }
-  for (let j = 0; j < n; j++) {
-    const vb = Math.fround(m * (betaVelocity[j] as number) + (sums[j] as number));
-    const vg = Math.fround(m * (gammaVelocity[j] as number) + (sums[n + j] as number));
-    betaVelocity[j] = vb;
-    gammaVelocity[j] = vg;
-    beta[j] = Math.fround((beta[j] as number) + c * vb);
-    gamma[j] = Math.fround((gamma[j] as number) + c * vg);
-  }
+  normParamStep(sums, norm, m, c);
 }

@@ -21,6 +21,8 @@ export interface Step {
   readonly words: WordMask | undefined;
   /** With `passes`, a heap buffer for a layer's float64 column sums (8-byte aligned at `sumsAt`). */
   readonly sumsAt: number;
+  /** With `passes`, room for a layer's float64 batch norm scales (8-byte aligned). */
+  readonly scaleAt: number;
   readonly inputs: Record<string, Info | undefined>;
   readonly attrs: StepAttrs;
   readonly widths: number[];
@@ -120,5 +122,9 @@ export function normState(s: Step, i: number): NormState | undefined {
 
 export const normSaved = (s: Step, i: number): NormSaved => {
   const n = s.widths[i + 1] as number;
-  return { xHat: s.scratch.get(`xHat${i}`, s.batch * n), invStd: s.scratch.get(`invStd${i}`, n) };
+  return {
+    xHat: s.scratch.get(`xHat${i}`, s.batch * n),
+    invStd: s.scratch.get(`invStd${i}`, n),
+    mean: s.scratch.get(`mean${i}`, n),
+  };
 };

@@ -4,6 +4,7 @@
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 /** An unsigned LEB128 number. */
@@ -66,7 +67,14 @@ export const op = {
   f32Mul: simd(0xe6),
   f32Max: simd(0xe9),
   f64PromoteLow: simd(0x5f),
+  /** Two float64 lanes rounded to float32 in the low half, zeros above. */
+  f32DemoteZero: simd(0x5e),
+  f64Splat: simd(0x14),
   f64Add: simd(0xf0),
+  f64Sub: simd(0xf1),
+  f64Mul: simd(0xf2),
+  /** Stores the low 64 bits (two floats). */
+  store64Low: [...simd(0x5b), 3, 0, 0],
   f32Const: (value: number) => {
     const bytes = new Uint8Array(new Float32Array([value]).buffer);
     return [0x43, ...bytes];

@@ -1,4 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  type NormState,
+  normBackward,
+  normForward,
+  normParamStep,
+  updateStats,
+} from './mlp-step-norm';
 import { activate, columnSums, maskFromWords } from './mlp-step-passes';
 import { simdPasses } from './wasm-simd-passes';
 
@@ -80,6 +87,66 @@ for (const shared of [false, true]) {
         expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
       },
     );
+
+    it('batch norm forward and backward match the JavaScript passes', () => {
+      const [rows, n, eps, momentum, m, c] = [6, 8, 1e-5, 0.1, 0.5, -0.01];
+      const finite = (k: number, seed: number) => randomFloats(k + 6, seed).slice(6);
+      const [z, bias, dy] = [finite(rows * n, 11), finite(n, 12), finite(rows * n, 15)];
+      const state = (): NormState => ({
+        gamma: finite(n, 13).map((v) => 1 + v / 10),
+        beta: finite(n, 14),
+        gammaVelocity: finite(n, 16),
+        betaVelocity: finite(n, 17),
+        runningMean: new Float32Array(n),
+        runningVar: new Float32Array(n).fill(1),
+      });
+      // JavaScript.
+      const js = state();
+      const saved = {
+        xHat: new Float32Array(rows * n),
+        invStd: new Float32Array(n),
+        mean: new Float32Array(n),
+      };
+      const jsOut = z.slice();
+      normForward(jsOut, bias, js, saved, new Float64Array(n), eps, momentum);
+      const jsDy = dy.slice();
+      normBackward(jsDy, saved, js, new Float64Array(2 * n), m, c);
+      // SIMD, on the heap (float offsets), with the same per-feature steps in JavaScript.
+      const [Z, B, G, BE, MEAN, INV, XHAT, DY, SUMS, SCALE] = [
+        0, 100, 200, 300, 400, 500, 600, 800, 1000, 1100,
+      ];
+      const simd = state();
+      put(z, Z);
+      put(bias, B);
+      put(simd.gamma, G);
+      put(simd.beta, BE);
+      put(dy, DY);
+      const f64 = (at: number, k: number) => new Float64Array(memory.buffer, at * 4, k);
+      passes?.addRows(Z * 4, B * 4, rows, n);
+      passes?.colsum(Z * 4, SUMS * 4, rows, n);
+      const mean = heap().subarray(MEAN, MEAN + n);
+      f64(SUMS, n).forEach((v, j) => {
+        mean[j] = v / rows;
+      });
+      passes?.sqdev(Z * 4, MEAN * 4, SUMS * 4, rows, n);
+      const inv = heap().subarray(INV, INV + n);
+      updateStats(f64(SUMS, n), mean, rows, simd, inv, eps, momentum);
+      passes?.normalize(Z * 4, MEAN * 4, INV * 4, G * 4, BE * 4, XHAT * 4, rows, n);
+      expect(bits(heap().subarray(Z, Z + rows * n))).toEqual(bits(jsOut));
+      expect(bits(heap().subarray(XHAT, XHAT + rows * n))).toEqual(bits(saved.xHat));
+      expect(bits(inv)).toEqual(bits(saved.invStd));
+      expect(bits(simd.runningVar)).toEqual(bits(js.runningVar));
+      passes?.dsums(DY * 4, XHAT * 4, SUMS * 4, rows, n);
+      const gamma = heap().subarray(G, G + n);
+      f64(SCALE, n).forEach((_, j, scale) => {
+        scale[j] = ((gamma[j] as number) * (inv[j] as number)) / rows;
+      });
+      passes?.normgrad(DY * 4, XHAT * 4, SCALE * 4, SUMS * 4, rows, n, rows);
+      normParamStep(f64(SUMS, 2 * n), { ...simd, gamma, beta: heap().subarray(BE, BE + n) }, m, c);
+      expect(bits(heap().subarray(DY, DY + rows * n))).toEqual(bits(jsDy));
+      expect(bits(gamma)).toEqual(bits(js.gamma));
+      expect(bits(heap().subarray(BE, BE + n))).toEqual(bits(js.beta));
+    });
 
     it('mul multiplies in place, rounding each product once to float32', () => {
       const [g, f] = [randomFloats(64, 4), randomFloats(64, 5)];

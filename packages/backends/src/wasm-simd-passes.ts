@@ -1,6 +1,7 @@
 // The whole-step kernel's element-wise passes in wasm SIMD, on tfjs-backend-wasm's own memory: a
 // JavaScript loop over the heap costs 2–4 ns per element here, about 0.3 ms of a lesson step.
 import { type AsmFunction, advance, assemble, F32, I32, op, V128, whileBelow } from './wasm-asm';
+import { NORM_FUNCTIONS, normPasses, type SimdNormPasses } from './wasm-simd-norm';
 
 // Parameters and locals by index (parameters first).
 const [OUT, BIAS, MASK, FACTOR, ROWS, N, THRESHOLD, KEEP_VALUE] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -125,7 +126,7 @@ export interface WordMask {
 }
 
 /** The passes bound to one memory; every pointer is a byte offset into it. */
-export interface SimdPasses {
+export interface SimdPasses extends SimdNormPasses {
   /**
    * ReLU after a product, with the bias and dropout mask when given (0 for none); with `words`,
    * `mask` points to the random words the mask is made of.
@@ -153,7 +154,7 @@ export function simdPasses(memory: WebAssembly.Memory | undefined): SimdPasses |
   if (memory === undefined) return undefined;
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const bytes = assemble([...FUNCTIONS, MUL, COLSUM], shared);
+  const bytes = assemble([...FUNCTIONS, MUL, COLSUM, ...NORM_FUNCTIONS], shared);
   if (!WebAssembly.validate(bytes)) return undefined;
   let exports: Record<string, Fn>;
   try {
@@ -164,6 +165,7 @@ export function simdPasses(memory: WebAssembly.Memory | undefined): SimdPasses |
   }
   const variants = FUNCTIONS.map((f) => exports[f.name] as Fn);
   return {
+    ...normPasses(exports),
     relu: (out, bias, mask, factor, rows, n, words) => {
       const kind = mask === 0 ? 0 : words === undefined ? 1 : 2;
       const f = variants[2 * kind + (bias === 0 ? 0 : 1)] as Fn;
