@@ -59,7 +59,7 @@ window.ort = ort;
   );
   const ortServer = await serveStatic(artifacts);
   try {
-    const page = await browser.newPage();
+    const page = await within(15_000, 'opening a page for onnxruntime-web', browser.newPage());
     await page.goto(`${ortServer.url}ort.html`, { timeout: 20_000 });
     await page.waitForFunction(() => 'ort' in window, undefined, { timeout: 20_000 });
     return await within(
@@ -85,21 +85,26 @@ window.ort = ort;
 
 describeInBrowser('downloading a trained model from the browser lab', () => {
   it('saves safetensors, a TensorFlow.js LayersModel and ONNX that their runtimes open and that agree', async () => {
-    const browser = await launchChromium([]);
+    const browser = await within(30_000, 'launching Chromium', launchChromium([]));
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+      const page = await within(
+        15_000,
+        'opening a page',
+        browser.newPage({ viewport: { width: 1280, height: 1600 } }),
+      );
       await page.goto(`${server.url}${QUICK}`, { timeout: 30_000 });
       const start = page.getByRole('button', { name: 'Start' });
       // Every wait has its own message and a timeout, summing under the test's, so that a stall
       // says where it was (two CI runs under load timed out at 240 s with no step named, the
       // second after the run, download and close waits had their own limits: the ones left were
-      // saving the downloads, the runtimes and closing Chromium).
+      // saving the downloads, the runtimes and closing Chromium; a third, with those bounded too,
+      // at 400 s: launching Chromium, opening pages and clicks are bounded now as well).
       await expect
         .poll(() => start.isEnabled(), { timeout: 45_000, message: 'Start enabled (data loaded)' })
         .toBe(true);
       const download = page.getByRole('button', { name: 'ONNX' });
       expect(await download.isDisabled()).toBe(true); // nothing trained yet
-      await start.click();
+      await within(15_000, 'clicking Start', start.click({ timeout: 10_000 }));
       await expect
         .poll(() => page.locator('#runs li').textContent(), {
           timeout: 90_000,
@@ -113,7 +118,11 @@ describeInBrowser('downloading a trained model from the browser lab', () => {
         ['TensorFlow.js', 3],
         ['ONNX', 4],
       ] as const) {
-        await page.getByRole('button', { name: button }).click();
+        await within(
+          15_000,
+          `clicking ${button}`,
+          page.getByRole('button', { name: button }).click({ timeout: 10_000 }),
+        );
         await expect
           .poll(() => downloads.length, { timeout: 20_000, message: `${button} downloaded` })
           .toBe(files);
@@ -149,7 +158,11 @@ describeInBrowser('downloading a trained model from the browser lab', () => {
         ),
       );
       const x = tf.randomUniform([16, 784], 0, 1, 'float32', 5);
-      const viaTfjs = await (model.predict(x) as tf.Tensor).data();
+      const viaTfjs = await within(
+        20_000,
+        'predicting in tfjs-layers',
+        (model.predict(x) as tf.Tensor).data(),
+      );
       const session = await within(
         20_000,
         'opening the ONNX model in onnxruntime-node',
@@ -179,5 +192,5 @@ describeInBrowser('downloading a trained model from the browser lab', () => {
     } finally {
       await closeChromium(browser);
     }
-  }, 400_000);
+  }, 460_000); // over the sum of the named waits' limits (~430 s)
 });

@@ -7,7 +7,7 @@ import {
   NORM_INPUTS,
   type StepAttrs,
 } from './mlp-step-inputs';
-import { normBackward, normForward } from './mlp-step-norm';
+import { type NormState, normBackward, normForward } from './mlp-step-norm';
 import { type HeapNorm, normBackwardSimd, normForwardSimd, simdNorm } from './mlp-step-norm-simd';
 import { biasUpdate, crossEntropyGrad, Scratch } from './mlp-step-passes';
 import type { StepBackend, StepProducts } from './mlp-step-products';
@@ -21,7 +21,7 @@ import {
   type Step,
   sumsOf,
 } from './mlp-step-state';
-import { f32 } from './wasm-heap';
+import { f32, heapOffset } from './wasm-heap';
 import { simdPassesFor } from './wasm-simd-passes';
 import { backendMemory } from './wasm-simd-update';
 
@@ -79,14 +79,15 @@ function forward(s: Step): { hs: Info[]; factors: Factor[]; heapNorms: HeapNorm[
     const z = s.products.forward(backend, hs[i] as Info, param(s, i, 0));
     s.temps.push(z);
     hs.push(z);
-    const norm = normState(s, i);
-    if (norm !== undefined && simdNorm(s, i)) {
+    // The SIMD pass makes its views of the norm's state itself, after allocating its buffers.
+    const normed = (s.normAt[i] ?? -1) >= 0;
+    if (normed && simdNorm(s, i)) {
       heapNorms[i] = normForwardSimd(s, i, z, param(s, i, 1));
-    } else if (norm !== undefined) {
+    } else if (normed) {
       normForward(
         f32(backend, z),
         f32(backend, param(s, i, 1)),
-        norm,
+        normState(s, i) as NormState,
         normSaved(s, i),
         s.scratch.sums(widths[i + 1] as number),
         attrs.normEps as number,
@@ -94,7 +95,7 @@ function forward(s: Step): { hs: Info[]; factors: Factor[]; heapNorms: HeapNorm[
       );
     }
     // With batch norm, the bias was added before normalizing.
-    factors.push(activation(s, i, z, norm === undefined ? param(s, i, 1) : undefined));
+    factors.push(activation(s, i, z, normed ? undefined : param(s, i, 1)));
   }
   return { hs, factors, heapNorms };
 }
@@ -168,11 +169,10 @@ export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFu
     });
     const batch = labelsInfo.shape[0] as number;
     const passes = simd ? passesFor(backendMemory(backend)) : undefined;
-    // Room for the widest layer's float64 sums, 8-byte aligned.
     // Room for the widest layer's float64 sums (2 per feature) and scales, 8-byte aligned.
     const wide = Math.max(...widths);
     const sums = passes && backend.makeOutput([6 * wide + 2], 'float32');
-    const sumsAt = sums ? (backend.dataIdMap.get(sums.dataId).memoryOffset + 7) & ~7 : 0;
+    const sumsAt = sums ? (heapOffset(backend, sums) + 7) & ~7 : 0;
     const s: Step = {
       backend,
       products,

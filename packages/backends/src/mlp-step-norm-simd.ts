@@ -2,8 +2,8 @@
 // as `normForward` and `normBackward` in `mlp-step-norm.ts`, bit for bit, on heap buffers.
 import type * as tf from '@tensorflow/tfjs-core';
 import { normParamStep, updateStats } from './mlp-step-norm';
-import { normState, type Step } from './mlp-step-state';
-import { f32 } from './wasm-heap';
+import { at, normState, type Step } from './mlp-step-state';
+import { f32, f64At } from './wasm-heap';
 
 type Info = tf.TensorInfo;
 
@@ -17,10 +17,6 @@ export interface HeapNorm {
 /** Whether layer `i`'s batch norm runs in SIMD: the passes are there and its width a multiple of 4. */
 export const simdNorm = (s: Step, i: number) =>
   s.passes !== undefined && (s.widths[i + 1] as number) % 4 === 0;
-
-const at = (s: Step, t: Info) => s.backend.dataIdMap.get(t.dataId).memoryOffset;
-const f64 = (s: Step, offset: number, n: number) =>
-  new Float64Array(s.backend.wasm.HEAPU8.buffer, offset, n);
 
 /** Batch norm of layer `i`'s product `z` (its bias added first), in SIMD; returns what backward needs. */
 export function normForwardSimd(s: Step, i: number, z: Info, bias: Info): HeapNorm {
@@ -36,7 +32,7 @@ export function normForwardSimd(s: Step, i: number, z: Info, bias: Info): HeapNo
   passes.addRows(at(s, z), at(s, bias), batch, n);
   passes.colsum(at(s, z), s.sumsAt, batch, n);
   const mean = f32(backend, saved.mean);
-  const sums = f64(s, s.sumsAt, n);
+  const sums = f64At(s.backend, s.sumsAt, n);
   for (let j = 0; j < n; j++) mean[j] = (sums[j] as number) / batch;
   passes.sqdev(at(s, z), at(s, saved.mean), s.sumsAt, batch, n);
   const norm = normState(s, i) as NonNullable<ReturnType<typeof normState>>;
@@ -82,11 +78,11 @@ export function normBackwardSimd(
   passes.dsums(at(s, dy), at(s, saved.xHat), s.sumsAt, batch, n);
   const gamma = f32(backend, s.out[s.normAt[i] as number] as Info);
   const invStd = f32(backend, saved.invStd);
-  const scale = f64(s, s.scaleAt, n);
+  const scale = f64At(s.backend, s.scaleAt, n);
   for (let j = 0; j < n; j++) scale[j] = ((gamma[j] as number) * (invStd[j] as number)) / batch;
   passes.normgrad(at(s, dy), at(s, saved.xHat), s.scaleAt, s.sumsAt, batch, n, batch);
   normParamStep(
-    f64(s, s.sumsAt, 2 * n),
+    f64At(s.backend, s.sumsAt, 2 * n),
     normState(s, i) as NonNullable<ReturnType<typeof normState>>,
     m,
     c,

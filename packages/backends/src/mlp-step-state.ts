@@ -5,7 +5,7 @@ import { NORM_INPUTS, type StepAttrs } from './mlp-step-inputs';
 import type { NormSaved, NormState } from './mlp-step-norm';
 import { activate, columnSums, maskFromWords, type Scratch } from './mlp-step-passes';
 import type { StepBackend, StepProducts } from './mlp-step-products';
-import { f32, i32 } from './wasm-heap';
+import { f32, f64At, heapOffset, i32 } from './wasm-heap';
 import type { SimdPasses, WordMask } from './wasm-simd-passes';
 
 type Info = tf.TensorInfo;
@@ -36,7 +36,7 @@ export interface Step {
 }
 
 export const param = (s: Step, layer: number, which: number) => s.out[4 * layer + which] as Info;
-const at = (s: Step, t: Info) => s.backend.dataIdMap.get(t.dataId).memoryOffset;
+export const at = (s: Step, t: Info) => heapOffset(s.backend, t);
 
 /**
  * What the backward pass multiplies a hidden layer's gradient by (`mask · act'(z)`): a heap buffer
@@ -99,7 +99,7 @@ export function applyFactor(s: Step, g: Info, factor: Factor): void {
 export function sumsOf(s: Step, dz: Info, n: number): Float64Array {
   if (s.passes !== undefined && n % 2 === 0) {
     s.passes.colsum(at(s, dz), s.sumsAt, s.batch, n);
-    return new Float64Array(s.backend.wasm.HEAPU8.buffer, s.sumsAt, n);
+    return f64At(s.backend, s.sumsAt, n);
   }
   return columnSums(f32(s.backend, dz), s.scratch.sums(n));
 }

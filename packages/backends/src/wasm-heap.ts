@@ -14,16 +14,22 @@ export interface WasmHeapBackend {
 /** The number of elements of a tensor. */
 const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
+/** Where a tensor's buffer starts on the wasm heap, in bytes. */
+export const heapOffset = (backend: WasmHeapBackend, t: tf.TensorInfo): number =>
+  backend.dataIdMap.get(t.dataId).memoryOffset;
+
+/** A float64 view of `n` doubles at byte `offset` (a multiple of 8) of the heap, made now (as {@link f32}). */
+export const f64At = (backend: WasmHeapBackend, offset: number, n: number): Float64Array =>
+  new Float64Array(backend.wasm.HEAPU8.buffer, offset, n);
+
 /** A float32 view of a tensor's whole buffer on the heap, made now: allocating can replace the heap's buffer. */
 export function f32(backend: WasmHeapBackend, t: tf.TensorInfo): Float32Array {
-  const { memoryOffset } = backend.dataIdMap.get(t.dataId);
-  return new Float32Array(backend.wasm.HEAPU8.buffer, memoryOffset, sizeOf(t));
+  return new Float32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, t), sizeOf(t));
 }
 
 /** An int32 view of a tensor's whole buffer on the heap, made now (as {@link f32}). */
 export function i32(backend: WasmHeapBackend, t: tf.TensorInfo): Int32Array {
-  const { memoryOffset } = backend.dataIdMap.get(t.dataId);
-  return new Int32Array(backend.wasm.HEAPU8.buffer, memoryOffset, sizeOf(t));
+  return new Int32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, t), sizeOf(t));
 }
 
 /**
@@ -36,7 +42,7 @@ export function heapViews(
 ): (t: tf.TensorInfo, offset: number, length: number) => Float32Array {
   const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
   return (t, offset, length) => {
-    const start = (backend.dataIdMap.get(t.dataId).memoryOffset >>> 2) + offset;
+    const start = (heapOffset(backend, t) >>> 2) + offset;
     return heap.subarray(start, start + length);
   };
 }

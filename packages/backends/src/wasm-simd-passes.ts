@@ -1,7 +1,9 @@
 // The whole-step kernel's element-wise passes in wasm SIMD, on tfjs-backend-wasm's own memory: a
 // JavaScript loop over the heap costs 2–4 ns per element here, about 0.3 ms of a lesson step.
+
 import { type AsmFunction, advance, assemble, F32, I32, op, V128, whileBelow } from './wasm-asm';
 import { NORM_FUNCTIONS, normPasses, type SimdNormPasses } from './wasm-simd-norm';
+import { boundToMemory } from './wasm-simd-update';
 
 // Parameters and locals by index (parameters first).
 const [OUT, BIAS, MASK, FACTOR, ROWS, N, THRESHOLD, KEEP_VALUE] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -177,16 +179,4 @@ export function simdPasses(memory: WebAssembly.Memory | undefined): SimdPasses |
 }
 
 /** `simdPasses` for whichever memory a backend has now: bound once, and again for a new memory. */
-export function simdPassesFor(): (
-  memory: WebAssembly.Memory | undefined,
-) => SimdPasses | undefined {
-  let boundTo: WebAssembly.Memory | undefined;
-  let passes: SimdPasses | undefined;
-  return (memory) => {
-    if (memory !== boundTo) {
-      boundTo = memory;
-      passes = simdPasses(memory);
-    }
-    return passes;
-  };
-}
+export const simdPassesFor = () => boundToMemory(simdPasses);

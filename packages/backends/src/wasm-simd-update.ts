@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { f32, type WasmHeapBackend } from './wasm-heap';
+import { f32, heapOffset, type WasmHeapBackend } from './wasm-heap';
 
 /** The import section: `env.memory`, no minimum, no maximum (a plain memory). */
 const IMPORT_PLAIN = [
@@ -108,7 +108,7 @@ export function momentumUpdate(
   m: number,
   c: number,
 ): void {
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   const length = g.shape.reduce((a, b) => a * b, 1);
   const vectorized = simd === undefined ? 0 : length - (length % 4);
   if (vectorized > 0) simd?.(offset(w), offset(v), offset(g), vectorized, m, c);
@@ -121,20 +121,25 @@ export function momentumUpdate(
 }
 
 /**
- * `simdMomentum` for whichever memory a backend has now: bound once, and again if the backend's
- * memory is another (a backend started anew).
+ * `make(memory)` for whichever memory a backend has now: made once, and again if the backend's
+ * memory is another (a backend started anew). For the SIMD modules, which import one memory.
  */
-export function simdFor(): (memory: WebAssembly.Memory | undefined) => SimdMomentum | undefined {
+export function boundToMemory<T>(
+  make: (memory: WebAssembly.Memory | undefined) => T | undefined,
+): (memory: WebAssembly.Memory | undefined) => T | undefined {
   let boundTo: WebAssembly.Memory | undefined;
-  let simd: SimdMomentum | undefined;
+  let made: T | undefined;
   return (memory) => {
     if (memory !== boundTo) {
       boundTo = memory;
-      simd = simdMomentum(memory);
+      made = make(memory);
     }
-    return simd;
+    return made;
   };
 }
+
+/** `simdMomentum` for whichever memory a backend has now ({@link boundToMemory}). */
+export const simdFor = () => boundToMemory(simdMomentum);
 
 /** The memory of a tfjs-backend-wasm backend: its module's exports, or `wasmMemory` in threaded builds. */
 export function backendMemory(backend: unknown): WebAssembly.Memory | undefined {

@@ -1,6 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { backendCopiesValues } from './backend-copies';
 import { BatchLoader, datasetFromIdx, MNIST_NORMALIZATION, toFloat32Pixels } from './index';
 import { tinyIdxFiles } from './test-helpers';
 
@@ -28,6 +30,33 @@ describe('BatchLoader', () => {
     const order = await firstPixelIndices(loader, 0);
     expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(order).toEqual(Array.from(loader.order(0)));
+  });
+
+  it('refills one array per batch only where the backend copies it (wasm), every batch intact', async () => {
+    const expected = Array.from(new BatchLoader(train, { batchSize: 5, seed: 3 }).order(0));
+    const copies: Record<string, boolean> = {};
+    try {
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await initBackend({ prefer: backend, blas: 'off' });
+        copies[backend] = backendCopiesValues();
+        // Every batch of the epoch kept alive before any is read: a refilled array that a tensor
+        // still used would show the last batch's examples in the earlier ones.
+        const batches = [...new BatchLoader(train, { batchSize: 5, seed: 3 }).epoch(0)];
+        const seen: number[] = [];
+        for (const { x, y } of batches) {
+          const rows = (await x.array()) as number[][];
+          seen.push(...rows.map((r) => Math.round((r[0] as number) * 255)));
+          expect(Array.from(await y.data())).toEqual(
+            rows.map((r) => train.labels[Math.round((r[0] as number) * 255)]),
+          );
+        }
+        tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+        expect(seen, backend).toEqual(expected);
+      }
+    } finally {
+      await tf.setBackend('cpu');
+    }
+    expect(copies).toEqual({ cpu: false, wasm: true });
   });
 
   it('gives the same order for the same seed and a different one for another seed or epoch', () => {

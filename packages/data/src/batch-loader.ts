@@ -1,6 +1,7 @@
 import { assertInteger, assertPositiveInteger } from '@mnist-lab/errors';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
+import { backendCopiesValues } from './backend-copies';
 import type { Dataset } from './dataset';
 import { type Normalization, pixelTable } from './preprocess';
 
@@ -51,6 +52,7 @@ export class BatchLoader {
   /** Float32 value of each byte value (scaled, then normalized when asked). */
   private readonly table: Float32Array;
   private readonly featureSize: number;
+  private scratch: { xs: Float32Array; labels: Int32Array } | undefined;
 
   constructor(dataset: Dataset, options: BatchLoaderOptions) {
     assertPositiveInteger(options.batchSize, 'BatchLoader: batchSize');
@@ -96,8 +98,7 @@ export class BatchLoader {
   makeBatch(indices: ArrayLike<number>, index = 0): Batch {
     const size = indices.length;
     const f = this.featureSize;
-    const xs = new Float32Array(size * f);
-    const labels = new Int32Array(size);
+    const { xs, labels } = this.arraysFor(size);
     const { images } = this.dataset;
     const table = this.table;
     for (let i = 0; i < size; i++) {
@@ -115,5 +116,22 @@ export class BatchLoader {
             tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), this.dataset.numClasses), 'float32'),
           );
     return { x, y, size, index };
+  }
+
+  /**
+   * Arrays for a batch's values: one pair refilled for every batch where the backend copies an
+   * array's values into a tensor as it is made (no 100 KB allocation, zeroing and later collection
+   * per batch of MNIST), new ones where it keeps the array.
+   */
+  private arraysFor(size: number): { xs: Float32Array; labels: Int32Array } {
+    const f = this.featureSize;
+    if (!backendCopiesValues()) {
+      return { xs: new Float32Array(size * f), labels: new Int32Array(size) };
+    }
+    if (this.scratch === undefined || this.scratch.labels.length < size) {
+      this.scratch = { xs: new Float32Array(size * f), labels: new Int32Array(size) };
+    }
+    const { xs, labels } = this.scratch;
+    return { xs: xs.subarray(0, size * f), labels: labels.subarray(0, size) };
   }
 }

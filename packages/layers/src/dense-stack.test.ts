@@ -71,4 +71,31 @@ describeBackends('Mlp.denseStack: the network as a fused training step sees it',
     expect([plain.denseStack()?.dropout, plain.denseStack()?.drawMaskBits(2)]).toEqual([0, []]);
     for (const m of [withBits, withMasks, plain]) m.dispose();
   });
+
+  it('fills the arrays it is given with the same words, and names a misfit before drawing any', () => {
+    const config = { inputSize: 6, hidden: [5, 4], numClasses: 3, dropout: 0.3, seed: 9 };
+    const [reused, fresh] = [new Mlp(config), new Mlp(config)];
+    const stack = reused.denseStack();
+    const into = [new Uint32Array(15), new Uint32Array(12)];
+    for (let i = 0; i < 2; i++) {
+      const filled = stack?.drawMaskBits(3, into) ?? [];
+      expect(filled[0]).toBe(into[0]);
+      expect(filled[1]).toBe(into[1]);
+      expect(filled.map((a) => Array.from(a))).toEqual(
+        fresh
+          .denseStack()
+          ?.drawMaskBits(3)
+          .map((a) => Array.from(a)),
+      );
+    }
+    const rng = (m: Mlp) => m.namedGenerators()[0]?.[1] as Rng;
+    const before = rng(reused).getState();
+    for (const bad of [[new Uint32Array(15)], [new Uint32Array(15), new Uint32Array(8)]]) {
+      expect(() => stack?.drawMaskBits(3, bad)).toThrow(
+        'drawMaskBits: into must hold one Uint32Array per hidden layer of 15, 12 words (batch 3 × its width)',
+      );
+    }
+    expect(rng(reused).getState()).toEqual(before);
+    for (const m of [reused, fresh]) m.dispose();
+  });
 });

@@ -1,4 +1,4 @@
-import { hasMarker, MnistLabError } from '@mnist-lab/errors';
+import { ArgumentError, hasMarker, MnistLabError } from '@mnist-lab/errors';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
@@ -9,6 +9,28 @@ import { Dropout, dropoutMask } from './dropout';
 import { INIT_NAMES } from './initializers';
 import { Linear } from './linear';
 import { type DenseStack, type ForwardOptions, Module } from './module';
+
+/**
+ * The arrays a dense stack draws mask words into: `into`'s, checked before any word is drawn, or
+ * new ones of `batch × width` words per hidden layer.
+ */
+function maskWords(
+  widths: readonly number[],
+  batch: number,
+  into: readonly Uint32Array[] | undefined,
+): Uint32Array[] {
+  const sizes = widths.map((width) => batch * width);
+  if (into === undefined) return sizes.map((n) => new Uint32Array(n));
+  const fits = (a: unknown, i: number) => a instanceof Uint32Array && a.length === sizes[i];
+  if (into.length !== sizes.length || !into.every(fits)) {
+    const got = into.map((a) => (a instanceof Uint32Array ? a.length : typeof a)).join(', ');
+    throw new ArgumentError(
+      'drawMaskBits: into',
+      `drawMaskBits: into must hold one Uint32Array per hidden layer of ${sizes.join(', ')} words (batch ${batch} × its width), got [${got}]`,
+    );
+  }
+  return [...into];
+}
 
 const initConfigSchema = z.strictObject({
   name: z.enum(INIT_NAMES),
@@ -201,10 +223,10 @@ export class Mlp extends Module {
           ? []
           : hidden.map((width) => dropoutMask(batch * width, dropout.p, dropout.rng)),
       dropout: dropout.p,
-      drawMaskBits: (batch) =>
+      drawMaskBits: (batch, into) =>
         dropout.p === 0
           ? []
-          : hidden.map((width) => dropout.rng.fillUint32(new Uint32Array(batch * width))),
+          : maskWords(hidden, batch, into).map((words) => dropout.rng.fillUint32(words)),
     };
   }
 

@@ -69,9 +69,11 @@ export interface DenseStack {
    * Instead of {@link DenseStack.drawMasks}, the random words those masks are made of, drawn by the
    * same generator calls: a unit is kept where its word (unsigned) is at least
    * `round(dropout · 2³²)`, then scaled by `1/(1 − dropout)` in float32 ({@link dropoutMask}'s rule).
-   * For a fused step that makes the masks itself. `[]` without dropout.
+   * For a fused step that makes the masks itself. `[]` without dropout. With `into` (one array of
+   * `batch × width` words per hidden layer, as an earlier call returned) it fills and returns
+   * those arrays instead of allocating new ones: a step that draws every batch can reuse them.
    */
-  drawMaskBits(batch: number): Uint32Array[];
+  drawMaskBits(batch: number, into?: readonly Uint32Array[]): Uint32Array[];
 }
 
 /** A module's state by PyTorch name (`fc1.weight`, `batch_norm1.running_mean`, ...). */

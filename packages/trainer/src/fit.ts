@@ -8,7 +8,7 @@ import { TrainerError } from './errors';
 import { evaluate } from './evaluate';
 import type { EpochRecord } from './events';
 import { type FitOptions, type ParsedFitOptions, parseFitOptions } from './fit-options';
-import { fusedStep, type StepResult } from './fused-step';
+import { type FusedStepPlan, planFusedStep, type StepResult } from './fused-step';
 import { learningRateAt } from './lr-schedule';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { probedStep } from './probes';
@@ -57,7 +57,10 @@ export async function fit(
       history: [...position.history],
       started: performance.now(),
     };
-    const loop: Loop = { model, train, optimizer, params: model.parameters(), opts, checkpointer };
+    const params = model.parameters();
+    // After the restore: the plan holds the velocities the checkpoint put back.
+    const fused = opts.fusedSteps ? planFusedStep(model, optimizer, params, opts.loss) : undefined;
+    const loop: Loop = { model, train, optimizer, params, opts, checkpointer, fused };
     for (let epoch = position.epoch; epoch < opts.epochs; epoch++) {
       const resumed = epoch === position.epoch ? position : undefined;
       const lr = learningRateAt(opts.optimizer.lr, opts.lrSchedule, epoch);
@@ -93,6 +96,8 @@ interface Loop {
   readonly params: tf.Variable[];
   readonly opts: ParsedFitOptions;
   readonly checkpointer: Checkpointer;
+  /** The fused step, when the model, optimizer, loss and backend allow one (and `fusedSteps`). */
+  readonly fused: FusedStepPlan | undefined;
 }
 
 /** How far the run has come. */
@@ -134,7 +139,7 @@ async function trainEpoch(
   epoch: number,
   startBatch: number,
 ): Promise<'done' | 'aborted'> {
-  const { model, train, optimizer, params, opts, checkpointer } = loop;
+  const { train, opts, checkpointer } = loop;
   let batch = startBatch;
   for (const { x, y } of train.epoch(epoch, batch)) {
     if (opts.signal?.aborted) {
@@ -145,7 +150,7 @@ async function trainEpoch(
     const probing = opts.probes !== undefined && progress.globalStep % opts.probes.every === 0;
     const { loss, correct } = probing
       ? await probe(loop, meter, x, y, { epoch: epoch + 1, step: progress.globalStep })
-      : step(model, optimizer, params, opts, x, y);
+      : step(loop, x, y);
     progress.globalStep++;
     batch++;
     const { globalStep } = progress;
@@ -213,16 +218,10 @@ async function probe(
 }
 
 /** One training step: forward in training mode, the loss, backward and the optimizer's update. */
-function step(
-  model: Module,
-  optimizer: tf.Optimizer,
-  params: tf.Variable[],
-  opts: ParsedFitOptions,
-  x: tf.Tensor,
-  y: tf.Tensor,
-): StepResult {
-  const fused = opts.fusedSteps ? fusedStep(model, optimizer, params, opts.loss, x, y) : undefined;
+function step(loop: Loop, x: tf.Tensor, y: tf.Tensor): StepResult {
+  const fused = loop.fused?.step(x, y);
   if (fused !== undefined) return fused;
+  const { model, optimizer, params, opts } = loop;
   let correct: tf.Tensor | undefined;
   const loss = optimizer.minimize(
     () => {

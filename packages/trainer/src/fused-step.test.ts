@@ -8,6 +8,8 @@ import {
   fusedStep,
   MLP_SGD_STEP_KERNEL,
   parseOptimizerConfig,
+  planFusedStep,
+  setLearningRate,
 } from './index';
 import { arraySource, fixtureModel, loadFixture, MemoryStore, type TrainCase } from './test-utils';
 
@@ -153,6 +155,36 @@ describe.each([
       r.optimizer.dispose();
       r.model.dispose();
     }
+  });
+
+  it('steps through a plan as through fusedStep at every call, reading the learning rate as it is then', async () => {
+    const config = { inputSize: 64, hidden: [48, 32], seed: 3, dropout: 0.5, batchNorm: true };
+    const run = (how: 'each call' | 'plan', changeLr: boolean) => {
+      const model = new Mlp(config);
+      const optimizer = sgd();
+      const params = model.parameters();
+      const plan = planFusedStep(model, optimizer, params, crossEntropy);
+      // Batches of 32, then of 20 (the mask words' arrays change size), then 32 again.
+      const data = batches(6, 64).map(({ x, y }, i) =>
+        i === 3 ? { x: tf.slice(x, 0, 20), y: tf.slice(y, 0, 20), dispose: [x, y] } : { x, y },
+      );
+      data.forEach((b, i) => {
+        if (changeLr && i === 2) setLearningRate(optimizer, 0.05);
+        const r =
+          how === 'plan'
+            ? plan?.step(b.x, b.y)
+            : fusedStep(model, optimizer, params, crossEntropy, b.x, b.y);
+        expect(r, `step ${i}`).toBeDefined();
+        tf.dispose([r?.loss as tf.Tensor, r?.correct as tf.Tensor, ...(b.dispose ?? [])]);
+      });
+      const weights = model.namedParameters().map(([, v]) => Array.from(v.dataSync()));
+      optimizer.dispose();
+      model.dispose();
+      return weights;
+    };
+    const planned = run('plan', true);
+    expect(planned).toEqual(run('each call', true));
+    expect(planned).not.toEqual(run('plan', false));
   });
 
   it('declines, drawing nothing, where it does not apply: batch norm on one row, tanh, Adam, another loss, part of the parameters', () => {

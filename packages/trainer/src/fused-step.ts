@@ -70,32 +70,37 @@ function normsFit(stack: DenseStack, batch: number): boolean {
   );
 }
 
+/** A fused step prepared once for a model, optimizer, parameter list and loss ({@link planFusedStep}). */
+export interface FusedStepPlan {
+  /**
+   * The step on this batch, as {@link fusedStep} takes it; `undefined` when this batch cannot be
+   * fused (labels not a vector of class indices; one row with batch norm), and then nothing was
+   * computed or drawn. Disposes `x` and `y` when it steps.
+   */
+  step(x: tf.Tensor, y: tf.Tensor): StepResult | undefined;
+}
+
 /**
- * The same step as `optimizer.minimize(loss(model.forward(x)))`, in one {@link MLP_SGD_STEP_KERNEL}
- * call, when everything allows it: the active backend has the kernel, the model is a
- * dense stack (`Module.denseStack()`, with or without batch norm), `params` are exactly its
- * weights and biases (and batch norms' γ and β), the loss is the cross-entropy (or `nllLoss` of
- * log-probabilities) and the optimizer is SGD with momentum. Batch norms' running statistics and
- * batch counts move as `forward` moves them. Otherwise `undefined`, and nothing was computed or
- * drawn. Disposes `x` and `y` when it steps.
+ * Checks once what {@link fusedStep} checks at every call (the backend's kernel, the model, the
+ * parameters, the loss, the optimizer) and makes the optimizer's velocities; `undefined` when the
+ * step cannot be fused. Its steps read the learning rate and momentum as they are then (a schedule
+ * may change them) and draw each batch's dropout words into the same arrays. For one model,
+ * optimizer and backend: `fit` makes one per run, after a checkpoint has restored the velocities.
  */
-export function fusedStep(
+export function planFusedStep(
   model: Module,
   optimizer: tf.Optimizer,
   params: readonly tf.Variable[],
   loss: LossFn,
-  x: tf.Tensor,
-  y: tf.Tensor,
-): StepResult | undefined {
-  if (tf.getKernel(MLP_SGD_STEP_KERNEL, tf.getBackend()) === undefined) return undefined;
+): FusedStepPlan | undefined {
+  const backend = tf.getBackend();
+  if (tf.getKernel(MLP_SGD_STEP_KERNEL, backend) === undefined) return undefined;
   const sgd = fusedOptimizer(optimizer);
   const stack = model.denseStack();
-  if (sgd === undefined || stack === undefined || y.rank !== 1) return undefined;
+  if (sgd === undefined || stack === undefined) return undefined;
   if (!(loss === crossEntropy || (loss === nllLoss && stack.output === 'log-softmax'))) {
     return undefined;
   }
-  const batch = y.shape[0] as number;
-  if (!normsFit(stack, batch)) return undefined;
   const ordered = [
     ...stack.layers.flatMap((l) => [l.weight, l.bias]),
     ...stack.norms.flatMap((n) => [n.weight, n.bias]),
@@ -105,38 +110,71 @@ export function fusedStep(
   }
   const update = sgd.fusedUpdate(ordered);
   if (update === undefined) return undefined;
-  // The kernel makes the dropout masks from the random words they are drawn from (the same masks).
-  const masks = stack.drawMaskBits(batch).map((words, i) => {
-    const width = stack.layers[i]?.weight.shape[0] as number;
-    return tf.tensor2d(new Int32Array(words.buffer, words.byteOffset, words.length), [
-      batch,
-      width,
-    ]);
-  });
   const state = stateInputs(stack, update.velocities);
-  const inputs: tf.NamedTensorMap = { x, labels: y, ...Object.fromEntries(state) };
-  masks.forEach((mask, i) => {
-    inputs[`maskBits${i}`] = mask;
-  });
+  const widths = stack.layers.slice(0, -1).map((l) => l.weight.shape[0] as number);
   const norm = stack.norms[0];
-  const attrs = {
-    layers: stack.layers.length,
-    activation: stack.activation,
-    lr: update.lr,
-    momentum: update.momentum,
-    ...(masks.length === 0 ? {} : { dropout: stack.dropout }),
-    ...(norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum }),
+  const normAttrs: tf.NamedAttrMap =
+    norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum };
+  let words: Uint32Array[] = [];
+  return {
+    step(x, y) {
+      const batch = y.shape[0] as number;
+      if (y.rank !== 1 || tf.getBackend() !== backend || !normsFit(stack, batch)) return undefined;
+      // The same words as newly drawn arrays would hold; the tensors made from them are gone
+      // before the next step fills them again.
+      words = stack.drawMaskBits(
+        batch,
+        words[0]?.length === batch * (widths[0] ?? 0) ? words : undefined,
+      );
+      const masks = words.map((w, i) =>
+        tf.tensor2d(new Int32Array(w.buffer, w.byteOffset, w.length), [batch, widths[i] as number]),
+      );
+      const inputs: tf.NamedTensorMap = { x, labels: y };
+      for (const [name, v] of state) inputs[name] = v;
+      masks.forEach((mask, i) => {
+        inputs[`maskBits${i}`] = mask;
+      });
+      const attrs = {
+        layers: stack.layers.length,
+        activation: stack.activation,
+        ...sgd.fusedRates(),
+        ...(masks.length === 0 ? {} : { dropout: stack.dropout }),
+        ...normAttrs,
+      };
+      const [lossValue, correct, ...updated] = tf
+        .engine()
+        .runKernel(MLP_SGD_STEP_KERNEL, inputs, attrs) as tf.Tensor[];
+      state.forEach(([, v], i) => {
+        v.assign(updated[i] as tf.Tensor);
+      });
+      for (const n of stack.norms) {
+        tf.tidy(() =>
+          n.numBatchesTracked.assign(tf.add(n.numBatchesTracked, tf.scalar(1, 'int32'))),
+        );
+      }
+      tf.dispose([x, y, ...masks, ...updated]);
+      sgd.countFusedStep();
+      return { loss: lossValue as tf.Scalar, correct: correct as tf.Tensor };
+    },
   };
-  const [lossValue, correct, ...updated] = tf
-    .engine()
-    .runKernel(MLP_SGD_STEP_KERNEL, inputs, attrs) as tf.Tensor[];
-  state.forEach(([, v], i) => {
-    v.assign(updated[i] as tf.Tensor);
-  });
-  for (const n of stack.norms) {
-    tf.tidy(() => n.numBatchesTracked.assign(tf.add(n.numBatchesTracked, tf.scalar(1, 'int32'))));
-  }
-  tf.dispose([x, y, ...masks, ...updated]);
-  sgd.countFusedStep();
-  return { loss: lossValue as tf.Scalar, correct: correct as tf.Tensor };
+}
+
+/**
+ * The same step as `optimizer.minimize(loss(model.forward(x)))`, in one {@link MLP_SGD_STEP_KERNEL}
+ * call, when everything allows it: the active backend has the kernel, the model is a
+ * dense stack (`Module.denseStack()`, with or without batch norm), `params` are exactly its
+ * weights and biases (and batch norms' γ and β), the loss is the cross-entropy (or `nllLoss` of
+ * log-probabilities) and the optimizer is SGD with momentum. Batch norms' running statistics and
+ * batch counts move as `forward` moves them. Otherwise `undefined`, and nothing was computed or
+ * drawn. Disposes `x` and `y` when it steps. For many steps, {@link planFusedStep} checks once.
+ */
+export function fusedStep(
+  model: Module,
+  optimizer: tf.Optimizer,
+  params: readonly tf.Variable[],
+  loss: LossFn,
+  x: tf.Tensor,
+  y: tf.Tensor,
+): StepResult | undefined {
+  return planFusedStep(model, optimizer, params, loss)?.step(x, y);
 }

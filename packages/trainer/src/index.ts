@@ -21,8 +21,8 @@ export type {
 } from './events';
 export type { FitOptions, FitResult } from './fit';
 export { fit } from './fit';
-export type { StepResult } from './fused-step';
-export { fusedStep, MLP_SGD_STEP_KERNEL } from './fused-step';
+export type { FusedStepPlan, StepResult } from './fused-step';
+export { fusedStep, MLP_SGD_STEP_KERNEL, planFusedStep } from './fused-step';
 export type { LrScheduleConfig } from './lr-schedule';
 export { learningRateAt } from './lr-schedule';
 export type { ClassMetrics, EvaluationResult } from './metrics';

@@ -126,6 +126,12 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
     return { lr: self.learningRate, momentum: self.momentum, velocities };
   }
 
+  /** PyTorch's `lr` and `μ` as they are now (a schedule may change `lr` between steps). */
+  fusedRates(): { lr: number; momentum: number } {
+    const self = this as unknown as MomentumInternals;
+    return { lr: self.learningRate, momentum: self.momentum };
+  }
+
   /** Counts a step a fused kernel took, as {@link applyGradients} does. */
   countFusedStep(): void {
     this.incrementIterations();

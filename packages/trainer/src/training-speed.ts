@@ -1,6 +1,6 @@
 import type { Module } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedStep } from './fused-step';
+import { planFusedStep } from './fused-step';
 import { createOptimizer, type OptimizerConfigInput, parseOptimizerConfig } from './optimizer';
 
 /** What {@link trainingSpeed} times. */
@@ -34,12 +34,13 @@ export async function trainingSpeed(
     'int32',
   );
   const params = model.parameters();
+  const plan =
+    options.fusedSteps === false
+      ? undefined
+      : planFusedStep(model, optimizer, params, options.loss);
   const step = async () => {
     const [xs, ys] = [tf.clone(x), tf.clone(y)];
-    const fused =
-      options.fusedSteps === false
-        ? undefined
-        : fusedStep(model, optimizer, params, options.loss, xs, ys);
+    const fused = plan?.step(xs, ys);
     fused?.correct.dispose();
     if (fused === undefined) tf.dispose([xs, ys]);
     const loss =
