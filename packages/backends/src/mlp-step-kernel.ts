@@ -15,6 +15,7 @@ import {
   activation,
   applyFactor,
   type Factor,
+  normed,
   normSaved,
   normState,
   param,
@@ -80,10 +81,10 @@ function forward(s: Step): { hs: Info[]; factors: Factor[]; heapNorms: HeapNorm[
     s.temps.push(z);
     hs.push(z);
     // The SIMD pass makes its views of the norm's state itself, after allocating its buffers.
-    const normed = (s.normAt[i] ?? -1) >= 0;
-    if (normed && simdNorm(s, i)) {
+    const norm = normed(s, i);
+    if (norm && simdNorm(s, i)) {
       heapNorms[i] = normForwardSimd(s, i, z, param(s, i, 1));
-    } else if (normed) {
+    } else if (norm) {
       normForward(
         f32(backend, z),
         f32(backend, param(s, i, 1)),
@@ -95,7 +96,7 @@ function forward(s: Step): { hs: Info[]; factors: Factor[]; heapNorms: HeapNorm[
       );
     }
     // With batch norm, the bias was added before normalizing.
-    factors.push(activation(s, i, z, normed ? undefined : param(s, i, 1)));
+    factors.push(activation(s, i, z, norm ? undefined : param(s, i, 1)));
   }
   return { hs, factors, heapNorms };
 }
@@ -120,11 +121,17 @@ function backward(
     if (dh === undefined) break;
     applyFactor(s, dh, factors[i - 1] as Factor);
     const heapNorm = heapNorms[i - 1];
-    const norm = heapNorm === undefined ? normState(s, i - 1) : undefined;
     if (heapNorm !== undefined) normBackwardSimd(s, i - 1, dh, heapNorm, m, c);
-    else if (norm !== undefined) {
+    else if (normed(s, i - 1)) {
       const sums = s.scratch.sums(2 * (s.widths[i] as number));
-      normBackward(f32(backend, dh), normSaved(s, i - 1), norm, sums, m, c);
+      normBackward(
+        f32(backend, dh),
+        normSaved(s, i - 1),
+        normState(s, i - 1) as NormState,
+        sums,
+        m,
+        c,
+      );
     }
     dz = dh;
   }

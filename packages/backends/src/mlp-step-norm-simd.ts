@@ -32,7 +32,7 @@ export function normForwardSimd(s: Step, i: number, z: Info, bias: Info): HeapNo
   passes.addRows(at(s, z), at(s, bias), batch, n);
   passes.colsum(at(s, z), s.sumsAt, batch, n);
   const mean = f32(backend, saved.mean);
-  const sums = f64At(s.backend, s.sumsAt, n);
+  const sums = f64At(backend, s.sumsAt, n);
   for (let j = 0; j < n; j++) mean[j] = (sums[j] as number) / batch;
   passes.sqdev(at(s, z), at(s, saved.mean), s.sumsAt, batch, n);
   const norm = normState(s, i) as NonNullable<ReturnType<typeof normState>>;
@@ -78,11 +78,11 @@ export function normBackwardSimd(
   passes.dsums(at(s, dy), at(s, saved.xHat), s.sumsAt, batch, n);
   const gamma = f32(backend, s.out[s.normAt[i] as number] as Info);
   const invStd = f32(backend, saved.invStd);
-  const scale = f64At(s.backend, s.scaleAt, n);
+  const scale = f64At(backend, s.scaleAt, n);
   for (let j = 0; j < n; j++) scale[j] = ((gamma[j] as number) * (invStd[j] as number)) / batch;
   passes.normgrad(at(s, dy), at(s, saved.xHat), s.scaleAt, s.sumsAt, batch, n, batch);
   normParamStep(
-    f64At(s.backend, s.sumsAt, 2 * n),
+    f64At(backend, s.sumsAt, 2 * n),
     normState(s, i) as NonNullable<ReturnType<typeof normState>>,
     m,
     c,

@@ -104,6 +104,9 @@ export function sumsOf(s: Step, dz: Info, n: number): Float64Array {
   return columnSums(f32(s.backend, dz), s.scratch.sums(n));
 }
 
+/** Whether layer `i` has a batch norm. */
+export const normed = (s: Step, i: number) => (s.normAt[i] ?? -1) >= 0;
+
 /** Layer `i`'s batch norm state (views made now), or `undefined` without one. */
 export function normState(s: Step, i: number): NormState | undefined {
   const at = s.normAt[i] ?? -1;

@@ -28,10 +28,10 @@ const endOfRows = (pointer: number, rows: number, n: number, end: number) => [
   ...op.set(end),
 ];
 
-/** Zeros `count` float64 values from `from` (a multiple of 2), using `p` and `end` as locals. */
-const zero64 = (from: number, count: number, p: number, end: number) => [
+/** Zeros `count` × `bytes` bytes from `from` (a multiple of 16 in all), using `p` and `end` as locals. */
+const zero = (from: number, count: number, bytes: number, p: number, end: number) => [
   ...[...op.get(from), ...op.set(p)],
-  ...offsetBy(from, count, 8, end),
+  ...offsetBy(from, count, bytes, end),
   ...whileBelow(p, end, [...op.get(p), ...op.zero, ...op.store, ...advance(p, 16)]),
 ];
 
@@ -66,7 +66,7 @@ const SQDEV: AsmFunction = (() => {
     params: [I32, I32, I32, I32, I32],
     locals: [I32, I32, I32, I32, I32, V128],
     body: [
-      ...zero64(SUMS, N, P, SE),
+      ...zero(SUMS, N, 8, P, SE),
       ...endOfRows(SRC, ROWS, N, END),
       ...whileBelow(SRC, END, [
         ...[...op.get(SUMS), ...op.set(P), ...op.get(MEAN), ...op.set(M)],
@@ -121,11 +121,7 @@ const DSUMS: AsmFunction = (() => {
     params: [I32, I32, I32, I32, I32],
     locals: [I32, I32, I32, I32, I32, V128],
     body: [
-      // 2n sums: zero the first n, then the next n.
-      ...zero64(SUMS, N, P, SE),
-      ...[...op.get(SE), ...op.set(Q)],
-      ...offsetBy(Q, N, 8, RE),
-      ...whileBelow(Q, RE, [...op.get(Q), ...op.zero, ...op.store, ...advance(Q, 16)]),
+      ...zero(SUMS, N, 16, P, SE), // 2n float64 sums
       ...endOfRows(DY, ROWS, N, END),
       ...whileBelow(DY, END, [
         ...[...op.get(SUMS), ...op.set(P)],

@@ -1,9 +1,8 @@
 // The whole-step kernel's element-wise passes in wasm SIMD, on tfjs-backend-wasm's own memory: a
 // JavaScript loop over the heap costs 2–4 ns per element here, about 0.3 ms of a lesson step.
-
 import { type AsmFunction, advance, assemble, F32, I32, op, V128, whileBelow } from './wasm-asm';
 import { NORM_FUNCTIONS, normPasses, type SimdNormPasses } from './wasm-simd-norm';
-import { boundToMemory } from './wasm-simd-update';
+import { boundToMemory, instantiateOn } from './wasm-simd-update';
 
 // Parameters and locals by index (parameters first).
 const [OUT, BIAS, MASK, FACTOR, ROWS, N, THRESHOLD, KEEP_VALUE] = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -153,18 +152,10 @@ type Fn = (...args: number[]) => void;
  * has no wasm SIMD or the memory cannot be imported: the kernel then keeps its JavaScript loops.
  */
 export function simdPasses(memory: WebAssembly.Memory | undefined): SimdPasses | undefined {
-  if (memory === undefined) return undefined;
-  const shared =
-    typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const bytes = assemble([...FUNCTIONS, MUL, COLSUM, ...NORM_FUNCTIONS], shared);
-  if (!WebAssembly.validate(bytes)) return undefined;
-  let exports: Record<string, Fn>;
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    exports = instance.exports as unknown as Record<string, Fn>;
-  } catch {
-    return undefined;
-  }
+  const exports = instantiateOn(memory, (shared) =>
+    assemble([...FUNCTIONS, MUL, COLSUM, ...NORM_FUNCTIONS], shared),
+  ) as Record<string, Fn> | undefined;
+  if (exports === undefined) return undefined;
   const variants = FUNCTIONS.map((f) => exports[f.name] as Fn);
   return {
     ...normPasses(exports),

@@ -81,15 +81,25 @@ export type SimdMomentum = (
  * cannot be imported: callers then keep a JavaScript loop.
  */
 export function simdMomentum(memory: WebAssembly.Memory | undefined): SimdMomentum | undefined {
+  return instantiateOn(memory, moduleBytes)?.momentum as SimdMomentum | undefined;
+}
+
+/**
+ * A module built for `memory` (`bytesFor(shared)`: plain or shared) instantiated on it: its
+ * exports, or `undefined` without a memory, where this engine cannot validate the module (no wasm
+ * SIMD, no shared memory in wasm) or the memory cannot be imported.
+ */
+export function instantiateOn(
+  memory: WebAssembly.Memory | undefined,
+  bytesFor: (shared: boolean) => Uint8Array<ArrayBuffer>,
+): WebAssembly.Exports | undefined {
   if (memory === undefined) return undefined;
   const shared =
     typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const bytes = moduleBytes(shared);
+  const bytes = bytesFor(shared);
   if (!WebAssembly.validate(bytes)) return undefined;
   try {
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return instance.exports.momentum as SimdMomentum;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
   } catch {
     return undefined;
   }
