@@ -5,7 +5,8 @@
 // Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
 // wasm runs three times: with its matrix products and SGD update on OpenBLAS (Node's default where
 // OpenBLAS is installed), each step one fused kernel (the default) and unfused (`--fused off`), and
-// as pure wasm (XNNPACK, `--blas off`, what a browser runs).
+// as pure wasm (XNNPACK, `--blas off`, what a browser runs); on more than one core, also fused with
+// OpenBLAS on every core (MNIST_LAB_BLAS_THREADS, opt-in: it rounds differently from one thread).
 // Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs) and jax-js
 // (benchmarks/peers/jax-js.mjs; --jax-steps N for fewer, extrapolated); --no-peers skips both.
 // Run: npm run bench:compare [-- --backends wasm,cpu] [--cpu-steps 200] [--jax-steps N] [--no-peers] [--no-write]
@@ -72,18 +73,30 @@ const variants = (backend) =>
           label: 'wasm + OpenBLAS (fused steps)',
           rate: 'wasm + OpenBLAS',
         },
+        // Beside PyTorch's row on every core: OpenBLAS on every core too (opt-in: other roundings).
+        ...(cpus().length > 1
+          ? [
+              {
+                backend,
+                blas: 'require',
+                threads: cpus().length,
+                label: `wasm + OpenBLAS (fused steps), ${cpus().length} threads (MNIST_LAB_BLAS_THREADS=${cpus().length})`,
+              },
+            ]
+          : []),
         { backend, blas: 'require', fused: 'off', label: 'wasm + OpenBLAS, unfused (--fused off)' },
         { backend, blas: 'off', label: 'wasm, XNNPACK (--blas off)' },
       ]
     : [{ backend, blas: 'auto', label: backend }];
 
-function runOurs({ backend, blas, fused, label }, steps) {
+function runOurs({ backend, blas, fused, threads, label }, steps) {
   const r = trainEpoch({
     backend,
     blas,
     fused,
     steps,
-    out: join(work, `${backend}-${blas}-${fused}`),
+    out: join(work, `${backend}-${blas}-${fused}-${threads ?? 1}`),
+    env: { ...process.env, MNIST_LAB_BLAS_THREADS: String(threads ?? 1) },
   });
   if (r.status !== 0) throw new Error(`mnist-lab train on ${backend} failed: ${r.stderr}`);
   return row(`mnist-lab ${label}`, {
@@ -129,10 +142,11 @@ async function tfjsProductRate({ backend, blas }) {
   return (2 * 32 * 784 * 512) / seconds / 1e9;
 }
 
-/** The same product by OpenBLAS called directly (`cblas_sgemm` through koffi, no tfjs): the library's rate here. */
-async function openBlasRate() {
+/** The same product by OpenBLAS called directly (`cblas_sgemm` through koffi, no tfjs) on `threads`: the library's rate here. */
+async function openBlasRate(threads) {
   try {
     const blas = await loadOpenBlas();
+    blas.setThreads(threads);
     const a = Float32Array.from({ length: 32 * 784 }, Math.random);
     const b = Float32Array.from({ length: 784 * 512 }, Math.random);
     const c = new Float32Array(32 * 512);
@@ -141,7 +155,9 @@ async function openBlasRate() {
     const n = 1000;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) run();
-    return (2 * 32 * 784 * 512) / ((performance.now() - t0) / 1000 / n) / 1e9;
+    const rate = (2 * 32 * 784 * 512) / ((performance.now() - t0) / 1000 / n) / 1e9;
+    blas.setThreads(1);
+    return rate;
   } catch {
     return undefined;
   }
@@ -212,12 +228,15 @@ const best = rows
 const rates = {};
 // The same product through tfjs once per backend and BLAS mode (the fused step's products are
 // cblas_sgemm calls on the heap: the "called directly" row is their rate).
-for (const run of runs.filter((r) => r.fused === undefined))
+for (const run of runs.filter((r) => r.fused === undefined && r.threads === undefined))
   rates[`mnist-lab ${run.rate ?? run.label}, through tfjs's BatchMatMul`] =
     await tfjsProductRate(run);
-const direct = await openBlasRate();
+const direct = await openBlasRate(1);
 if (direct !== undefined)
   rates['OpenBLAS called directly (cblas_sgemm, no tfjs), 1 thread'] = direct;
+const everyCore = cpus().length > 1 ? await openBlasRate(cpus().length) : undefined;
+if (everyCore !== undefined)
+  rates[`OpenBLAS called directly, ${cpus().length} threads (MNIST_LAB_BLAS_THREADS)`] = everyCore;
 if (torchVersion !== undefined) {
   rates['PyTorch, 1 thread'] = torchProductRate(1);
   rates[

@@ -5,7 +5,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kernelCachePath } from '@mnist-lab/backends';
+import { cpuName, kernelCachePath } from '@mnist-lab/backends';
 import { embeddedMnistDir } from '@mnist-lab/data/node';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,7 +16,7 @@ export const root = fileURLToPath(new URL('..', import.meta.url));
  */
 export function machineLine(extra = []) {
   return [
-    `${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`,
+    `${cpuName()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`,
     ...openBlasKernelLine(),
     ...extra,
   ].join('; ');

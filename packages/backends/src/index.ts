@@ -25,7 +25,7 @@ export {
   probeBackends,
 } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
-export { coreTypeForFlags, cpuFlags, loadOpenBlas } from './openblas';
+export { coreTypeForFlags, cpuFlags, cpuName, loadOpenBlas } from './openblas';
 export type { KernelChoice, KernelMeasurement, KernelName } from './openblas-kernel';
 export {
   chooseKernel,
@@ -34,6 +34,12 @@ export {
   pickKernel,
   STEP_PRODUCTS,
 } from './openblas-kernel';
+export type {
+  BlasThreads,
+  BlasThreadsChoice,
+  BlasThreadsMeasurement,
+} from './openblas-threads';
+export { BLAS_THREADS_ENV, blasThreadsWanted, chooseBlasThreads } from './openblas-threads';
 export { registerGradients } from './register-gradients-node';
 export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
 export {

@@ -142,8 +142,9 @@ function backward(
  * backend's XNNPACK kernel), the element-wise work (bias, batch norm, activation, dropout, softmax,
  * their gradients, the bias updates) in single JavaScript passes without branches on the data. The
  * intermediate values are heap buffers the kernel frees; no tensor is made for them. ReLU, the
- * factors' products and the bias gradients' column sums run in wasm SIMD where the engine has it
- * (`wasm-simd-passes.ts`; `simd: false` keeps the JavaScript loops: the same results, bit for bit).
+ * sigmoid, the factors' products, batch norm and the bias gradients' column sums run in wasm SIMD
+ * where the engine has it (`wasm-simd-passes.ts`; `simd: false` keeps the JavaScript loops: the
+ * same results, bit for bit).
  */
 export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFunc {
   const scratch = new Scratch();

@@ -46,7 +46,8 @@ export type Factor = Info | Float32Array;
 
 /**
  * Layer `i`'s activation pass over its output `z` (bias added unless batch norm did, dropout mask
- * applied): ReLU in wasm SIMD where it can (`n` a multiple of 4), anything else in JavaScript.
+ * applied): ReLU and sigmoid in wasm SIMD where it can (`n` a multiple of 4), anything else in
+ * JavaScript.
  */
 export function activation(s: Step, i: number, z: Info, bias: Info | undefined): Factor {
   const { backend, batch } = s;
@@ -54,12 +55,12 @@ export function activation(s: Step, i: number, z: Info, bias: Info | undefined):
   const words = s.inputs[`maskBits${i}`];
   const mask = s.inputs[`mask${i}`] ?? words;
   const act = i === s.attrs.layers - 1 ? 'none' : s.attrs.activation;
-  if (s.passes !== undefined && act === 'relu' && n % 4 === 0) {
+  if (s.passes !== undefined && act !== 'none' && n % 4 === 0) {
     const factor = backend.makeOutput([batch, n], 'float32');
     s.temps.push(factor);
     const offset = (t: Info | undefined) => (t === undefined ? 0 : at(s, t));
     const rule = words === undefined ? undefined : s.words;
-    s.passes.relu(at(s, z), offset(bias), offset(mask), at(s, factor), batch, n, rule);
+    s.passes[act](at(s, z), offset(bias), offset(mask), at(s, factor), batch, n, rule);
     return factor;
   }
   const factor = s.scratch.get(`factor${i}`, batch * n);

@@ -4,10 +4,9 @@ import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from './backend-report';
 import { BackendUnavailableError } from './errors';
+import { cpuName } from './openblas';
 import { report, setBackendOrThrow } from './start-backend';
 import { describeAdapter } from './webgpu-adapter';
-
-const cpuModel = () => cpus()[0]?.model.trim() ?? 'unknown CPU';
 
 /** Imports an optional package by name, or explains that it is not installed. */
 async function importOptional(
@@ -38,14 +37,14 @@ export async function startCpu(): Promise<BackendReport> {
   // The cpu backend's first write prints an advert for tfjs-node; `mnist-lab backends` already
   // says what is installed, so mark the backend as used instead of printing it on every run.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return report('cpu', '@tensorflow/tfjs-backend-cpu', cpuModel(), 'cpu', 1);
+  return report('cpu', '@tensorflow/tfjs-backend-cpu', cpuName(), 'cpu', 1);
 }
 
 export async function startWasm(): Promise<BackendReport> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   await setBackendOrThrow('wasm', '@tensorflow/tfjs-backend-wasm');
   // Node runs the single-threaded build: the threaded one's worker is a blob: URL Node refuses.
-  return report('wasm', '@tensorflow/tfjs-backend-wasm', cpuModel(), 'cpu', wasm.getThreadsCount());
+  return report('wasm', '@tensorflow/tfjs-backend-wasm', cpuName(), 'cpu', wasm.getThreadsCount());
 }
 
 const TF_NODE_FIX =
@@ -79,7 +78,7 @@ export async function startTensorflow(variant: 'gpu' | 'cpu'): Promise<BackendRe
       return report(
         'tensorflow',
         name,
-        onGpu ? 'CUDA GPU (TensorFlow)' : cpuModel(),
+        onGpu ? 'CUDA GPU (TensorFlow)' : cpuName(),
         onGpu ? 'hardware' : 'cpu',
         cpus().length,
       );

@@ -3,8 +3,9 @@ import type { BackendProbe, BackendReport, NodeBackendName } from './backend-rep
 import { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 import { timeBackends } from './measure';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
-import { loadOpenBlas, type OpenBlasInfo } from './openblas';
-import type { KernelChoice } from './openblas-kernel';
+import { loadOpenBlas } from './openblas';
+import { describeOpenBlas } from './openblas-describe';
+import { type BlasThreads, blasThreadsWanted, chooseBlasThreads } from './openblas-threads';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
@@ -28,6 +29,15 @@ export interface InitBackendOptions {
    * missing. Ignored by other backends and when `speedFixes` is false.
    */
   readonly blas?: BlasMode;
+  /**
+   * Threads for OpenBLAS's products: a number, or `auto`: 1 or every core, whichever a few
+   * step-sized products run faster on here (`chooseBlasThreads`, ~50 ms). Defaults to
+   * `MNIST_LAB_BLAS_THREADS` when set, else 1: parallel jobs then do not fight over cores, and the
+   * weights are those every figure and test here was made with. More threads split the products
+   * differently and round differently (an epoch ends with other weights, within float32 rounding
+   * of each step); the same count gives the same bits run after run.
+   */
+  readonly blasThreads?: BlasThreads;
   /**
    * A few real training steps of the caller's network on the active backend: samples per second
    * (`@mnist-lab/trainer`'s `trainingSpeed`). With it, `auto` starts every backend of its order
@@ -109,6 +119,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Ini
       `unknown blas mode '${String(blasMode)}'; expected one of ${BLAS_MODES.join(', ')}`,
     );
   }
+  blasThreadsWanted(options.blasThreads); // a bad value is refused before anything starts
   await registerGradients();
   const prefer = options.prefer ?? 'auto';
   if (prefer === 'auto' && options.trial !== undefined)
@@ -176,8 +187,9 @@ async function withFixes(
   if (blasMode !== 'off') {
     try {
       const blas = await loadOpenBlas();
+      const threads = chooseBlasThreads(blas, blasThreadsWanted(options.blasThreads));
       installSpeedFixes('wasm', blas);
-      return { ...report, matmul: describeOpenBlas(blas) };
+      return { ...report, matmul: describeOpenBlas(blas, threads) };
     } catch (error) {
       if (!OpenBlasUnavailable.isInstance(error)) throw error;
       if (blasMode === 'require') {
@@ -192,35 +204,11 @@ async function withFixes(
   return { ...report, matmul: 'XNNPACK (wasm SIMD)' };
 }
 
-/** Whether the chosen kernel was the fastest timed, or kept because none beat it by 10 %. */
-function kernelVerdict(choice: KernelChoice): string {
-  const best = Math.max(...choice.measurements.map((m) => m.gflops));
-  const chosen = choice.measurements.find((m) => m.kernel === choice.kernel)?.gflops ?? 0;
-  return chosen >= best ? 'the fastest' : 'none 10 % faster than the one the CPU flags name';
-}
-
-/**
- * `OpenBLAS (OpenBLAS 0.3.21, SkylakeX kernels, timed on this CPU: OpenBLAS's own 81, SkylakeX 85,
- * Haswell 89, Zen 78 GFLOP/s, none 10 % faster than the one the CPU flags name, 1 thread)`.
- */
-function describeOpenBlas(blas: OpenBlasInfo): string {
-  const choice = blas.kernelChoice;
-  const timed = (choice?.measurements ?? [])
-    .map((m) => `${m.kernel === 'openblas' ? "OpenBLAS's own" : m.kernel} ${m.gflops.toFixed(0)}`)
-    .join(', ');
-  const kernels =
-    choice === undefined
-      ? `${blas.coreName} kernels${process.env.OPENBLAS_CORETYPE ? ' (OPENBLAS_CORETYPE)' : ''}`
-      : choice.source === 'forced'
-        ? `${blas.coreName} kernels (MNIST_LAB_OPENBLAS_KERNEL)`
-        : `${blas.coreName} kernels, timed on this CPU${choice.source === 'cached' ? ' (kept from the first run)' : ''}: ${timed} GFLOP/s, ${kernelVerdict(choice)}`;
-  return `OpenBLAS (${blas.config.split(' ').slice(0, 2).join(' ')}, ${kernels}, ${blas.threads} thread${blas.threads === 1 ? '' : 's'})`;
-}
-
 /** What would compute wasm's matrix products with `blas: 'auto'`, and why not OpenBLAS. */
-async function wasmMatmul(): Promise<string> {
+async function wasmMatmul(threads: BlasThreads): Promise<string> {
   try {
-    return describeOpenBlas(await loadOpenBlas());
+    const blas = await loadOpenBlas();
+    return describeOpenBlas(blas, chooseBlasThreads(blas, threads));
   } catch (error) {
     if (!OpenBlasUnavailable.isInstance(error)) throw error;
     return `XNNPACK (wasm SIMD); OpenBLAS unavailable: ${error.message}`;
@@ -261,9 +249,13 @@ export interface AutoProbe extends BackendProbe {
 
 /**
  * Probes every step of `auto`'s order (for `mnist-lab backends`) and returns to the backend that
- * was active. The first available step is what `auto` picks.
+ * was active. The first available step is what `auto` picks. `blasThreads` as {@link initBackend}
+ * takes it: the wasm line says how many threads OpenBLAS would compute with.
  */
-export async function probeBackends(): Promise<AutoProbe[]> {
+export async function probeBackends(
+  options: { readonly blasThreads?: BlasThreads } = {},
+): Promise<AutoProbe[]> {
+  const threads = blasThreadsWanted(options.blasThreads);
   await registerGradients();
   const previous = tf.getBackend();
   const probes: AutoProbe[] = [];
@@ -271,7 +263,7 @@ export async function probeBackends(): Promise<AutoProbe[]> {
     try {
       const started = await candidate.start();
       const report =
-        candidate.name === 'wasm' ? { ...started, matmul: await wasmMatmul() } : started;
+        candidate.name === 'wasm' ? { ...started, matmul: await wasmMatmul(threads) } : started;
       probes.push({ backend: candidate.name, label: candidate.label, available: true, report });
     } catch (error) {
       if (!BackendUnavailableError.isInstance(error)) throw error;

@@ -1,15 +1,18 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  blasThreadsWanted,
+  chooseBlasThreads,
   chooseKernel,
   coreTypeForFlags,
   cpuFlags,
+  cpuName,
   initBackend,
   type KernelMeasurement,
   type KernelName,
@@ -156,6 +159,34 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
     await initBackend({ prefer: 'wasm' });
   });
 
+  it('threads: given, or timed (1 or every core), each count giving the same bits every time', async () => {
+    const blas = await loadOpenBlas();
+    const cores = cpus().length;
+    expect(chooseBlasThreads(blas, 1)).toEqual({ threads: 1, source: 'given' });
+    const timed = chooseBlasThreads(blas, 'auto', 2);
+    expect(timed.source).toBe('timed');
+    expect(timed.measurements?.map((m) => m.threads)).toEqual([1, 2]);
+    for (const m of timed.measurements ?? []) expect(m.gflops).toBeGreaterThan(0);
+    const faster =
+      (timed.measurements?.[1]?.gflops ?? 0) >= 1.1 * (timed.measurements?.[0]?.gflops ?? 0);
+    expect(timed.threads).toBe(faster ? 2 : 1);
+    expect(blas.threads).toBe(timed.threads);
+    expect(chooseBlasThreads(blas, 'auto', 1)).toEqual({ threads: 1, source: 'one core' });
+    // The step's weight-gradient shape, twice on each count: the same bits for the same count.
+    const [m, n, k] = [512, 784, 32];
+    const a = Float32Array.from({ length: k * m }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.7));
+    const product = (threads: number) => {
+      blas.setThreads(threads);
+      const c = new Float32Array(m * n);
+      blas.sgemm(true, false, m, n, k, a, m, b, n, c, n);
+      return c;
+    };
+    for (const threads of [1, Math.max(2, cores)])
+      expect(product(threads)).toEqual(product(threads));
+    expect(blas.setThreads(1)).toBe(1);
+  });
+
   it('rejects an unknown blas mode by name', async () => {
     const error = await initBackend({ prefer: 'wasm', blas: 'fast' as never }).catch((e) => e);
     expect((error as Error).message).toBe(
@@ -295,4 +326,46 @@ describe("OpenBLAS's kernels, chosen by measurement", () => {
       rmSync(cache, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('blasThreadsWanted', () => {
+  it('takes the option, else MNIST_LAB_BLAS_THREADS, else 1', () => {
+    expect(blasThreadsWanted(undefined, {})).toBe(1);
+    expect(blasThreadsWanted(undefined, { MNIST_LAB_BLAS_THREADS: '2' })).toBe(2);
+    expect(blasThreadsWanted(undefined, { MNIST_LAB_BLAS_THREADS: 'auto' })).toBe('auto');
+    expect(blasThreadsWanted(4, { MNIST_LAB_BLAS_THREADS: '2' })).toBe(4);
+  });
+  it.each([
+    [undefined, { MNIST_LAB_BLAS_THREADS: 'two' }, 'MNIST_LAB_BLAS_THREADS=two'],
+    [undefined, { MNIST_LAB_BLAS_THREADS: '0' }, 'MNIST_LAB_BLAS_THREADS=0'],
+    [1.5, {}, 'blasThreads 1.5'],
+  ] as const)('refuses %s / %o, naming it', (given, env, named) => {
+    expect(() => blasThreadsWanted(given, env)).toThrow(
+      `${named}: expected a whole number of threads from 1 to 1024, or auto`,
+    );
+  });
+  it('initBackend refuses a bad MNIST_LAB_BLAS_THREADS before starting anything', async () => {
+    const before = process.env.MNIST_LAB_BLAS_THREADS;
+    process.env.MNIST_LAB_BLAS_THREADS = 'many';
+    try {
+      await expect(initBackend({ prefer: 'wasm' })).rejects.toThrow('MNIST_LAB_BLAS_THREADS=many');
+    } finally {
+      if (before === undefined) delete process.env.MNIST_LAB_BLAS_THREADS;
+      else process.env.MNIST_LAB_BLAS_THREADS = before;
+    }
+  });
+});
+
+describe('cpuName', () => {
+  // Two CPUs of different generations can both be "AMD EPYC" in a VM: family and model tell them apart.
+  const linuxX86 = process.platform === 'linux' && process.arch === 'x64';
+  it.skipIf(!linuxX86)("names the CPU with /proc/cpuinfo's family and model (Linux x86)", () => {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)$/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)$/m.exec(info)?.[1];
+    expect(cpuName()).toBe(`${cpus()[0]?.model.trim()} (family ${family}, model ${model})`);
+  });
+  it.skipIf(linuxX86)('is the model name elsewhere (this machine is not Linux x86)', () => {
+    expect(cpuName()).toBe(cpus()[0]?.model.trim() || 'unknown CPU');
+  });
 });

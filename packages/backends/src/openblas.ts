@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { OpenBlasUnavailable } from './errors';
 import {
   chooseKernel,
@@ -19,7 +20,7 @@ export interface OpenBlasInfo {
   readonly coreTypeOverride?: string;
   /** How the kernels were chosen: measured (now or earlier, on this machine) or forced; absent where there was no choice. */
   readonly kernelChoice?: KernelChoice;
-  /** Threads OpenBLAS computes with: 1, so parallel jobs do not fight over cores. */
+  /** Threads OpenBLAS computes with now: 1 as opened (parallel jobs then do not fight over cores), or as `setThreads` set. */
   readonly threads: number;
 }
 
@@ -43,6 +44,12 @@ export interface OpenBlas extends OpenBlasInfo {
     ldc: number,
     beta?: number,
   ): void;
+  /**
+   * Sets the threads OpenBLAS may use (it opens with 1) and returns the number in effect (1 where a
+   * library cannot be told). Another count may round the products differently; the same count
+   * gives the same bits.
+   */
+  setThreads(n: number): number;
   /** `y = alpha·x + y` over `x.length` elements. */
   saxpy(alpha: number, x: Float32Array, y: Float32Array): void;
   /** `y = x` over `x.length` elements. */
@@ -93,6 +100,29 @@ export function cpuFlags(): ReadonlySet<string> {
     return new Set(line?.split(':')[1]?.trim().split(/\s+/) ?? []);
   } catch {
     return new Set();
+  }
+}
+
+/**
+ * The CPU as this machine names it, with its x86 family and model where Linux says them:
+ * `AMD EPYC (family 26, model 2)`. A virtual machine's model name can be as bare as `AMD EPYC` for
+ * CPUs of different generations, whose figures differ (BENCHMARKS.md); family and model tell them
+ * apart. Every benchmark and `mnist-lab backends` print it.
+ */
+export function cpuName(): string {
+  const model = cpus()[0]?.model.trim() || 'unknown CPU';
+  if (process.platform !== 'linux' || process.arch !== 'x64') return model;
+  try {
+    const lines = readFileSync('/proc/cpuinfo', 'utf8').split('\n');
+    const field = (name: string) =>
+      lines
+        .find((l) => l.split(':')[0]?.trim() === name)
+        ?.split(':')[1]
+        ?.trim();
+    const [family, number] = [field('cpu family'), field('model')];
+    return family && number ? `${model} (family ${family}, model ${number})` : model;
+  } catch {
+    return model;
   }
 }
 
@@ -181,16 +211,23 @@ function bindCblas(
   const saxpby = optional(
     'void cblas_saxpby(int n, float alpha, const float *x, int incx, float beta, float *y, int incy)',
   );
-  optional('void openblas_set_num_threads(int)')?.(1);
+  const setThreads = optional('void openblas_set_num_threads(int)');
+  const getThreads = optional('int openblas_get_num_threads()');
+  setThreads?.(1);
   const config = String(optional('const char *openblas_get_config()')?.() ?? 'OpenBLAS');
   const coreName = String(optional('const char *openblas_get_corename()')?.() ?? 'unknown');
-  const threads = Number(optional('int openblas_get_num_threads()')?.() ?? 1);
   return {
     library,
     config,
     coreName,
     ...(override && config.includes('DYNAMIC_ARCH') ? { coreTypeOverride: override } : {}),
-    threads,
+    get threads() {
+      return Number(getThreads?.() ?? 1);
+    },
+    setThreads: (n: number) => {
+      setThreads?.(n);
+      return Number(getThreads?.() ?? 1);
+    },
     sgemm: (transA, transB, m, n, k, a, lda, b, ldb, c, ldc, beta = 0) =>
       sgemm(
         ROW_MAJOR,
@@ -238,7 +275,7 @@ function kernelToLoad(): { override: string | undefined; choice: KernelChoice | 
 let opening: Promise<OpenBlas> | undefined;
 
 /**
- * Opens OpenBLAS through koffi once per process, with one thread and the kernels measured fastest
+ * Opens OpenBLAS through koffi once per process, with one thread (see `OpenBlas.setThreads`) and the kernels measured fastest
  * on this machine's CPU (`chooseKernel`: timed once, about a second, then kept in the cache).
  * Rejects with {@link OpenBlasUnavailable} saying what is missing.
  */

@@ -79,7 +79,49 @@ export const op = {
     const bytes = new Uint8Array(new Float32Array([value]).buffer);
     return [0x43, ...bytes];
   },
+  f64Const: (value: number) => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)],
+  /** A 128-bit constant from its 16 bytes. */
+  v128Const: (bytes: Uint8Array) => [...simd(0x0c), ...bytes],
+  /** Two float64 lanes, each `value`. */
+  f64x2Const: (value: number) =>
+    op.v128Const(new Uint8Array(new Float64Array([value, value]).buffer)),
+  /** Two int64 lanes, each `value`. */
+  i64x2Const: (value: bigint) =>
+    op.v128Const(new Uint8Array(new BigInt64Array([value, value]).buffer)),
+  /** Bytes of `a` (0–15) and `b` (16–31) by index. */
+  shuffle: (lanes: readonly number[]) => [...simd(0x0d), ...lanes],
+  call: (func: number) => [0x10, ...uleb(func)],
+  /** `if … end` on an i32 condition, with no result. */
+  if: [0x04, 0x40],
+  i32Eqz: [0x45],
+  f64NegScalar: [0x9a],
+  f64AddScalar: [0xa0],
+  f64DivScalar: [0xa3],
+  f64ExtractLane: (lane: number) => [...simd(0x21), lane],
+  f64ReplaceLane: (lane: number) => [...simd(0x22), lane],
+  /** Lane-wise `a == b` of 32-bit integers: all ones or zeros. */
+  i32Eq: simd(0x37),
+  /** 1 when every 32-bit lane is non-zero. */
+  i32AllTrue: simd(0xa3),
+  f32Sub: simd(0xe5),
+  f64Nearest: simd(0x94),
+  f64Neg: simd(0xed),
+  f64Div: simd(0xf3),
+  f64Min: simd(0xf4),
+  f64Max: simd(0xf5),
+  /** Two float64 lanes to int32 (truncated, saturating) in the low half, zeros above. */
+  i32TruncSatF64Zero: simd(0xfc),
+  i64ExtendLowI32S: simd(0xc7),
+  i64Shl: simd(0xcb),
+  i64Add: simd(0xce),
 };
+
+/** A function the module imports from `env`: its name and float64 parameters and results. */
+export interface AsmImport {
+  readonly name: string;
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+}
 
 /** `local += step` for a pointer local. */
 export const advance = (local: number, step: number) => [
@@ -117,11 +159,13 @@ const name = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeA
 
 /**
  * A module importing `env.memory` (shared, with the largest maximum, when `shared`: a threaded
- * build's memory) and exporting `functions`, each returning nothing.
+ * build's memory) and the functions `imports` from `env` (called by index: `op.call(i)`), and
+ * exporting `functions`, each returning nothing.
  */
 export function assemble(
   functions: readonly AsmFunction[],
   shared: boolean,
+  imports: readonly AsmImport[] = [],
 ): Uint8Array<ArrayBuffer> {
   const limits = shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
   const locals = (types: readonly number[]) => vec(types.map((t) => [1, t])); // one entry per local: simple, and these are few
@@ -131,10 +175,29 @@ export function assemble(
   });
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]))),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
-    ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(
+      1,
+      vec([
+        ...imports.map((f) => [
+          0x60,
+          ...vec(f.params.map((p) => [p])),
+          ...vec(f.results.map((r) => [r])),
+        ]),
+        ...functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]),
+      ]),
+    ),
+    ...section(
+      2,
+      vec([
+        ...imports.map((f, i) => [...name('env'), ...name(f.name), 0x00, ...uleb(i)]),
+        [...name('env'), ...name('memory'), 0x02, ...limits],
+      ]),
+    ),
+    ...section(3, vec(functions.map((_, i) => uleb(imports.length + i)))),
+    ...section(
+      7,
+      vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(imports.length + i)])),
+    ),
     ...section(10, vec(bodies)),
   ]);
 }

@@ -45,48 +45,110 @@ for (const shared of [false, true]) {
       expect(passes).toBeDefined();
     });
 
-    it.each([
-      [false, false],
-      [true, false],
-      [false, true],
-      [true, true],
-    ])('relu with bias %s and mask %s matches the JavaScript pass', (withBias, withMask) => {
+    it.each(
+      (['relu', 'sigmoid'] as const).flatMap((act) =>
+        [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ].map(([withBias, withMask]) => [act, withBias, withMask] as const),
+      ),
+    )('%s with bias %s and mask %s matches the JavaScript pass', (act, withBias, withMask) => {
       const [rows, n] = [5, 12];
-      const z = randomFloats(rows * n, 1);
+      const z = randomFloats(rows * n, act === 'relu' ? 1 : 11);
       const bias = randomFloats(n, 2);
       const mask = randomFloats(rows * n, 3).map((v) => (v > 0 ? 1.25 : 0));
       const out = put(z, 0);
       const b = withBias ? put(bias, 1000) : 0;
       const m = withMask ? put(mask, 2000) : 0;
-      passes?.relu(out, b, m, 3000 * 4, rows, n);
+      passes?.[act](out, b, m, 3000 * 4, rows, n);
       const expectedOut = z.slice();
       const expectedFactor = new Float32Array(rows * n);
       const [b2, m2] = [withBias ? bias : undefined, withMask ? mask : undefined];
-      activate(expectedOut, n, b2, m2, expectedFactor, 'relu');
+      activate(expectedOut, n, b2, m2, expectedFactor, act);
       expect(bits(heap().subarray(0, rows * n))).toEqual(bits(expectedOut));
       expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
     });
 
-    it.each([0.5, 0.2, 0.9])(
-      'relu with dropout made from random words (p %s) matches the JavaScript passes',
-      (p) => {
-        const [rows, n] = [4, 8];
-        const z = randomFloats(rows * n, 7);
-        const bias = randomFloats(n, 8);
-        const words = new Int32Array(rows * n).map((_, i) => Math.imul(i + 1, 0x9e3779b9));
-        words.set([0, -1, 2 ** 31 - 1, -(2 ** 31)], 0);
-        const threshold = Math.round(p * 2 ** 32);
-        const keep = Math.fround(1 / (1 - p));
-        new Int32Array(memory.buffer, 2000 * 4, rows * n).set(words);
-        passes?.relu(put(z, 0), put(bias, 1000), 2000 * 4, 3000 * 4, rows, n, { threshold, keep });
-        const mask = maskFromWords(words, threshold, keep, new Float32Array(rows * n));
-        expect(new Set(mask)).toEqual(new Set([0, keep]));
-        const [expectedOut, expectedFactor] = [z.slice(), new Float32Array(rows * n)];
-        activate(expectedOut, n, bias, mask, expectedFactor, 'relu');
-        expect(bits(heap().subarray(0, rows * n))).toEqual(bits(expectedOut));
-        expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
-      },
-    );
+    it("sigmoid's float64 polynomial rounds as Math.exp does, over 2¹⁸ inputs at every scale", () => {
+      // z = ±m·2^e for e in [-30, 8): tiny, ordinary, and where σ under- or overflows float32,
+      // plus the clamp's edges and float32's extremes.
+      const n = 8192;
+      let seed = 5;
+      const next = () => {
+        seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+        return (seed >>> 0) / 2 ** 32;
+      };
+      const edges = [50, 87, 88.7, 100, 103.9, 104, 104.1, 110, 120, 121, 1e30, 3.4e38, 1e-40];
+      for (let round = 0; round < 32; round++) {
+        const z = new Float32Array(n).map(
+          () => (next() - 0.5) * 2 ** (Math.floor(next() * 38) - 29),
+        );
+        if (round === 0) z.set([...edges, ...edges.map((e) => -e)], 0);
+        put(z, 0);
+        passes?.sigmoid(0, 0, 0, n * 4, 1, n);
+        const expectedOut = z.slice();
+        const expectedFactor = new Float32Array(n);
+        activate(expectedOut, n, undefined, undefined, expectedFactor, 'sigmoid');
+        expect(bits(heap().subarray(0, n))).toEqual(bits(expectedOut));
+        expect(bits(heap().subarray(n, 2 * n))).toEqual(bits(expectedFactor));
+      }
+    });
+
+    it('sigmoid calls Math.exp only where float32 rounding is in doubt, and then agrees', () => {
+      // Inputs whose σ lies within 2⁻⁴² (relative) of a midpoint between two floats, found by
+      // searching: there the polynomial's 2⁻⁴⁶ could round the other way, so each must fall back.
+      let seed = 9;
+      const near: number[] = [];
+      while (near.length < 8) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+        const z = Math.fround(((seed >>> 0) / 2 ** 32 - 0.5) * 16);
+        const s = 1 / (1 + Math.exp(-z));
+        if (Math.fround(s * (1 - 2 ** -42)) !== Math.fround(s * (1 + 2 ** -42))) near.push(z);
+      }
+      let calls = 0;
+      const counted = simdPasses(memory, (x) => {
+        calls++;
+        return Math.exp(x);
+      });
+      const plain = Float32Array.from({ length: 64 }, (_, i) => (i - 32) / 8);
+      const run = (z: Float32Array) => {
+        put(z, 0);
+        counted?.sigmoid(0, 0, 0, 4096 * 4, 1, z.length);
+        const expected = z.slice();
+        activate(expected, z.length, undefined, undefined, new Float32Array(z.length), 'sigmoid');
+        expect(bits(heap().subarray(0, z.length))).toEqual(bits(expected));
+      };
+      run(plain);
+      expect(calls).toBe(0);
+      run(Float32Array.from(near));
+      // Both lanes of a pair are computed again: at least one call per input found.
+      expect(calls).toBeGreaterThanOrEqual(near.length);
+      expect(calls).toBeLessThanOrEqual(2 * near.length);
+    });
+
+    it.each(
+      (['relu', 'sigmoid'] as const).flatMap((act) =>
+        [0.5, 0.2, 0.9].map((p) => [act, p] as const),
+      ),
+    )('%s with dropout made from random words (p %s) matches the JavaScript passes', (act, p) => {
+      const [rows, n] = [4, 8];
+      const z = randomFloats(rows * n, 7);
+      const bias = randomFloats(n, 8);
+      const words = new Int32Array(rows * n).map((_, i) => Math.imul(i + 1, 0x9e3779b9));
+      words.set([0, -1, 2 ** 31 - 1, -(2 ** 31)], 0);
+      const threshold = Math.round(p * 2 ** 32);
+      const keep = Math.fround(1 / (1 - p));
+      new Int32Array(memory.buffer, 2000 * 4, rows * n).set(words);
+      passes?.[act](put(z, 0), put(bias, 1000), 2000 * 4, 3000 * 4, rows, n, { threshold, keep });
+      const mask = maskFromWords(words, threshold, keep, new Float32Array(rows * n));
+      expect(new Set(mask)).toEqual(new Set([0, keep]));
+      const [expectedOut, expectedFactor] = [z.slice(), new Float32Array(rows * n)];
+      activate(expectedOut, n, bias, mask, expectedFactor, act);
+      expect(bits(heap().subarray(0, rows * n))).toEqual(bits(expectedOut));
+      expect(bits(heap().subarray(3000, 3000 + rows * n))).toEqual(bits(expectedFactor));
+    });
 
     it('batch norm forward and backward match the JavaScript passes', () => {
       const [rows, n, eps, momentum, m, c] = [6, 8, 1e-5, 0.1, 0.5, -0.01];

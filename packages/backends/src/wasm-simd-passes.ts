@@ -1,75 +1,9 @@
 // The whole-step kernel's element-wise passes in wasm SIMD, on tfjs-backend-wasm's own memory: a
 // JavaScript loop over the heap costs 2–4 ns per element here, about 0.3 ms of a lesson step.
-import { type AsmFunction, advance, assemble, F32, I32, op, V128, whileBelow } from './wasm-asm';
+import { type AsmFunction, advance, assemble, I32, op, whileBelow } from './wasm-asm';
+import { endOf, IMPORTS, RELUS, SIGMOIDS } from './wasm-simd-activations';
 import { NORM_FUNCTIONS, normPasses, type SimdNormPasses } from './wasm-simd-norm';
 import { boundToMemory, instantiateOn } from './wasm-simd-update';
-
-// Parameters and locals by index (parameters first).
-const [OUT, BIAS, MASK, FACTOR, ROWS, N, THRESHOLD, KEEP_VALUE] = [0, 1, 2, 3, 4, 5, 6, 7];
-const [END, ROW_END, B, Z, M, ONE, KEEP, WORDS_AT] = [8, 9, 10, 11, 12, 13, 14, 15];
-
-/** `end = pointer + rows·n·bytes` into local `end`. */
-const endOf = (pointer: number, rows: number, n: number, end: number, bytes: number) => [
-  ...op.get(pointer),
-  ...op.get(rows),
-  ...op.get(n),
-  ...op.i32Mul,
-  ...op.i32(Math.log2(bytes)),
-  ...op.i32Shl,
-  ...op.i32Add,
-  ...op.set(end),
-];
-
-/** How a ReLU pass gets its dropout mask: none, float32 values, or random words to make them from. */
-type MaskKind = 'none' | 'mask' | 'bits';
-
-/**
- * `relu[_bias][_mask|_bits](out, bias, mask, factor, rows, n, threshold, keep)`, four floats at a
- * time (`n` a multiple of 4): `z = out + bias` per row (without `_bias`, `z = out`),
- * `out ← max(z, 0)·m` and `factor ← m` where `z > 0`, else 0. The mask `m` is 1 (no suffix), the
- * floats at `mask` (`_mask`), or made from the 32-bit words at `mask` (`_bits`): `keep` where the
- * word, unsigned, is at least `threshold`, else 0 (`dropoutMask`'s rule in `@mnist-lab/layers`).
- */
-function relu(bias: boolean, mask: MaskKind): AsmFunction {
-  const z = [...op.get(OUT), ...op.load, ...(bias ? [...op.get(B), ...op.load, ...op.f32Add] : [])];
-  const words = [...op.get(MASK), ...op.load, ...op.get(WORDS_AT), ...op.i32GeU];
-  const loadMask = {
-    none: [],
-    mask: [...op.get(MASK), ...op.load, ...op.set(M)],
-    bits: [...op.get(KEEP), ...words, ...op.and, ...op.set(M)],
-  }[mask];
-  const keep = mask === 'none' ? op.get(ONE) : op.get(M);
-  const positive = [...op.get(OUT), ...op.get(Z), ...op.zero, ...op.f32Max];
-  const inner = [
-    ...z,
-    ...op.set(Z),
-    ...loadMask,
-    ...(mask === 'none' ? positive : [...positive, ...op.get(M), ...op.f32Mul]),
-    ...op.store,
-    ...[...op.get(FACTOR), ...keep, ...op.get(Z), ...op.zero, ...op.f32Gt, ...op.and, ...op.store],
-    ...advance(OUT, 16),
-    ...advance(FACTOR, 16),
-    ...(mask === 'none' ? [] : advance(MASK, 16)),
-    ...(bias ? advance(B, 16) : []),
-  ];
-  const row = [
-    ...[...op.get(OUT), ...op.get(N), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.set(ROW_END)],
-    ...[...op.get(BIAS), ...op.set(B)],
-    ...whileBelow(OUT, ROW_END, inner),
-  ];
-  return {
-    name: `relu${bias ? '_bias' : ''}${mask === 'none' ? '' : `_${mask}`}`,
-    params: [I32, I32, I32, I32, I32, I32, I32, F32],
-    locals: [I32, I32, I32, V128, V128, V128, V128, V128],
-    body: [
-      ...endOf(OUT, ROWS, N, END, 4),
-      ...[...op.f32Const(1), ...op.f32Splat, ...op.set(ONE)],
-      ...[...op.get(KEEP_VALUE), ...op.f32Splat, ...op.set(KEEP)],
-      ...[...op.get(THRESHOLD), ...op.i32Splat, ...op.set(WORDS_AT)],
-      ...whileBelow(OUT, END, row),
-    ],
-  };
-}
 
 /** `mul(g, f, n)`: `g ← g·f` over `n` floats (a multiple of 4). */
 const MUL: AsmFunction = {
@@ -117,30 +51,31 @@ const COLSUM: AsmFunction = (() => {
   };
 })();
 
-const MASK_KINDS: readonly MaskKind[] = ['none', 'mask', 'bits'];
-const FUNCTIONS = MASK_KINDS.flatMap((mask) => [relu(false, mask), relu(true, mask)]);
-
 /** Dropout made from random words: `keep` (float32) where a word is at least `threshold` (unsigned). */
 export interface WordMask {
   readonly threshold: number;
   readonly keep: number;
 }
 
+/**
+ * An activation after a product, with the bias and dropout mask when given (0 for none); with
+ * `words`, `mask` points to the random words the mask is made of.
+ */
+export type ActivationPass = (
+  out: number,
+  bias: number,
+  mask: number,
+  factor: number,
+  rows: number,
+  n: number,
+  words?: WordMask,
+) => void;
+
 /** The passes bound to one memory; every pointer is a byte offset into it. */
 export interface SimdPasses extends SimdNormPasses {
-  /**
-   * ReLU after a product, with the bias and dropout mask when given (0 for none); with `words`,
-   * `mask` points to the random words the mask is made of.
-   */
-  relu(
-    out: number,
-    bias: number,
-    mask: number,
-    factor: number,
-    rows: number,
-    n: number,
-    words?: WordMask,
-  ): void;
+  relu: ActivationPass;
+  /** The same results as the JavaScript pass (`activate`), bit for bit. */
+  sigmoid: ActivationPass;
   mul(g: number, f: number, n: number): void;
   colsum(src: number, sums: number, rows: number, n: number): void;
 }
@@ -150,20 +85,30 @@ type Fn = (...args: number[]) => void;
 /**
  * The passes on `memory` (tfjs-backend-wasm's, plain or shared), or `undefined` where this engine
  * has no wasm SIMD or the memory cannot be imported: the kernel then keeps its JavaScript loops.
+ * `exp` is the sigmoid's exact fallback: `Math.exp` (a test counts its calls).
  */
-export function simdPasses(memory: WebAssembly.Memory | undefined): SimdPasses | undefined {
-  const exports = instantiateOn(memory, (shared) =>
-    assemble([...FUNCTIONS, MUL, COLSUM, ...NORM_FUNCTIONS], shared),
+export function simdPasses(
+  memory: WebAssembly.Memory | undefined,
+  exp: (x: number) => number = Math.exp,
+): SimdPasses | undefined {
+  const exports = instantiateOn(
+    memory,
+    (shared) => assemble([...RELUS, ...SIGMOIDS, MUL, COLSUM, ...NORM_FUNCTIONS], shared, IMPORTS),
+    { exp },
   ) as Record<string, Fn> | undefined;
   if (exports === undefined) return undefined;
-  const variants = FUNCTIONS.map((f) => exports[f.name] as Fn);
-  return {
-    ...normPasses(exports),
-    relu: (out, bias, mask, factor, rows, n, words) => {
+  const pass = (functions: readonly AsmFunction[]) => {
+    const variants = functions.map((f) => exports[f.name] as Fn);
+    return (...[out, bias, mask, factor, rows, n, words]: Parameters<ActivationPass>) => {
       const kind = mask === 0 ? 0 : words === undefined ? 1 : 2;
       const f = variants[2 * kind + (bias === 0 ? 0 : 1)] as Fn;
       f(out, bias, mask, factor, rows, n, (words?.threshold ?? 0) | 0, words?.keep ?? 1);
-    },
+    };
+  };
+  return {
+    ...normPasses(exports),
+    relu: pass(RELUS),
+    sigmoid: pass(SIGMOIDS),
     mul: exports.mul as Fn,
     colsum: exports.colsum as Fn,
   };

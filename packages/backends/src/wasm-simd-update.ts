@@ -85,13 +85,15 @@ export function simdMomentum(memory: WebAssembly.Memory | undefined): SimdMoment
 }
 
 /**
- * A module built for `memory` (`bytesFor(shared)`: plain or shared) instantiated on it: its
+ * A module built for `memory` (`bytesFor(shared)`: plain or shared) instantiated on it, with
+ * `functions` as its other imports from `env`: its
  * exports, or `undefined` without a memory, where this engine cannot validate the module (no wasm
  * SIMD, no shared memory in wasm) or the memory cannot be imported.
  */
 export function instantiateOn(
   memory: WebAssembly.Memory | undefined,
   bytesFor: (shared: boolean) => Uint8Array<ArrayBuffer>,
+  functions: Record<string, (...args: number[]) => number> = {},
 ): WebAssembly.Exports | undefined {
   if (memory === undefined) return undefined;
   const shared =
@@ -99,7 +101,9 @@ export function instantiateOn(
   const bytes = bytesFor(shared);
   if (!WebAssembly.validate(bytes)) return undefined;
   try {
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: { memory, ...functions },
+    }).exports;
   } catch {
     return undefined;
   }

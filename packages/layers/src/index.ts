@@ -29,7 +29,7 @@ export type { InitConfig, InitDistribution, InitName } from './initializers';
 export { fans, INIT_NAMES, initDistribution, initializers, sample } from './initializers';
 export type { LinearArgs } from './linear';
 export { Linear } from './linear';
-export { crossEntropy, nllLoss } from './losses';
+export { crossEntropy, crossEntropyPerExample, nllLoss, nllLossPerExample } from './losses';
 export type { MlpConfig, MlpConfigInput } from './mlp';
 export {
   linearParameterCount,

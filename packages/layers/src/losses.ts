@@ -19,11 +19,22 @@ function checkLabels(name: string, scores: tf.Tensor, labels: tf.Tensor): void {
  */
 export function nllLoss(logProbs: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   checkLabels('nllLoss', logProbs, labels);
-  return tf.tidy(() => {
-    const classes = logProbs.shape[1] as number;
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.cast(labels, 'int32'), classes)), 1);
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.neg(tf.mean(labelled(logProbs, labels))) as tf.Scalar);
+}
+
+/** Each row's log-probability at its label, `[batch]`. */
+function labelled(logProbs: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  const classes = logProbs.shape[1] as number;
+  return tf.sum(tf.mul(logProbs, tf.oneHot(tf.cast(labels, 'int32'), classes)), 1) as tf.Tensor1D;
+}
+
+/**
+ * {@link nllLoss} of each example, `[batch]`: PyTorch's `F.nll_loss(reduction='none')`. Its mean is
+ * `nllLoss`'s value to float32 rounding.
+ */
+export function nllLossPerExample(logProbs: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  checkLabels('nllLossPerExample', logProbs, labels);
+  return tf.tidy(() => tf.neg(labelled(logProbs, labels)));
 }
 
 /**
@@ -35,4 +46,14 @@ export function nllLoss(logProbs: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 export function crossEntropy(scores: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   checkLabels('crossEntropy', scores, labels);
   return tf.tidy(() => nllLoss(tf.logSoftmax(scores), labels));
+}
+
+/**
+ * {@link crossEntropy} of each example, `[batch]`: PyTorch's `nn.CrossEntropyLoss(reduction='none')`.
+ * Its mean is `crossEntropy`'s value to float32 rounding; `evaluate` (trainer) uses it to run many
+ * batches in one pass and still average the loss within each.
+ */
+export function crossEntropyPerExample(scores: tf.Tensor, labels: tf.Tensor): tf.Tensor1D {
+  checkLabels('crossEntropyPerExample', scores, labels);
+  return tf.tidy(() => nllLossPerExample(tf.logSoftmax(scores), labels));
 }

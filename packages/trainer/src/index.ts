@@ -8,8 +8,8 @@ export {
 } from './checkpoint';
 export type { TrainerErrorCode } from './errors';
 export { TrainerError } from './errors';
-export type { EvaluateOptions, LossFn } from './evaluate';
-export { evaluate } from './evaluate';
+export type { EvaluateOptions, LossFn, PerExampleLossFn } from './evaluate';
+export { EXAMPLES_PER_PASS, evaluate } from './evaluate';
 export type {
   BatchEvent,
   CheckpointEvent,

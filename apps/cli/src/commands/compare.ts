@@ -1,7 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { type BackendReport, type BlasMode, initBackend } from '@mnist-lab/backends';
+import {
+  type BackendReport,
+  BLAS_THREADS_ENV,
+  type BlasMode,
+  initBackend,
+} from '@mnist-lab/backends';
 import {
   type ComparedNetwork,
   LESSON_PRESET_NAMES,
@@ -114,6 +119,10 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const pinned = backend.measured === undefined ? opts : { ...opts, backend: backend.backend };
   const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
   const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
+  // With MNIST_LAB_BLAS_THREADS=auto each run would time OpenBLAS alone, take every core and then
+  // fight the others: it gets its share of the cores instead.
+  if (process.env[BLAS_THREADS_ENV] === 'auto')
+    process.env[BLAS_THREADS_ENV] = String(Math.max(1, Math.floor(availableParallelism() / jobs)));
   const plan = { ...opts, presets, epochs };
   const networks = comparedNetworks(presets, opts.controls);
   const runs = plannedRuns(networks, opts.seeds);

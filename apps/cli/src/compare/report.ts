@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { BackendReport } from '@mnist-lab/backends';
+import { type BackendReport, cpuName } from '@mnist-lab/backends';
 import {
   formatPercent,
   LESSON_CONTROLS,
@@ -152,7 +152,7 @@ export async function writeReport(
     await writeFileAtomic(join(dir, `${chart.name}.png`), png);
   }
   const machine = {
-    cpu: cpus()[0]?.model.trim(),
+    cpu: cpuName(),
     cores: cpus().length,
     node: process.version,
     backend: backend.backend,
