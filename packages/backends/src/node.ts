@@ -119,12 +119,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Ini
       `unknown blas mode '${String(blasMode)}'; expected one of ${BLAS_MODES.join(', ')}`,
     );
   }
-  blasThreadsWanted(options.blasThreads); // a bad value is refused before anything starts
+  // Resolved here (option, else environment; a bad value refused by name before anything starts),
+  // so every later step sees the same value even if the environment changes meanwhile.
+  const resolved = { ...options, blasThreads: blasThreadsWanted(options.blasThreads) };
   await registerGradients();
   const prefer = options.prefer ?? 'auto';
   if (prefer === 'auto' && options.trial !== undefined)
-    return chooseNodeBackend(NODE_AUTO_ORDER, options, options.trial);
-  return withFixes(await startPreferred(prefer), options);
+    return chooseNodeBackend(NODE_AUTO_ORDER, resolved, options.trial);
+  return withFixes(await startPreferred(prefer), resolved);
 }
 
 /**

@@ -92,14 +92,20 @@ export function coreTypeForFlags(flags: ReadonlySet<string>): string | undefined
 
 /** The CPU's feature flags from `/proc/cpuinfo` (Linux x64), or none elsewhere. */
 export function cpuFlags(): ReadonlySet<string> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return new Set();
+  return new Set(cpuInfoField('flags')?.split(/\s+/) ?? []);
+}
+
+/** A field of the first CPU in Linux's `/proc/cpuinfo` on x86 (`flags`, `cpu family`, `model`), else undefined. */
+function cpuInfoField(name: string): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
+    return readFileSync('/proc/cpuinfo', 'utf8')
       .split('\n')
-      .find((l) => l.startsWith('flags'));
-    return new Set(line?.split(':')[1]?.trim().split(/\s+/) ?? []);
+      .find((l) => l.split(':')[0]?.trim() === name)
+      ?.split(':')[1]
+      ?.trim();
   } catch {
-    return new Set();
+    return undefined;
   }
 }
 
@@ -111,19 +117,8 @@ export function cpuFlags(): ReadonlySet<string> {
  */
 export function cpuName(): string {
   const model = cpus()[0]?.model.trim() || 'unknown CPU';
-  if (process.platform !== 'linux' || process.arch !== 'x64') return model;
-  try {
-    const lines = readFileSync('/proc/cpuinfo', 'utf8').split('\n');
-    const field = (name: string) =>
-      lines
-        .find((l) => l.split(':')[0]?.trim() === name)
-        ?.split(':')[1]
-        ?.trim();
-    const [family, number] = [field('cpu family'), field('model')];
-    return family && number ? `${model} (family ${family}, model ${number})` : model;
-  } catch {
-    return model;
-  }
+  const [family, number] = [cpuInfoField('cpu family'), cpuInfoField('model')];
+  return family && number ? `${model} (family ${family}, model ${number})` : model;
 }
 
 interface Koffi {

@@ -37,6 +37,9 @@ const simd = (opcode: number) => [0xfd, ...uleb(opcode)];
 /** A memory access's immediates: log2 of the alignment hint, offset 0. */
 const mem = (opcode: number, alignLog2: number) => [...simd(opcode), alignLog2, 0];
 
+/** A 128-bit constant from its 16 bytes. */
+const v128Const = (bytes: Uint8Array) => [...simd(0x0c), ...bytes];
+
 /** Instructions, each as its bytes. */
 export const op = {
   get: (local: number) => [0x20, local],
@@ -56,7 +59,7 @@ export const op = {
   store: mem(0x0b, 2),
   /** Two floats into the low half, zeros above. */
   load64Zero: mem(0x5d, 2),
-  zero: [...simd(0x0c), ...new Array<number>(16).fill(0)],
+  zero: v128Const(new Uint8Array(16)),
   f32Splat: simd(0x13),
   i32Splat: simd(0x11),
   /** Lane-wise unsigned `a >= b` of 32-bit integers: all ones or zeros. */
@@ -80,21 +83,18 @@ export const op = {
     return [0x43, ...bytes];
   },
   f64Const: (value: number) => [0x44, ...new Uint8Array(new Float64Array([value]).buffer)],
-  /** A 128-bit constant from its 16 bytes. */
-  v128Const: (bytes: Uint8Array) => [...simd(0x0c), ...bytes],
+  v128Const,
   /** Two float64 lanes, each `value`. */
-  f64x2Const: (value: number) =>
-    op.v128Const(new Uint8Array(new Float64Array([value, value]).buffer)),
+  f64x2Const: (value: number) => v128Const(new Uint8Array(new Float64Array([value, value]).buffer)),
   /** Two int64 lanes, each `value`. */
   i64x2Const: (value: bigint) =>
-    op.v128Const(new Uint8Array(new BigInt64Array([value, value]).buffer)),
+    v128Const(new Uint8Array(new BigInt64Array([value, value]).buffer)),
   /** Bytes of `a` (0–15) and `b` (16–31) by index. */
   shuffle: (lanes: readonly number[]) => [...simd(0x0d), ...lanes],
   call: (func: number) => [0x10, ...uleb(func)],
   /** `if … end` on an i32 condition, with no result. */
   if: [0x04, 0x40],
   i32Eqz: [0x45],
-  f64NegScalar: [0x9a],
   f64AddScalar: [0xa0],
   f64DivScalar: [0xa3],
   f64ExtractLane: (lane: number) => [...simd(0x21), lane],
@@ -116,7 +116,7 @@ export const op = {
   i64Add: simd(0xce),
 };
 
-/** A function the module imports from `env`: its name and float64 parameters and results. */
+/** A function the module imports from `env`: its name, parameter and result types. */
 export interface AsmImport {
   readonly name: string;
   readonly params: readonly number[];
@@ -129,6 +129,18 @@ export const advance = (local: number, step: number) => [
   ...op.i32(step),
   ...op.i32Add,
   ...op.set(local),
+];
+
+/** `end = pointer + rows·n·bytes` into local `end`. */
+export const endOf = (pointer: number, rows: number, n: number, end: number, bytes: number) => [
+  ...op.get(pointer),
+  ...op.get(rows),
+  ...op.get(n),
+  ...op.i32Mul,
+  ...op.i32(Math.log2(bytes)),
+  ...op.i32Shl,
+  ...op.i32Add,
+  ...op.set(end),
 ];
 
 /** `block; loop; if (pointer >= end) break; …body…; continue; end; end`. */

@@ -4,6 +4,7 @@ import {
   type AsmFunction,
   type AsmImport,
   advance,
+  endOf,
   F32,
   F64,
   I32,
@@ -16,19 +17,7 @@ import {
 const [OUT, BIAS, MASK, FACTOR, ROWS, N, THRESHOLD, KEEP_VALUE] = [0, 1, 2, 3, 4, 5, 6, 7];
 const [END, ROW_END, B, Z, M, ONE, KEEP, WORDS_AT] = [8, 9, 10, 11, 12, 13, 14, 15];
 
-/** `end = pointer + rows·n·bytes` into local `end`. */
-export const endOf = (pointer: number, rows: number, n: number, end: number, bytes: number) => [
-  ...op.get(pointer),
-  ...op.get(rows),
-  ...op.get(n),
-  ...op.i32Mul,
-  ...op.i32(Math.log2(bytes)),
-  ...op.i32Shl,
-  ...op.i32Add,
-  ...op.set(end),
-];
-
-/** How a ReLU pass gets its dropout mask: none, float32 values, or random words to make them from. */
+/** How an activation pass gets its dropout mask: none, float32 values, or random words to make them from. */
 type MaskKind = 'none' | 'mask' | 'bits';
 
 /**

@@ -1,7 +1,7 @@
 // Batch norm's passes of the whole-step kernel in wasm SIMD (see `mlp-step-norm.ts` for the same
 // passes in JavaScript, whose float64 arithmetic and roundings these repeat exactly): two features
 // at a time, their float32 values widened to float64 lanes.
-import { type AsmFunction, advance, F64, I32, op, V128, whileBelow } from './wasm-asm';
+import { type AsmFunction, advance, endOf, F64, I32, op, V128, whileBelow } from './wasm-asm';
 
 /** Two floats at `pointer` as two float64 lanes. */
 const pair = (pointer: number) => [...op.get(pointer), ...op.load64Zero, ...op.f64PromoteLow];
@@ -14,18 +14,6 @@ const offsetBy = (base: number, n: number, bytes: number, local: number) => [
   ...op.i32Shl,
   ...op.i32Add,
   ...op.set(local),
-];
-
-/** `end = pointer + rows·n·4`. */
-const endOfRows = (pointer: number, rows: number, n: number, end: number) => [
-  ...op.get(pointer),
-  ...op.get(rows),
-  ...op.get(n),
-  ...op.i32Mul,
-  ...op.i32(2),
-  ...op.i32Shl,
-  ...op.i32Add,
-  ...op.set(end),
 ];
 
 /** Zeros `count` × `bytes` bytes from `from` (a multiple of 16 in all), using `p` and `end` as locals. */
@@ -43,7 +31,7 @@ const ADD_ROWS: AsmFunction = (() => {
     params: [I32, I32, I32, I32],
     locals: [I32, I32, I32],
     body: [
-      ...endOfRows(OUT, ROWS, N, END),
+      ...endOf(OUT, ROWS, N, END, 4),
       ...whileBelow(OUT, END, [
         ...offsetBy(OUT, N, 4, RE),
         ...[...op.get(BIAS), ...op.set(B)],
@@ -67,7 +55,7 @@ const SQDEV: AsmFunction = (() => {
     locals: [I32, I32, I32, I32, I32, V128],
     body: [
       ...zero(SUMS, N, 8, P, SE),
-      ...endOfRows(SRC, ROWS, N, END),
+      ...endOf(SRC, ROWS, N, END, 4),
       ...whileBelow(SRC, END, [
         ...[...op.get(SUMS), ...op.set(P), ...op.get(MEAN), ...op.set(M)],
         ...offsetBy(SRC, N, 4, RE),
@@ -94,7 +82,7 @@ const NORMALIZE: AsmFunction = (() => {
     params: [I32, I32, I32, I32, I32, I32, I32, I32],
     locals: [I32, I32, I32, I32, I32, I32, V128],
     body: [
-      ...endOfRows(OUT, ROWS, N, END),
+      ...endOf(OUT, ROWS, N, END, 4),
       ...whileBelow(OUT, END, [
         ...[...op.get(MEAN), ...op.set(M), ...op.get(INV), ...op.set(I)],
         ...[...op.get(GAMMA), ...op.set(G), ...op.get(BETA), ...op.set(B)],
@@ -122,7 +110,7 @@ const DSUMS: AsmFunction = (() => {
     locals: [I32, I32, I32, I32, I32, V128],
     body: [
       ...zero(SUMS, N, 16, P, SE), // 2n float64 sums
-      ...endOfRows(DY, ROWS, N, END),
+      ...endOf(DY, ROWS, N, END, 4),
       ...whileBelow(DY, END, [
         ...[...op.get(SUMS), ...op.set(P)],
         ...offsetBy(SUMS, N, 8, Q),
@@ -152,7 +140,7 @@ const NORMGRAD: AsmFunction = (() => {
     locals: [I32, I32, I32, I32, I32, V128],
     body: [
       ...[...op.get(BATCH), ...op.f64Splat, ...op.set(K)],
-      ...endOfRows(DY, ROWS, N, END),
+      ...endOf(DY, ROWS, N, END, 4),
       ...whileBelow(DY, END, [
         ...[...op.get(SCALE), ...op.set(P), ...op.get(SUMS), ...op.set(S1)],
         ...offsetBy(SUMS, N, 8, S2),

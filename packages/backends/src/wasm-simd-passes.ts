@@ -1,7 +1,7 @@
 // The whole-step kernel's element-wise passes in wasm SIMD, on tfjs-backend-wasm's own memory: a
 // JavaScript loop over the heap costs 2–4 ns per element here, about 0.3 ms of a lesson step.
-import { type AsmFunction, advance, assemble, I32, op, whileBelow } from './wasm-asm';
-import { endOf, IMPORTS, RELUS, SIGMOIDS } from './wasm-simd-activations';
+import { type AsmFunction, advance, assemble, endOf, I32, op, whileBelow } from './wasm-asm';
+import { IMPORTS, RELUS, SIGMOIDS } from './wasm-simd-activations';
 import { NORM_FUNCTIONS, normPasses, type SimdNormPasses } from './wasm-simd-norm';
 import { boundToMemory, instantiateOn } from './wasm-simd-update';
 
