@@ -7,6 +7,8 @@
 // Run: npm run bench:lesson [-- --xnnpack] [--coretype] [--epochs N] [--no-write]
 //   --xnnpack   also time mnist-lab with pure-wasm matrix products (--blas off)
 //   --coretype  also time the notebook with OpenBLAS told the CPU's kernels (OPENBLAS_CORETYPE)
+//   --keep-openblas-env  keep an OPENBLAS_CORETYPE set in the environment (cleared by default, for
+//                        both sides: see benchmarks/shared.mjs)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,8 +100,8 @@ if (torchVersion === undefined) {
     `PyTorch is missing (${PYTHON} cannot import torch and torchvision): install python3-torch python3-torchvision libopenblas0-pthread with apt-get. Skipping the notebook rows.`,
   );
 } else {
-  // The notebook as a user runs it: no environment of ours (clear what OpenBLAS would read).
-  notebook('', { OPENBLAS_CORETYPE: undefined });
+  // The notebook as a user runs it: no environment of ours; OpenBLAS's as for mnist-lab (shared.mjs).
+  notebook('', {});
   if (args.includes('--coretype')) {
     const coreType = coreTypeForFlags(cpuFlags());
     if (coreType) notebook(`OPENBLAS_CORETYPE=${coreType}`, { OPENBLAS_CORETYPE: coreType });
@@ -121,7 +123,7 @@ const lines = [
   '',
   `Machine: ${machineLine(torchVersion ? [`PyTorch ${torchVersion} (Debian, OpenBLAS 0.3.21)`] : [])}. Generated ${new Date().toISOString().slice(0, 10)}.`,
   '',
-  `The whole lesson: its four networks × ${epochs} epochs on full MNIST with a test evaluation after every epoch, seed 1. mnist-lab runs its main job, \`mnist-lab compare\` (one process per network, as many at a time as there are cores, then the report and charts). The notebook's code runs the four experiments one after another, as written (per-image PIL DataLoader, PyTorch's default threads, no environment set); its time includes starting Python for each.`,
+  `The whole lesson: its four networks × ${epochs} epochs on full MNIST with a test evaluation after every epoch, seed 1. mnist-lab runs its main job, \`mnist-lab compare\` (one process per network, as many at a time as there are cores, then the report and charts). The notebook's code runs the four experiments one after another, as written (per-image PIL DataLoader, PyTorch's default threads, no environment of ours; both sides see the same OpenBLAS environment, as the machine line says); its time includes starting Python for each.`,
   '',
   ...table,
   '',

@@ -11,6 +11,20 @@ import { embeddedMnistDir } from '@mnist-lab/data/node';
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
+ * Every side of a benchmark (PyTorch, the notebook, mnist-lab) runs with OpenBLAS choosing as it
+ * does on a machine with no `OPENBLAS_CORETYPE` set: some machines set one in their environment
+ * (`Haswell` on an AVX-512 AMD EPYC, 1.6× slower products there than the kernels OpenBLAS and
+ * mnist-lab choose themselves). Cleared here, before anything loads OpenBLAS, so that every child
+ * inherits the same environment; `--keep-openblas-env` keeps it. The value cleared, if any.
+ */
+export const clearedCoreType = (() => {
+  const set = process.env.OPENBLAS_CORETYPE;
+  if (!set || process.argv.includes('--keep-openblas-env')) return undefined;
+  delete process.env.OPENBLAS_CORETYPE;
+  return set;
+})();
+
+/**
  * `Intel(R) Xeon(R) Processor, 2 cores, 8 GiB; Node v20.20.2; OpenBLAS kernels: SkylakeX (timed:
  * …)`, plus what the caller adds.
  */
@@ -26,15 +40,21 @@ export function machineLine(extra = []) {
 function openBlasKernelLine() {
   const set = process.env.OPENBLAS_CORETYPE;
   if (set)
-    return [`OpenBLAS kernels: ${set} (OPENBLAS_CORETYPE, set in this machine's environment)`];
+    return [
+      `OpenBLAS kernels: ${set} (OPENBLAS_CORETYPE, set in this machine's environment and kept for every side)`,
+    ];
+  const cleared =
+    clearedCoreType === undefined
+      ? ''
+      : `; OPENBLAS_CORETYPE=${clearedCoreType} in this machine's environment, cleared for every side`;
   try {
     // One entry per library setup; benchmarks run with the default one, the first timed.
     const entries = Object.values(JSON.parse(readFileSync(kernelCachePath(), 'utf8')));
     const { kernel, measurements } = entries[0];
     const timed = measurements.map((m) => `${m.kernel} ${m.gflops.toFixed(0)}`).join(', ');
-    return [`OpenBLAS kernels: ${kernel} (timed here: ${timed} GFLOP/s)`];
+    return [`OpenBLAS kernels: ${kernel} (timed here: ${timed} GFLOP/s${cleared})`];
   } catch {
-    return [];
+    return cleared ? [`OpenBLAS kernels: chosen by each library${cleared}`] : [];
   }
 }
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -212,6 +213,29 @@ describe('mnist-lab data and backends', () => {
     expect(rows[3]?.matmul).toMatch(/^OpenBLAS \(OpenBLAS \d/);
     expect(rows.at(-1)).toEqual({ event: 'auto', backend: 'wasm', label: 'wasm' });
   });
+
+  it('says when the environment forces OpenBLAS kernels, beside the kernels it times here', () => {
+    const cache = join(work, 'kernel-cache');
+    const r = spawnSync(process.execPath, [cli, 'backends', '--json'], {
+      encoding: 'utf8',
+      cwd: work,
+      env: { ...process.env, OPENBLAS_CORETYPE: 'Haswell', MNIST_LAB_CACHE: cache },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const wasm = jsonLines(r.stdout).find((p) => p.backend === 'wasm');
+    expect(wasm?.matmul).toContain(
+      'Haswell kernels (OPENBLAS_CORETYPE=Haswell, set in the environment',
+    );
+    // Timed (in children that clear the variable) and kept in the cache this run named.
+    const kept = Object.values(
+      JSON.parse(readFileSync(join(cache, 'openblas-kernel.json'), 'utf8')),
+    );
+    expect(kept).toHaveLength(1);
+    for (const { kernel } of (kept[0] as { measurements: { kernel: string }[] }).measurements)
+      expect(wasm?.matmul).toMatch(
+        new RegExp(`${kernel === 'openblas' ? "OpenBLAS's own" : kernel} \\d+`),
+      );
+  }, 60_000);
 });
 
 describe('mnist-lab train, evaluate, predict', () => {

@@ -5,6 +5,7 @@ export type {
   BrowserBackendName,
   NodeBackendName,
 } from './backend-report';
+export { coreTypeForFlags, cpuFlags, cpuName } from './cpu-info';
 export { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 export { describeMeasurements } from './measure';
 export { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';
@@ -25,7 +26,7 @@ export {
   probeBackends,
 } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
-export { coreTypeForFlags, cpuFlags, cpuName, loadOpenBlas } from './openblas';
+export { loadOpenBlas, timeOpenBlasKernels } from './openblas';
 export type { KernelChoice, KernelMeasurement, KernelName } from './openblas-kernel';
 export {
   chooseKernel,

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendReport } from './backend-report';
+import { cpuName } from './cpu-info';
 import { BackendUnavailableError } from './errors';
-import { cpuName } from './openblas';
 import { report, setBackendOrThrow } from './start-backend';
 import { describeAdapter } from './webgpu-adapter';
 

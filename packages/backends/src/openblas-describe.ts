@@ -9,6 +9,30 @@ function kernelVerdict(choice: KernelChoice): string {
   return chosen >= best ? 'the fastest' : 'none 10 % faster than the one the CPU flags name';
 }
 
+const kernelLabel = (kernel: string) => (kernel === 'openblas' ? "OpenBLAS's own" : kernel);
+
+/**
+ * `OPENBLAS_CORETYPE=Haswell, set in the environment; timed here: SkylakeX 158, Haswell 100 GFLOP/s:
+ * unset it for SkylakeX's`: the environment's kernel, against what this machine measured before.
+ */
+export function environmentVerdict(choice: KernelChoice): string {
+  const set = `OPENBLAS_CORETYPE=${choice.kernel}, set in the environment`;
+  if (choice.measurements.length === 0)
+    return `${set}; not timed against the others: mnist-lab backends times them`;
+  const timed = choice.measurements
+    .map((m) => `${kernelLabel(m.kernel)} ${m.gflops.toFixed(0)}`)
+    .join(', ');
+  const best = choice.measurements.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  const own = choice.measurements.find(
+    (m) => m.kernel.toLowerCase() === String(choice.kernel).toLowerCase(),
+  );
+  const advice =
+    own !== undefined && best.gflops > own.gflops * 1.1
+      ? `: unset it for ${kernelLabel(best.kernel)}, ${(best.gflops / own.gflops).toFixed(1)}× its rate here`
+      : '';
+  return `${set}; timed here: ${timed} GFLOP/s${advice}`;
+}
+
 /**
  * `OpenBLAS (OpenBLAS 0.3.21, SkylakeX kernels, timed on this CPU: OpenBLAS's own 81, SkylakeX 85,
  * Haswell 89, Zen 78 GFLOP/s, none 10 % faster than the one the CPU flags name, 1 thread)`.
@@ -16,14 +40,16 @@ function kernelVerdict(choice: KernelChoice): string {
 export function describeOpenBlas(blas: OpenBlasInfo, threads: BlasThreadsChoice): string {
   const choice = blas.kernelChoice;
   const timed = (choice?.measurements ?? [])
-    .map((m) => `${m.kernel === 'openblas' ? "OpenBLAS's own" : m.kernel} ${m.gflops.toFixed(0)}`)
+    .map((m) => `${kernelLabel(m.kernel)} ${m.gflops.toFixed(0)}`)
     .join(', ');
   const kernels =
     choice === undefined
-      ? `${blas.coreName} kernels${process.env.OPENBLAS_CORETYPE ? ' (OPENBLAS_CORETYPE)' : ''}`
-      : choice.source === 'forced'
-        ? `${blas.coreName} kernels (MNIST_LAB_OPENBLAS_KERNEL)`
-        : `${blas.coreName} kernels, timed on this CPU${choice.source === 'cached' ? ' (kept from the first run)' : ''}: ${timed} GFLOP/s, ${kernelVerdict(choice)}`;
+      ? `${blas.coreName} kernels`
+      : choice.source === 'environment'
+        ? `${blas.coreName} kernels (${environmentVerdict(choice)})`
+        : choice.source === 'forced'
+          ? `${blas.coreName} kernels (MNIST_LAB_OPENBLAS_KERNEL)`
+          : `${blas.coreName} kernels, timed on this CPU${choice.source === 'cached' ? ' (kept from the first run)' : ''}: ${timed} GFLOP/s, ${kernelVerdict(choice)}`;
   const count = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
   const timedThreads =
     threads.measurements === undefined

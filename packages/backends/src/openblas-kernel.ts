@@ -29,9 +29,14 @@ export interface KernelMeasurement {
 
 /** How the kernel was chosen. */
 export interface KernelChoice {
-  readonly kernel: KernelName;
-  /** `measured` now, `cached` from an earlier measurement on this machine, or `forced` by the environment. */
-  readonly source: 'measured' | 'cached' | 'forced';
+  /** What OpenBLAS was told; with `source` `environment`, whatever `OPENBLAS_CORETYPE` says. */
+  readonly kernel: KernelName | (string & {});
+  /**
+   * `measured` now, `cached` from an earlier measurement on this machine, `forced` by
+   * `MNIST_LAB_OPENBLAS_KERNEL`, or `environment`: `OPENBLAS_CORETYPE` was set, and wins (the
+   * measurements are then those kept from an earlier timing here, if any).
+   */
+  readonly source: 'measured' | 'cached' | 'forced' | 'environment';
   readonly measurements: readonly KernelMeasurement[];
 }
 
@@ -80,6 +85,29 @@ export function machineKey(flags: ReadonlySet<string>, libraries: readonly strin
 // The child that times one kernel: the built calibration entry next to this file.
 const childScript = () => fileURLToPath(new URL('./openblas-calibrate.js', import.meta.url));
 
+type KernelCache = Record<string, { kernel: KernelName; measurements?: KernelMeasurement[] }>;
+
+// One entry per machine key, so that a run with another library does not evict this one.
+function readKernelCache(path: string): KernelCache {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // No cache yet, or an unreadable one.
+  }
+  return {};
+}
+
+/** The kernel timings kept from an earlier {@link chooseKernel} on this machine; none if never timed. */
+export function keptKernelMeasurements(
+  flags: ReadonlySet<string>,
+  libraries: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): readonly KernelMeasurement[] {
+  const kept = readKernelCache(kernelCachePath(env))[machineKey(flags, libraries)]?.measurements;
+  return Array.isArray(kept) ? kept : [];
+}
+
 /** Times one kernel in a child process (OpenBLAS reads `OPENBLAS_CORETYPE` only while it loads). */
 export function measureKernel(kernel: KernelName): KernelMeasurement {
   const env: NodeJS.ProcessEnv = { ...process.env, MNIST_LAB_OPENBLAS_KERNEL: kernel };
@@ -113,14 +141,7 @@ export function chooseKernel(
   if (forced !== undefined) return { kernel: forced, source: 'forced', measurements: [] };
   const path = kernelCachePath(env);
   const key = machineKey(flags, libraries);
-  // One entry per machine key, so that a run with another library does not evict this one.
-  let cache: Record<string, { kernel: KernelName; measurements: KernelMeasurement[] }> = {};
-  try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) cache = parsed;
-  } catch {
-    // No cache yet, or an unreadable one: measure.
-  }
+  const cache = readKernelCache(path);
   const cached = cache[key];
   if (typeof cached?.kernel === 'string')
     return { kernel: cached.kernel, source: 'cached', measurements: cached.measurements ?? [] };

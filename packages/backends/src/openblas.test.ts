@@ -22,6 +22,7 @@ import {
   speedFixVariants,
 } from './index';
 import { openBlasCandidates } from './openblas';
+import { environmentVerdict } from './openblas-describe';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -86,7 +87,11 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
     expect(blas.config).toMatch(/^OpenBLAS \d+\.\d+\.\d+/);
     expect(blas.threads).toBe(1);
     const choice = blas.kernelChoice;
-    if (
+    if (choice?.source === 'environment') {
+      // The environment's kernel wins, untouched.
+      expect(choice.kernel).toBe(USER_CORETYPE);
+      expect(blas.coreTypeOverride).toBeUndefined();
+    } else if (
       blas.config.includes('DYNAMIC_ARCH') &&
       choice !== undefined &&
       choice.kernel !== 'openblas'
@@ -293,7 +298,7 @@ describe("OpenBLAS's kernels, chosen by measurement", () => {
 
   it('times the real kernels in child processes and loads the fastest (needs libopenblas0-pthread)', () => {
     const cache = mkdtempSync(join(tmpdir(), 'mnist-lab-kernel-'));
-    try {
+    const load = (coreType: string) => {
       const r = spawnSync(
         process.execPath,
         [
@@ -303,11 +308,14 @@ describe("OpenBLAS's kernels, chosen by measurement", () => {
         ],
         {
           encoding: 'utf8',
-          env: { ...process.env, MNIST_LAB_CACHE: cache, OPENBLAS_CORETYPE: '' },
+          env: { ...process.env, MNIST_LAB_CACHE: cache, OPENBLAS_CORETYPE: coreType },
         },
       );
       expect(r.status, r.stderr).toBe(0);
-      const { core, choice } = JSON.parse(r.stdout.trim());
+      return JSON.parse(r.stdout.trim());
+    };
+    try {
+      const { core, choice } = load('');
       const candidates = kernelCandidates(cpuFlags());
       if (candidates.length <= 1) {
         expect(choice).toBeUndefined();
@@ -322,6 +330,16 @@ describe("OpenBLAS's kernels, chosen by measurement", () => {
         JSON.parse(readFileSync(join(cache, 'openblas-kernel.json'), 'utf8')),
       );
       expect(kept).toEqual([expect.objectContaining({ kernel: choice.kernel })]);
+      // Later, with OPENBLAS_CORETYPE set in the environment: that kernel loads, nothing is timed,
+      // and the timings kept above come with it (what the backend line compares it against).
+      const forced = candidates.at(-1) as string;
+      const withEnv = load(forced);
+      expect(withEnv.core.toLowerCase()).toBe(forced.toLowerCase());
+      expect(withEnv.choice).toEqual({
+        kernel: forced,
+        source: 'environment',
+        measurements: choice.measurements,
+      });
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
@@ -367,5 +385,37 @@ describe('cpuName', () => {
   });
   it.skipIf(linuxX86)('is the model name elsewhere (this machine is not Linux x86)', () => {
     expect(cpuName()).toBe(cpus()[0]?.model.trim() || 'unknown CPU');
+  });
+});
+
+describe('environmentVerdict', () => {
+  const m = (kernel: KernelName, gflops: number): KernelMeasurement => ({
+    kernel,
+    coreName: kernel,
+    gflops,
+  });
+  it('says the kernel the environment forces, and how to get a faster one measured here', () => {
+    const choice = {
+      kernel: 'Haswell',
+      source: 'environment' as const,
+      measurements: [m('openblas', 151), m('SkylakeX', 158), m('Haswell', 100)],
+    };
+    expect(environmentVerdict(choice)).toBe(
+      "OPENBLAS_CORETYPE=Haswell, set in the environment; timed here: OpenBLAS's own 151, SkylakeX 158, Haswell 100 GFLOP/s: unset it for SkylakeX, 1.6× its rate here",
+    );
+  });
+  it('gives no advice within 10 %, or for a kernel never timed here', () => {
+    const near = [m('SkylakeX', 105), m('Haswell', 100)];
+    expect(
+      environmentVerdict({ kernel: 'haswell', source: 'environment', measurements: near }),
+    ).toBe(
+      'OPENBLAS_CORETYPE=haswell, set in the environment; timed here: SkylakeX 105, Haswell 100 GFLOP/s',
+    );
+    expect(
+      environmentVerdict({ kernel: 'Prescott', source: 'environment', measurements: near }),
+    ).not.toContain('unset');
+    expect(environmentVerdict({ kernel: 'Haswell', source: 'environment', measurements: [] })).toBe(
+      'OPENBLAS_CORETYPE=Haswell, set in the environment; not timed against the others: mnist-lab backends times them',
+    );
   });
 });

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { coreTypeForFlags, cpuFlags } from './cpu-info';
 import { OpenBlasUnavailable } from './errors';
 import {
   chooseKernel,
   type KernelChoice,
   type KernelName,
+  keptKernelMeasurements,
   kernelCandidates,
 } from './openblas-kernel';
 
@@ -18,7 +18,7 @@ export interface OpenBlasInfo {
   readonly coreName: string;
   /** The `OPENBLAS_CORETYPE` this package chose (by measurement); absent when OpenBLAS's own choice won or the user set one. */
   readonly coreTypeOverride?: string;
-  /** How the kernels were chosen: measured (now or earlier, on this machine) or forced; absent where there was no choice. */
+  /** How the kernels were chosen: measured (now or earlier, on this machine), forced, or set in the environment; absent where there was no choice. */
   readonly kernelChoice?: KernelChoice;
   /** Threads OpenBLAS computes with now: 1 as opened (parallel jobs then do not fight over cores), or as `setThreads` set. */
   readonly threads: number;
@@ -76,51 +76,6 @@ export function openBlasCandidates(env: NodeJS.ProcessEnv = process.env): string
   }
 }
 
-/**
- * The `OPENBLAS_CORETYPE` that matches a CPU's feature flags (`/proc/cpuinfo`), or undefined.
- * OpenBLAS picks its kernels from a table of CPU models; a model newer than the library (0.3.21
- * on a Xeon of model 207, measured here) falls back to `Prescott`, SSE3 kernels ~3.5x slower than
- * the AVX-512 ones the CPU can run. The choice here only names kernels whose instructions the
- * flags list, so it is never wrong for the CPU, only possibly less tuned than a newer OpenBLAS.
- */
-export function coreTypeForFlags(flags: ReadonlySet<string>): string | undefined {
-  const all = (...names: string[]) => names.every((n) => flags.has(n));
-  if (all('avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl', 'fma')) return 'SkylakeX';
-  if (all('avx2', 'fma')) return 'Haswell';
-  return undefined;
-}
-
-/** The CPU's feature flags from `/proc/cpuinfo` (Linux x64), or none elsewhere. */
-export function cpuFlags(): ReadonlySet<string> {
-  return new Set(cpuInfoField('flags')?.split(/\s+/) ?? []);
-}
-
-/** A field of the first CPU in Linux's `/proc/cpuinfo` on x86 (`flags`, `cpu family`, `model`), else undefined. */
-function cpuInfoField(name: string): string | undefined {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
-  try {
-    return readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.split(':')[0]?.trim() === name)
-      ?.split(':')[1]
-      ?.trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The CPU as this machine names it, with its x86 family and model where Linux says them:
- * `AMD EPYC (family 26, model 2)`. A virtual machine's model name can be as bare as `AMD EPYC` for
- * CPUs of different generations, whose figures differ (BENCHMARKS.md); family and model tell them
- * apart. Every benchmark and `mnist-lab backends` print it.
- */
-export function cpuName(): string {
-  const model = cpus()[0]?.model.trim() || 'unknown CPU';
-  const [family, number] = [cpuInfoField('cpu family'), cpuInfoField('model')];
-  return family && number ? `${model} (family ${family}, model ${number})` : model;
-}
-
 interface Koffi {
   load(path: string): { func(definition: string): (...args: unknown[]) => unknown };
 }
@@ -161,9 +116,10 @@ async function open(): Promise<OpenBlas> {
     } finally {
       if (override) delete process.env.OPENBLAS_CORETYPE;
     }
-    const bound = bindCblas(lib, library, override);
+    // Not spread afterwards: `threads` is a getter.
+    const bound = bindCblas(lib, library, override, choice);
     if (typeof bound === 'string') tried.push(bound);
-    else return choice === undefined ? bound : { ...bound, kernelChoice: choice };
+    else return bound;
   }
   throw new OpenBlasUnavailable(
     `OpenBLAS was not found (tried ${tried.join('; ')}); ${OPENBLAS_FIX}`,
@@ -178,6 +134,7 @@ function bindCblas(
   lib: ReturnType<Koffi['load']>,
   library: string,
   override: string | undefined,
+  kernelChoice: KernelChoice | undefined,
 ): OpenBlas | string {
   const fn = (definition: string) => lib.func(definition);
   let sgemm: (...args: unknown[]) => unknown;
@@ -216,6 +173,7 @@ function bindCblas(
     config,
     coreName,
     ...(override && config.includes('DYNAMIC_ARCH') ? { coreTypeOverride: override } : {}),
+    ...(kernelChoice === undefined ? {} : { kernelChoice }),
     get threads() {
       return Number(getThreads?.() ?? 1);
     },
@@ -257,7 +215,12 @@ function bindCblas(
  * flags allow only one, OpenBLAS's own).
  */
 function kernelToLoad(): { override: string | undefined; choice: KernelChoice | undefined } {
-  if (process.env.OPENBLAS_CORETYPE) return { override: undefined, choice: undefined };
+  const set = process.env.OPENBLAS_CORETYPE;
+  if (set) {
+    // The environment's choice wins; what this machine measured before is shown beside it.
+    const measurements = keptKernelMeasurements(cpuFlags(), openBlasCandidates());
+    return { override: undefined, choice: { kernel: set, source: 'environment', measurements } };
+  }
   const flags = cpuFlags();
   const forced = process.env.MNIST_LAB_OPENBLAS_KERNEL;
   if (forced === undefined && kernelCandidates(flags).length <= 1)
@@ -265,6 +228,19 @@ function kernelToLoad(): { override: string | undefined; choice: KernelChoice | 
   const preferred = (coreTypeForFlags(flags) ?? 'openblas') as KernelName;
   const choice = chooseKernel(flags, openBlasCandidates(), preferred);
   return { override: choice.kernel === 'openblas' ? undefined : choice.kernel, choice };
+}
+
+/**
+ * Times the kernels this CPU can run on the step's products (or reads the timings kept from an
+ * earlier run here), whatever `OPENBLAS_CORETYPE` says: what `mnist-lab backends` shows beside a
+ * kernel the environment forces. About two seconds the first time on a machine.
+ */
+export function timeOpenBlasKernels(): KernelChoice {
+  const flags = cpuFlags();
+  const preferred = (coreTypeForFlags(flags) ?? 'openblas') as KernelName;
+  const env = { ...process.env };
+  delete env.MNIST_LAB_OPENBLAS_KERNEL;
+  return chooseKernel(flags, openBlasCandidates(), preferred, env);
 }
 
 let opening: Promise<OpenBlas> | undefined;

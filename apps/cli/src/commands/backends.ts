@@ -1,4 +1,4 @@
-import { probeBackends } from '@mnist-lab/backends';
+import { probeBackends, timeOpenBlasKernels } from '@mnist-lab/backends';
 import type { Command } from 'commander';
 import { Output } from '../output';
 
@@ -13,6 +13,9 @@ export function registerBackendsCommand(program: Command): void {
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (opts: { json?: boolean; quiet?: boolean }) => {
       const output = new Output(opts);
+      // Where the environment forces OpenBLAS's kernels, time the others too (once per machine,
+      // about two seconds; kept) so that the wasm line can say whether the forced ones are slower.
+      if (process.env.OPENBLAS_CORETYPE) timeOpenBlasKernels();
       const probes = await probeBackends();
       const picked = probes.find((p) => p.available);
       for (const p of probes) {

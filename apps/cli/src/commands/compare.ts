@@ -16,7 +16,13 @@ import {
 } from '@mnist-lab/lesson';
 import type { Command } from 'commander';
 import { type CompareRun, type PoolResult, runLabel, runPool } from '../compare/child-runs';
-import { comparedNetworks, plannedRuns, probeCadence, runArgs } from '../compare/plan';
+import {
+  balancedJobs,
+  comparedNetworks,
+  plannedRuns,
+  probeCadence,
+  runArgs,
+} from '../compare/plan';
 import { runProgress, stopChildrenOnInterrupt, wrap } from '../compare/progress';
 import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
 import { summarize } from '../compare/summary';
@@ -64,7 +70,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--epochs <n>', 'epochs per run (default 10; 1 with --quick)', positiveInt)
     .option(
       '--jobs <n>',
-      'runs in parallel (default: one per core on a single-threaded backend)',
+      'runs in parallel (default on a single-threaded backend: one per core, or one more where that ends sooner, e.g. 3 for 5 runs on 2 cores)',
       positiveInt,
     )
     .option('--quick', "a one-minute version: one epoch of each network (the lesson's first row)")
@@ -118,14 +124,15 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   // Chosen by timing: every run uses that backend rather than timing again.
   const pinned = backend.measured === undefined ? opts : { ...opts, backend: backend.backend };
   const singleThreaded = backend.deviceKind === 'cpu' && backend.threads === 1;
-  const jobs = opts.jobs ?? (singleThreaded ? availableParallelism() : 1);
+  const plan = { ...opts, presets, epochs };
+  const networks = comparedNetworks(presets, opts.controls);
+  const runs = plannedRuns(networks, opts.seeds);
+  const jobs =
+    opts.jobs ?? (singleThreaded ? balancedJobs(runs.length, availableParallelism()) : 1);
   // With MNIST_LAB_BLAS_THREADS=auto each run would time OpenBLAS alone, take every core and then
   // fight the others: it gets its share of the cores instead.
   if (process.env[BLAS_THREADS_ENV] === 'auto')
     process.env[BLAS_THREADS_ENV] = String(Math.max(1, Math.floor(availableParallelism() / jobs)));
-  const plan = { ...opts, presets, epochs };
-  const networks = comparedNetworks(presets, opts.controls);
-  const runs = plannedRuns(networks, opts.seeds);
   output.log(
     `${runs.length} runs (${networks.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epoch${epochs > 1 ? 's' : ''} each, probed every ${probeCadence(plan)} steps, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
   );
