@@ -129,10 +129,6 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const runs = plannedRuns(networks, opts.seeds);
   const jobs =
     opts.jobs ?? (singleThreaded ? balancedJobs(runs.length, availableParallelism()) : 1);
-  // With MNIST_LAB_BLAS_THREADS=auto each run would time OpenBLAS alone, take every core and then
-  // fight the others: it gets its share of the cores instead.
-  if (process.env[BLAS_THREADS_ENV] === 'auto')
-    process.env[BLAS_THREADS_ENV] = String(Math.max(1, Math.floor(availableParallelism() / jobs)));
   output.log(
     `${runs.length} runs (${networks.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epoch${epochs > 1 ? 's' : ''} each, probed every ${probeCadence(plan)} steps, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
   );
@@ -150,6 +146,7 @@ async function compareAction(opts: CompareOptions): Promise<void> {
     ],
     progress,
     stopping,
+    runEnvironment(jobs),
   );
   progress.stop();
   const wallSeconds = (performance.now() - started) / 1000;
@@ -177,6 +174,17 @@ async function compareAction(opts: CompareOptions): Promise<void> {
     for (const f of pool.failures) output.log(`failed: ${f}`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * The runs' environment: this process's, except that with MNIST_LAB_BLAS_THREADS=auto each run
+ * gets its share of the cores (it would otherwise time OpenBLAS alone, take every core and then
+ * fight the others).
+ */
+function runEnvironment(jobs: number): NodeJS.ProcessEnv {
+  if (process.env[BLAS_THREADS_ENV] !== 'auto') return process.env;
+  const share = Math.max(1, Math.floor(availableParallelism() / jobs));
+  return { ...process.env, [BLAS_THREADS_ENV]: String(share) };
 }
 
 interface Comparison {

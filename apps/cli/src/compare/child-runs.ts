@@ -35,15 +35,17 @@ const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
 
 export const runLabel = (run: CompareRun) => `${run.network}-seed${run.seed}`;
 
-/** Runs `train --json` in a child process and streams its epoch and probe events. */
+/** Runs `train --json` in a child process (with `env`) and streams its epoch and probe events. */
 export function runChild(
   args: string[],
   on: ChildEvents,
   stop: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stderr: string; model?: string }> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [cliPath, 'train', ...args, '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     // SIGTERM stops a run as Ctrl-C does (after its step, with a checkpoint), also when only this
     // process was sent the interrupt.
@@ -81,7 +83,7 @@ export function runChild(
 }
 
 /**
- * Runs `train --json` for every run, `jobs` at a time, each in its own process; starts no new run
+ * Runs `train --json` for every run, `jobs` at a time, each in its own process with `env`; starts no new run
  * once `stop` aborts (the running ones stop after their step, with a checkpoint). A run stopped so
  * (exit 130) is no failure.
  */
@@ -94,6 +96,7 @@ export async function runPool(
     probe: (run: CompareRun, e: ProbeEventLine) => void;
   },
   stop: AbortSignal,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<PoolResult> {
   const result: PoolResult = { records: [], failures: [], models: {} };
   const queue = [...runs];
@@ -117,6 +120,7 @@ export async function runPool(
           },
         },
         stop,
+        env,
       );
       const name = runLabel(current);
       if (child.code === 130) continue;
