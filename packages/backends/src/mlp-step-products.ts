@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { OpenBlas } from './openblas';
+import { forwardProducts } from './openblas-forward';
 import { f32, type WasmHeapBackend } from './wasm-heap';
 import { backendMemory, momentumUpdate, simdFor } from './wasm-simd-update';
 
@@ -35,28 +36,19 @@ const rowsOf = (t: Info) => t.shape[0] as number;
 const colsOf = (t: Info) => t.shape.slice(1).reduce((a, b) => a * b, 1);
 
 /**
- * Products by `cblas_sgemm` on the heap; the weight gradient goes straight into the velocity with
+ * Products by `cblas_sgemm` on the heap (the forward ones transposed where that is faster and gives
+ * the same bits: `openblas-forward.ts`); the weight gradient goes straight into the velocity with
  * sgemm's `beta` (`v ← dzᵀ·h + μ·v`), then `cblas_saxpy` moves the weight.
  */
 export function openBlasProducts(blas: OpenBlas): StepProducts {
+  // Each shape computed directly or transposed, whichever is faster where both give the same bits.
+  const forward = forwardProducts(blas);
   return {
     freshWeights: false,
     forward(backend, h, w) {
       const [rows, k, n] = [rowsOf(h), colsOf(h), rowsOf(w)];
       const out = backend.makeOutput([rows, n], 'float32');
-      blas.sgemm(
-        false,
-        true,
-        rows,
-        n,
-        k,
-        f32(backend, h),
-        k,
-        f32(backend, w),
-        k,
-        f32(backend, out),
-        n,
-      );
+      forward(rows, n, k, f32(backend, h), f32(backend, w), f32(backend, out));
       return out;
     },
     inputGrad(backend, dz, w) {

@@ -56,6 +56,11 @@ export interface OpenBlas extends OpenBlasInfo {
   scopy(x: Float32Array, y: Float32Array): void;
   /** `y = alpha·x + beta·y` over `x.length` elements (OpenBLAS's `cblas_saxpby`, or two passes where a library lacks it). */
   saxpby(alpha: number, x: Float32Array, beta: number, y: Float32Array): void;
+  /**
+   * `b = aᵀ` for a row-major `rows×cols` `a` (OpenBLAS's `cblas_somatcopy`, exact); absent where a
+   * library lacks it.
+   */
+  readonly transpose?: (rows: number, cols: number, a: Float32Array, b: Float32Array) => void;
 }
 
 /** Where OpenBLAS lives: `MNIST_LAB_OPENBLAS` first, then the names Debian/Ubuntu, Fedora, Homebrew and Windows use. */
@@ -206,6 +211,19 @@ function bindCblas(
           sscal(y.length, beta, y, 1);
           saxpy(x.length, alpha, x, 1, y, 1);
         },
+    ...transposeOf(optional(SOMATCOPY)),
+  };
+}
+
+const SOMATCOPY =
+  'void cblas_somatcopy(int order, int trans, int rows, int cols, float alpha, const float *a, int lda, float *b, int ldb)';
+
+/** OpenBLAS's `cblas_somatcopy` as `transpose` (`b = 1·aᵀ`, exact), where the library has it. */
+function transposeOf(somatcopy: ((...args: unknown[]) => unknown) | undefined) {
+  if (somatcopy === undefined) return {};
+  return {
+    transpose: (rows: number, cols: number, a: Float32Array, b: Float32Array) =>
+      somatcopy(ROW_MAJOR, TRANS, rows, cols, 1, a, cols, b, rows),
   };
 }
 
