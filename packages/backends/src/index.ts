@@ -27,7 +27,7 @@ export {
 } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
 export { loadOpenBlas, timeOpenBlasKernels } from './openblas';
-export type { ForwardOrientation, ForwardProduct } from './openblas-forward';
+export type { ForwardOrientation, ForwardProduct, ForwardProducts } from './openblas-forward';
 export { chooseForward, forwardProducts } from './openblas-forward';
 export type { KernelChoice, KernelMeasurement, KernelName } from './openblas-kernel';
 export {

@@ -90,6 +90,12 @@ export function chooseForward(
   return { shape, transposed, reason: transposed ? 'faster' : 'not faster', micros };
 }
 
+/** {@link ForwardProduct}, each shape computed the way chosen for it. */
+export type ForwardProducts = ForwardProduct & {
+  /** The choices so far, one per shape, in the order the shapes first came. */
+  orientations(): ForwardOrientation[];
+};
+
 /**
  * The whole-step kernel's forward products through OpenBLAS: each shape computed the way
  * {@link chooseForward} chose for it at its first product (about a millisecond, once per shape).
@@ -98,16 +104,9 @@ export function chooseForward(
 export function forwardProducts(
   blas: OpenBlas,
   choose: typeof chooseForward = chooseForward,
-): ForwardProduct & { orientations(): ForwardOrientation[] } {
+): ForwardProducts {
   const ways = new Map<string, { orientation: ForwardOrientation; run: ForwardProduct }>();
-  const product = (
-    rows: number,
-    n: number,
-    k: number,
-    h: Float32Array,
-    w: Float32Array,
-    out: Float32Array,
-  ) => {
+  const product: ForwardProduct = (rows, n, k, h, w, out) => {
     const key = `${rows}×${n}×${k}`;
     let way = ways.get(key);
     if (way === undefined) {
