@@ -13,7 +13,8 @@ const kernelLabel = (kernel: string) => (kernel === 'openblas' ? "OpenBLAS's own
 
 /**
  * `OPENBLAS_CORETYPE=Haswell, set in the environment; timed here: SkylakeX 158, Haswell 100 GFLOP/s:
- * unset it for SkylakeX's`: the environment's kernel, against what this machine measured before.
+ * unset it for SkylakeX, 1.6× as fast here`: the environment's kernel, against what this machine
+ * measured before.
  */
 export function environmentVerdict(choice: KernelChoice): string {
   const set = `OPENBLAS_CORETYPE=${choice.kernel}, set in the environment`;
@@ -28,7 +29,7 @@ export function environmentVerdict(choice: KernelChoice): string {
   );
   const advice =
     own !== undefined && best.gflops > own.gflops * 1.1
-      ? `: unset it for ${kernelLabel(best.kernel)}, ${(best.gflops / own.gflops).toFixed(1)}× its rate here`
+      ? `: unset it for ${kernelLabel(best.kernel)}, ${(best.gflops / own.gflops).toFixed(1)}× as fast here`
       : '';
   return `${set}; timed here: ${timed} GFLOP/s${advice}`;
 }

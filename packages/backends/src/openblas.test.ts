@@ -401,7 +401,7 @@ describe('environmentVerdict', () => {
       measurements: [m('openblas', 151), m('SkylakeX', 158), m('Haswell', 100)],
     };
     expect(environmentVerdict(choice)).toBe(
-      "OPENBLAS_CORETYPE=Haswell, set in the environment; timed here: OpenBLAS's own 151, SkylakeX 158, Haswell 100 GFLOP/s: unset it for SkylakeX, 1.6× its rate here",
+      "OPENBLAS_CORETYPE=Haswell, set in the environment; timed here: OpenBLAS's own 151, SkylakeX 158, Haswell 100 GFLOP/s: unset it for SkylakeX, 1.6× as fast here",
     );
   });
   it('gives no advice within 10 %, or for a kernel never timed here', () => {
