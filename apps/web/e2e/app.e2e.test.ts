@@ -135,8 +135,13 @@ describeInBrowser('the browser lab in headless Chromium', () => {
     const browser = await launch(['--disable-features=WebGPU']);
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
-      // Pause, then resume, a run of 200 batches (long enough on wasm, which auto now picks here, to pause in): while paused, no batch is trained.
-      await page.goto(`${server.url}?preset=relu&epochs=1&trainSize=6400&testSize=200&seed=4`);
+      // Pause, then resume, a run of 1875 batches (the whole training set: long enough on wasm,
+      // which auto picks here, to pause in; 200 batches were done before the click on a fast CPU):
+      // while paused, no batch is trained.
+      const batches = 1875;
+      await page.goto(
+        `${server.url}?preset=relu&epochs=1&trainSize=${batches * 32}&testSize=200&seed=4`,
+      );
       await expect
         .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
         .toBe(true);
@@ -145,21 +150,23 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       await expect
         .poll(() => page.locator('#runs li').textContent(), { timeout: 30_000 })
         .toMatch(/paused/);
+      // The training step of the last loss the page recorded (every 5th step in a run this long).
       const steps = () =>
         page.evaluate(
           () =>
-            (window as unknown as { __lab: { runs: { losses: unknown[] }[] } }).__lab.runs[0]
-              ?.losses.length ?? 0,
+            (
+              window as unknown as { __lab: { runs: { losses: { x: number }[] }[] } }
+            ).__lab.runs[0]?.losses.at(-1)?.x ?? 0,
         );
       const pausedAt = await steps();
       await page.waitForTimeout(1000);
       expect(await steps()).toBe(pausedAt);
-      expect(pausedAt).toBeLessThan(200);
+      expect(pausedAt).toBeLessThan(batches);
       await page.getByRole('button', { name: 'Resume' }).click();
       await expect
         .poll(() => page.locator('#runs li').textContent(), { timeout: 120_000 })
         .toMatch(/done/);
-      expect(await steps()).toBe(200);
+      expect(await steps()).toBe(batches);
       // A short run in a page of its own, as a new visitor's.
       await page.close();
       const fresh = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
