@@ -1,12 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BackendReport,
-  BLAS_THREADS_ENV,
-  type BlasMode,
-  initBackend,
-} from '@mnist-lab/backends';
+import { type BackendReport, type BlasMode, initBackend } from '@mnist-lab/backends';
 import {
   type ComparedNetwork,
   LESSON_PRESET_NAMES,
@@ -22,6 +17,7 @@ import {
   plannedRuns,
   probeCadence,
   runArgs,
+  runEnvironment,
 } from '../compare/plan';
 import { runProgress, stopChildrenOnInterrupt, wrap } from '../compare/progress';
 import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
@@ -146,7 +142,7 @@ async function compareAction(opts: CompareOptions): Promise<void> {
     ],
     progress,
     stopping,
-    runEnvironment(jobs),
+    runEnvironment(jobs, availableParallelism()),
   );
   progress.stop();
   const wallSeconds = (performance.now() - started) / 1000;
@@ -174,17 +170,6 @@ async function compareAction(opts: CompareOptions): Promise<void> {
     for (const f of pool.failures) output.log(`failed: ${f}`);
     process.exitCode = 1;
   }
-}
-
-/**
- * The runs' environment: this process's, except that with MNIST_LAB_BLAS_THREADS=auto each run
- * gets its share of the cores (it would otherwise time OpenBLAS alone, take every core and then
- * fight the others).
- */
-function runEnvironment(jobs: number): NodeJS.ProcessEnv {
-  if (process.env[BLAS_THREADS_ENV] !== 'auto') return process.env;
-  const share = Math.max(1, Math.floor(availableParallelism() / jobs));
-  return { ...process.env, [BLAS_THREADS_ENV]: String(share) };
 }
 
 interface Comparison {

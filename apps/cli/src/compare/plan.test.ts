@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balancedJobs } from './plan';
+import { balancedJobs, runEnvironment } from './plan';
 
 describe('balancedJobs', () => {
   it('runs everything at once where the cores suffice', () => {
@@ -30,5 +30,19 @@ describe('balancedJobs', () => {
         expect(jobs).toBeGreaterThanOrEqual(Math.min(runs, cores));
         expect(jobs).toBeLessThanOrEqual(Math.max(Math.min(runs, cores), 2 * cores));
       }
+  });
+});
+
+describe('runEnvironment', () => {
+  it("gives each run its share of the cores for MNIST_LAB_BLAS_THREADS=auto, leaving compare's own alone", () => {
+    const env = { MNIST_LAB_BLAS_THREADS: 'auto', PATH: '/bin' };
+    expect(runEnvironment(2, 8, env)).toEqual({ MNIST_LAB_BLAS_THREADS: '4', PATH: '/bin' });
+    expect(runEnvironment(3, 2, env)).toEqual({ MNIST_LAB_BLAS_THREADS: '1', PATH: '/bin' });
+    expect(env.MNIST_LAB_BLAS_THREADS).toBe('auto');
+  });
+  it('passes any other setting on as it is', () => {
+    const env = { MNIST_LAB_BLAS_THREADS: '2' };
+    expect(runEnvironment(2, 8, env)).toBe(env);
+    expect(runEnvironment(2, 8, {})).toEqual({});
   });
 });

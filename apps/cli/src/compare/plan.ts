@@ -1,3 +1,4 @@
+import { BLAS_THREADS_ENV } from '@mnist-lab/backends';
 import {
   type ComparedNetwork,
   LESSON_CLAIMS,
@@ -118,4 +119,18 @@ export function balancedJobs(runs: number, cores: number): number {
   for (let jobs = cores + 1; jobs <= Math.min(runs, 2 * cores); jobs++)
     if (ends(jobs) < ends(best) - 1e-9) best = jobs;
   return best;
+}
+
+/**
+ * The runs' environment: `env`, except that with MNIST_LAB_BLAS_THREADS=auto each run gets its
+ * share of the `cores` (it would otherwise time OpenBLAS alone, take every core and then fight the
+ * others). `env` itself is left as it is.
+ */
+export function runEnvironment(
+  jobs: number,
+  cores: number,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  if (env[BLAS_THREADS_ENV] !== 'auto') return env;
+  return { ...env, [BLAS_THREADS_ENV]: String(Math.max(1, Math.floor(cores / jobs))) };
 }
