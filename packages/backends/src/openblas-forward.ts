@@ -86,12 +86,12 @@ export function chooseForward(
     turned(rows, n, k, x, y, b);
     if (!sameBits(a, b)) return { shape, transposed: false, reason: 'other bits' };
   }
-  const [directMicros, transposedMicros] = bestMicros([
+  const [plainMicros, turnedMicros] = bestMicros([
     () => plain(rows, n, k, h, w, a),
     () => turned(rows, n, k, h, w, b),
   ]) as [number, number];
-  const micros = { direct: directMicros, transposed: transposedMicros };
-  const transposed = micros.transposed < 0.95 * micros.direct;
+  const transposed = turnedMicros < 0.95 * plainMicros;
+  const micros = { direct: plainMicros, transposed: turnedMicros };
   return { shape, transposed, reason: transposed ? 'faster' : 'not faster', micros };
 }
 

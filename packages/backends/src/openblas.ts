@@ -243,10 +243,18 @@ function kernelToLoad(): { override: string | undefined; choice: KernelChoice | 
   const forced = process.env.MNIST_LAB_OPENBLAS_KERNEL;
   if (forced === undefined && kernelCandidates(flags).length <= 1)
     return { override: undefined, choice: undefined };
-  const preferred = (coreTypeForFlags(flags) ?? 'openblas') as KernelName;
-  const choice = chooseKernel(flags, openBlasCandidates(), preferred);
+  const choice = chosenKernel(flags);
   return { override: choice.kernel === 'openblas' ? undefined : choice.kernel, choice };
 }
+
+// `chooseKernel` for this machine, the kernel the CPU flags name preferred.
+const chosenKernel = (flags: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env) =>
+  chooseKernel(
+    flags,
+    openBlasCandidates(),
+    (coreTypeForFlags(flags) ?? 'openblas') as KernelName,
+    env,
+  );
 
 /**
  * Times the kernels this CPU can run on the step's products (or reads the timings kept from an
@@ -254,11 +262,9 @@ function kernelToLoad(): { override: string | undefined; choice: KernelChoice | 
  * kernel the environment forces. About two seconds the first time on a machine.
  */
 export function timeOpenBlasKernels(): KernelChoice {
-  const flags = cpuFlags();
-  const preferred = (coreTypeForFlags(flags) ?? 'openblas') as KernelName;
   const env = { ...process.env };
   delete env.MNIST_LAB_OPENBLAS_KERNEL;
-  return chooseKernel(flags, openBlasCandidates(), preferred, env);
+  return chosenKernel(cpuFlags(), env);
 }
 
 let opening: Promise<OpenBlas> | undefined;
