@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { WASM_SIMD_PRODUCTS } from '@mnist-lab/backends';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from '@mnist-lab/trainer';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -292,7 +293,7 @@ describe('mnist-lab train, evaluate, predict', () => {
     const r = trainSmall(join(work, 'model-xnnpack'), '--blas', 'off');
     expect(r.status, r.stderr).toBe(0);
     const off = jsonLines(r.stdout);
-    expect(off.at(-1)?.matmul).toBe('XNNPACK (wasm SIMD)');
+    expect(off.at(-1)?.matmul).toBe(WASM_SIMD_PRODUCTS);
     const accuracy = (list: Record<string, unknown>[]) =>
       list.find((e) => e.event === 'epoch')?.testAccuracy as number;
     expect(Math.abs(accuracy(off) - accuracy(events))).toBeLessThanOrEqual(0.002);

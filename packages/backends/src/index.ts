@@ -24,6 +24,7 @@ export {
   NODE_AUTO_ORDER,
   NODE_BACKENDS,
   probeBackends,
+  WASM_SIMD_PRODUCTS,
 } from './node';
 export type { OpenBlas, OpenBlasInfo } from './openblas';
 export { loadOpenBlas, timeOpenBlasKernels } from './openblas';

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { OpenBlas } from './openblas';
 import { forwardProducts } from './openblas-forward';
-import { f32, type WasmHeapBackend } from './wasm-heap';
+import { f32, heapOffset, type WasmHeapBackend } from './wasm-heap';
+import type { SimdGemm } from './wasm-simd-gemm';
 import { backendMemory, momentumUpdate, simdFor } from './wasm-simd-update';
 
 type Info = tf.TensorInfo;
@@ -122,6 +123,74 @@ export function xnnpackProducts(batchMatMul: () => tf.KernelFunc): StepProducts 
       const g = product(backend, dz, h, true, false);
       momentumUpdate(backend, simd(backendMemory(backend)), { g, v, w }, m, c);
       backend.disposeData(g.dataId);
+    },
+  };
+}
+
+/**
+ * Products by this package's wasm SIMD kernels on the heap (`wasm-simd-gemm.ts`): no operand is
+ * packed or copied but the forward product's input, transposed (into panels of 8 where the batch
+ * allows); the weight gradient's sums go straight into the momentum update, with no gradient
+ * buffer. Each element is summed as XNNPACK sums it, so the results are `xnnpackProducts`'s bit
+ * for bit, about twice as fast (no packing of the operands each step). Weights still go to new
+ * buffers each step (`freshWeights`), since tfjs-wasm's own products keep XNNPACK's packed copy of
+ * an operand per tensor.
+ */
+export function simdProducts(
+  gemmFor: (memory: WebAssembly.Memory | undefined) => SimdGemm | undefined,
+): StepProducts {
+  const gemm = (backend: StepBackend) => gemmFor(backendMemory(backend)) as SimdGemm;
+  const at = (backend: StepBackend, t: Info) => heapOffset(backend, t);
+  return {
+    freshWeights: true,
+    forward(backend, h, w) {
+      const [rows, k, n] = [rowsOf(h), colsOf(h), rowsOf(w)];
+      const g = gemm(backend);
+      // hᵀ as the second operand: in panels of 8 columns (each read contiguously), else row-major.
+      const panels = rows % 8 === 0;
+      const ht = backend.makeOutput([k, rows], 'float32');
+      const out = backend.makeOutput([rows, n], 'float32');
+      if (panels) g.panels(at(backend, h), at(backend, ht), rows, k);
+      else g.transpose(at(backend, h), at(backend, ht), rows, k);
+      const [ldb, sj] = panels ? [32, 4 * k] : [4 * rows, 4];
+      // zᵀ = W·hᵀ, stored transposed: z.
+      g.gemmT(
+        at(backend, w),
+        at(backend, ht),
+        at(backend, out),
+        n,
+        rows,
+        k,
+        4 * k,
+        4,
+        ldb,
+        sj,
+        4 * n,
+        0,
+      );
+      backend.disposeData(ht.dataId);
+      return out;
+    },
+    inputGrad(backend, dz, w) {
+      const [rows, nOut, nIn] = [rowsOf(dz), rowsOf(w), colsOf(w)];
+      const out = backend.makeOutput([rows, nIn], 'float32');
+      const args = [rows, nIn, nOut, 4 * nOut, 4, 4 * nIn, 4, 4 * nIn, 1] as const;
+      gemm(backend).gemm(at(backend, dz), at(backend, w), at(backend, out), ...args);
+      return out;
+    },
+    updateWeight(backend, { dz, h, w, v }, m, c) {
+      const [nOut, nIn, rows] = [rowsOf(w), colsOf(w), rowsOf(h)];
+      // dzᵀ read in place: A[i][k] = dz[k][i].
+      const args = [nOut, nIn, rows, 4, 4 * nOut, 4 * nIn, 4, 4 * nIn, 0] as const;
+      gemm(backend).gemmUpdate(
+        at(backend, dz),
+        at(backend, h),
+        at(backend, v),
+        ...args,
+        at(backend, w),
+        m,
+        c,
+      );
     },
   };
 }

@@ -7,7 +7,11 @@ import { loadOpenBlas } from './openblas';
 import { describeOpenBlas } from './openblas-describe';
 import { type BlasThreads, blasThreadsWanted, chooseBlasThreads } from './openblas-threads';
 import { registerGradients } from './register-gradients-node';
-import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
+import { installSpeedFixes, removeSpeedFixes, speedFixVariants } from './speed-fixes';
+
+/** wasm's matrix products without OpenBLAS, where the engine has wasm SIMD. */
+export const WASM_SIMD_PRODUCTS =
+  "wasm SIMD (the fused step's own products; XNNPACK for tfjs's ops)";
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -203,7 +207,10 @@ async function withFixes(
     }
   }
   installSpeedFixes('wasm');
-  return { ...report, matmul: 'XNNPACK (wasm SIMD)' };
+  // The fused training step's products run on this package's wasm SIMD kernels where the engine
+  // has wasm SIMD; tfjs's own ops (evaluation, unfused steps) keep XNNPACK.
+  const ownStep = speedFixVariants()['wasm_MnistLabMlpSgdStep'] === 'wasm simd';
+  return { ...report, matmul: ownStep ? WASM_SIMD_PRODUCTS : 'XNNPACK (wasm SIMD)' };
 }
 
 /** What would compute wasm's matrix products with `blas: 'auto'`, and why not OpenBLAS. */

@@ -20,6 +20,7 @@ import {
   loadOpenBlas,
   pickKernel,
   speedFixVariants,
+  WASM_SIMD_PRODUCTS,
 } from './index';
 import { openBlasCandidates } from './openblas';
 import { environmentVerdict } from './openblas-describe';
@@ -153,13 +154,13 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
       wasm_MnistLabMlpSgdStep: 'openblas',
     });
     const off = await initBackend({ prefer: 'wasm', blas: 'off' });
-    expect(off.matmul).toBe('XNNPACK (wasm SIMD)');
-    // Without OpenBLAS: the update in wasm SIMD, the whole step on XNNPACK's products.
+    expect(off.matmul).toBe(WASM_SIMD_PRODUCTS);
+    // Without OpenBLAS: the update in wasm SIMD, the whole step on this package's SIMD products.
     expect(speedFixVariants()).toEqual({
       wasm_Identity: 'shared buffer',
       wasm_BatchMatMul: 'transposes',
       wasm_MnistLabSgdMomentum: 'wasm simd',
-      wasm_MnistLabMlpSgdStep: 'xnnpack',
+      wasm_MnistLabMlpSgdStep: 'wasm simd',
     });
     await initBackend({ prefer: 'wasm' });
   });
@@ -209,12 +210,12 @@ describe('without OpenBLAS (plain node process, MNIST_LAB_OPENBLAS naming a miss
       missing,
     );
     expect(JSON.parse(out)).toEqual([
-      'XNNPACK (wasm SIMD)',
+      WASM_SIMD_PRODUCTS,
       {
         wasm_Identity: 'shared buffer',
         wasm_BatchMatMul: 'transposes',
         wasm_MnistLabSgdMomentum: 'wasm simd',
-        wasm_MnistLabMlpSgdStep: 'xnnpack',
+        wasm_MnistLabMlpSgdStep: 'wasm simd',
       },
     ]);
   });

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MLP_SGD_STEP_KERNEL, wasmMlpSgdStep } from './mlp-step-kernel';
-import { openBlasProducts, xnnpackProducts } from './mlp-step-products';
+import { openBlasProducts, simdProducts, xnnpackProducts } from './mlp-step-products';
 import type { OpenBlas } from './openblas';
 import { openBlasMatMul } from './openblas-matmul';
 import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum, wasmSgdMomentumSimd } from './sgd-momentum-kernel';
 import type { WasmHeapBackend } from './wasm-heap';
+import { simdGemmFor } from './wasm-simd-gemm';
 import { backendMemory, simdMomentum } from './wasm-simd-update';
 import { fastTransposedMatMul } from './wasm-transposed-matmul';
 
@@ -89,12 +90,18 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
   } else removeKernel('wasm', SGD_MOMENTUM_KERNEL);
   // The whole training step in one kernel, its products on OpenBLAS or on the BatchMatMul kernel
   // installed above (looked up at each call).
+  // Without OpenBLAS, this package's wasm SIMD products where the engine has wasm SIMD (the same
+  // bits as XNNPACK's, without its packing of every operand), else the BatchMatMul kernel.
+  const gemmFor = simdGemmFor();
+  const ownProducts = !blas && gemmFor(backendMemory(tf.findBackend('wasm'))) !== undefined;
   const products = blas
     ? openBlasProducts(blas)
-    : xnnpackProducts(() => (tf.getKernel('BatchMatMul', 'wasm') as tf.KernelConfig).kernelFunc);
+    : ownProducts
+      ? simdProducts(gemmFor)
+      : xnnpackProducts(() => (tf.getKernel('BatchMatMul', 'wasm') as tf.KernelConfig).kernelFunc);
   addKernel(
     { kernelName: MLP_SGD_STEP_KERNEL, backendName: 'wasm', kernelFunc: wasmMlpSgdStep(products) },
-    blas ? 'openblas' : 'xnnpack',
+    blas ? 'openblas' : ownProducts ? 'wasm simd' : 'xnnpack',
   );
 }
 

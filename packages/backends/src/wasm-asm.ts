@@ -94,6 +94,7 @@ export const op = {
   call: (func: number) => [0x10, ...uleb(func)],
   /** `if … end` on an i32 condition, with no result. */
   if: [0x04, 0x40],
+  else: [0x05],
   i32Eqz: [0x45],
   f64AddScalar: [0xa0],
   f64DivScalar: [0xa3],
@@ -114,6 +115,26 @@ export const op = {
   i64ExtendLowI32S: simd(0xc7),
   i64Shl: simd(0xcb),
   i64Add: simd(0xce),
+  /** `v128.load` at a constant byte offset from the address on the stack. */
+  loadAt: (offset: number) => [...simd(0x00), 2, ...uleb(offset)],
+  /** `v128.store` at a constant byte offset. */
+  storeAt: (offset: number) => [...simd(0x0b), 2, ...uleb(offset)],
+  /** One float at the address, in all four lanes. */
+  load32Splat: mem(0x09, 2),
+  /** A float32 lane as a scalar. */
+  f32ExtractLane: (lane: number) => [...simd(0x1f), lane],
+  /** Scalar float32 load and store, at a constant byte offset. */
+  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset: number) => [0x38, 2, ...uleb(offset)],
+  f32AddScalar: [0x92],
+  f32MulScalar: [0x94],
+  /** Scalar int32 load and store (a float's bits, copied exactly). */
+  i32Load: [0x28, 2, 0],
+  i32Store: [0x36, 2, 0],
+  i32Sub: [0x6b],
+  i32LtUScalar: [0x49],
+  i32And: [0x71],
+  i32ShrU: [0x76],
 };
 
 /** A function the module imports from `env`: its name, parameter and result types. */

@@ -1,0 +1,230 @@
+// Matrix products in wasm SIMD on tfjs-backend-wasm's own memory, for the whole-step kernel where
+// there is no OpenBLAS (a browser, `--blas off`). tfjs-wasm's BatchMatMul hands every product to
+// XNNPACK, which first packs the second operand into a new operator (kept per tensor): the step's
+// operands are new every step, so it packed ~0.2 M floats a step, ~0.7 of its 4 ms here. These
+// products read the operands where they lie. Each element is summed as XNNPACK's wasm SIMD
+// kernels sum it: from +0, adding each product `fl(a·b)` in order of the shared index, no fused
+// multiply-add, so the bits are the same (the tests compare them with tfjs's kernel).
+import { type AsmFunction, assemble, F32, I32, op } from './wasm-asm';
+import {
+  A,
+  advanceBy,
+  C,
+  CC,
+  type L,
+  LDC,
+  Locals,
+  loopUntil,
+  M,
+  type Mode,
+  MU,
+  N,
+  ORDER,
+  plus,
+  productLocals,
+  SA,
+  tile,
+  W,
+} from './wasm-simd-gemm-tiles';
+import { boundToMemory, instantiateOn } from './wasm-simd-update';
+
+const { get, set } = op;
+
+/** `i`'s row bases: `rowA` (and `rowC`, `rowW`) for a tile starting at row `i`. */
+function rowBases(L: L, mode: Mode): number[] {
+  const base = (local: number, from: number, stride: number | 'float') => [
+    ...get(from),
+    ...get(L.i),
+    ...(stride === 'float' ? [...op.i32(2), ...op.i32Shl] : [...get(stride), ...op.i32Mul]),
+    ...op.i32Add,
+    ...set(local),
+  ];
+  return [
+    ...base(L.rowA, A, SA),
+    ...base(L.rowC, C, mode === 'transposed' ? 'float' : LDC),
+    ...(mode === 'update' ? base(L.rowW, W, LDC) : []),
+  ];
+}
+
+/** `while (limit ≥ index + step) { body; index += step }`. */
+const stepping = (index: number, limit: number, step: number, body: number[]) =>
+  loopUntil(
+    [...get(limit), ...get(index), ...op.i32(step), ...op.i32Add, ...op.i32LtUScalar],
+    [...body, ...plus(index, step)],
+  );
+
+/** Every column at row `i` (`mr` rows): 8 at a time, then 4, then one. */
+function columnsOf(L: L, mode: Mode, mr: number): number[] {
+  return [
+    ...[...op.i32(0), ...set(L.j)],
+    ...stepping(L.j, N, 8, [...rowBases(L, mode), ...tile(L, mode, mr, 2)]),
+    ...stepping(L.j, N, 4, [...rowBases(L, mode), ...tile(L, mode, mr, 1)]),
+    ...stepping(L.j, N, 1, [...rowBases(L, mode), ...tile(L, mode, mr, 0)]),
+  ];
+}
+
+/** Every row at column `j` (`nv` vectors wide): 4 at a time, then one. */
+function rowsOf(L: L, mode: Mode, nv: number): number[] {
+  return [
+    ...[...op.i32(0), ...set(L.i)],
+    ...stepping(L.i, M, 4, [...rowBases(L, mode), ...tile(L, mode, 4, nv)]),
+    ...stepping(L.i, M, 1, [...rowBases(L, mode), ...tile(L, mode, 1, nv)]),
+  ];
+}
+
+/**
+ * The tiles in one of two orders: rows outer (each row block of `A` stays in the first cache while
+ * `B` passes), or columns outer (each column block of `B` stays while `A` passes).
+ */
+function tiles(L: L, mode: Mode): number[] {
+  const rowsOuter = [
+    ...[...op.i32(0), ...set(L.i)],
+    ...stepping(L.i, M, 4, columnsOf(L, mode, 4)),
+    ...stepping(L.i, M, 1, columnsOf(L, mode, 1)),
+  ];
+  const columnsOuter = [
+    ...[...op.i32(0), ...set(L.j)],
+    ...stepping(L.j, N, 8, rowsOf(L, mode, 2)),
+    ...stepping(L.j, N, 4, rowsOf(L, mode, 1)),
+    ...stepping(L.j, N, 1, rowsOf(L, mode, 0)),
+  ];
+  return [...get(ORDER), ...op.if, ...columnsOuter, ...op.else, ...rowsOuter, ...op.end];
+}
+
+/**
+ * `name(a, b, c, m, n, k, sa, sk, ldb, sj, ldc, order[, w, μ, c])`: the `m × n` sums
+ * `Σₖ A[i][k]·B[k][j]`, where `A[i][k]` is the float at byte `a + i·sa + k·sk` (any layout: a
+ * transposed operand is read in place) and `B[k][j]` the float at `b + k·ldb + j·sj` with `sj` 4
+ * (row-major), or `B` in panels of 8 columns (`ldb` 32, `sj` 4k: `n` a multiple of 8). Stored
+ * row-major at `c` (`ldc` bytes a row), or transposed (`C[j][i]`, `ldc` bytes a row of the `n × m`
+ * result), or, for `update`, taken as the weight gradient of PyTorch's momentum step on `v` (at
+ * `c`) and `w`. `order` 1 runs the columns outer, 0 the rows.
+ */
+function product(name: string, mode: Mode): AsmFunction {
+  const params = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
+  if (mode === 'update') params.push(I32, F32, F32);
+  const L = productLocals(params.length);
+  const splats =
+    mode === 'update'
+      ? [...get(MU), ...op.f32Splat, ...set(L.muv), ...get(CC), ...op.f32Splat, ...set(L.ccv)]
+      : [];
+  return {
+    name,
+    params,
+    locals: L.l.types,
+    body: [...splats, ...tiles(L, mode)],
+  };
+}
+
+/** `transpose(src, dst, rows, cols)`: `dst[j][i] = src[i][j]`, the floats' bits copied. */
+const TRANSPOSE: AsmFunction = (() => {
+  const [SRC, DST, ROWS, COLS] = [0, 1, 2, 3];
+  const l = new Locals(4);
+  const [i, d, e, step] = l.add(I32, 4) as [number, number, number, number];
+  return {
+    name: 'transpose',
+    params: [I32, I32, I32, I32],
+    locals: l.types,
+    body: [
+      ...[...get(ROWS), ...op.i32(2), ...op.i32Shl, ...set(step)],
+      ...[...op.i32(0), ...set(i)],
+      ...loopUntil(
+        [...get(i), ...get(ROWS), ...op.i32GeUScalar],
+        [
+          ...[...get(DST), ...get(i), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(d)],
+          ...[...get(SRC), ...get(COLS), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(e)],
+          ...loopUntil(
+            [...get(SRC), ...get(e), ...op.i32GeUScalar],
+            [
+              ...[...get(d), ...get(SRC), ...op.i32Load, ...op.i32Store],
+              ...[...plus(SRC, 4), ...advanceBy(d, step)],
+            ],
+          ),
+          ...plus(i, 1),
+        ],
+      ),
+    ],
+  };
+})();
+
+/** `panels(src, dst, rows, cols)`: `dst[r >> 3][k][r & 7] = src[r][k]`, the floats' bits copied. */
+const PANELS: AsmFunction = (() => {
+  const [SRC, DST, ROWS, COLS] = [0, 1, 2, 3];
+  const l = new Locals(4);
+  const [r, d, e, panel] = l.add(I32, 4) as [number, number, number, number];
+  return {
+    name: 'panels',
+    params: [I32, I32, I32, I32],
+    locals: l.types,
+    body: [
+      ...[...get(COLS), ...op.i32(5), ...op.i32Shl, ...set(panel)],
+      ...[...op.i32(0), ...set(r)],
+      ...loopUntil(
+        [...get(r), ...get(ROWS), ...op.i32GeUScalar],
+        [
+          // d = dst + (r >> 3)·panel + (r & 7)·4
+          ...[...get(DST), ...get(r), ...op.i32(3), ...op.i32ShrU, ...get(panel), ...op.i32Mul],
+          ...[...op.i32Add, ...get(r), ...op.i32(7), ...op.i32And, ...op.i32(2), ...op.i32Shl],
+          ...[...op.i32Add, ...set(d)],
+          ...[...get(SRC), ...get(COLS), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(e)],
+          ...loopUntil(
+            [...get(SRC), ...get(e), ...op.i32GeUScalar],
+            [
+              ...[...get(d), ...get(SRC), ...op.i32Load, ...op.i32Store],
+              ...plus(SRC, 4),
+              ...plus(d, 32),
+            ],
+          ),
+          ...plus(r, 1),
+        ],
+      ),
+    ],
+  };
+})();
+
+/** The products bound to one memory; every pointer and stride is in bytes ({@link product}). */
+export interface SimdGemm {
+  /** Row-major `C = A·B`. */
+  gemm(...args: ProductArgs): void;
+  /** The same sums stored transposed: `C[j][i]`. */
+  gemmT(...args: ProductArgs): void;
+  /** The sums as the weight gradient `g`: `v ← fl(fl(μ·v) + g); w ← fl(w + fl(c·v))`, `v` at `c`, `w` at `w`, both `ldc` bytes a row. */
+  gemmUpdate(...args: [...ProductArgs, w: number, mu: number, c: number]): void;
+  /** `dst` (`cols × rows`) = `src` (`rows × cols`) transposed. */
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  /** `dst` = `src` (`rows × cols`, `rows` a multiple of 8) transposed into panels of 8 columns (`B` for `sj` = 4·cols). */
+  panels(src: number, dst: number, rows: number, cols: number): void;
+}
+
+/** A product's operands and layout: see {@link product}. */
+export type ProductArgs = [
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  sa: number,
+  sk: number,
+  ldb: number,
+  sj: number,
+  ldc: number,
+  order: number,
+];
+
+/** The products on `memory` (tfjs-backend-wasm's), or `undefined` where wasm SIMD or the memory will not do. */
+export function simdGemm(memory: WebAssembly.Memory | undefined): SimdGemm | undefined {
+  const functions = [
+    product('gemm', 'plain'),
+    product('gemmT', 'transposed'),
+    product('gemmUpdate', 'update'),
+    TRANSPOSE,
+    PANELS,
+  ];
+  return instantiateOn(memory, (shared) => assemble(functions, shared)) as unknown as
+    | SimdGemm
+    | undefined;
+}
+
+/** `simdGemm` for whichever memory a backend has now: bound once, and again for a new memory. */
+export const simdGemmFor = () => boundToMemory(simdGemm);
