@@ -88,12 +88,15 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
       'wasm simd',
     );
   } else removeKernel('wasm', SGD_MOMENTUM_KERNEL);
-  // The whole training step in one kernel, its products on OpenBLAS or on the BatchMatMul kernel
-  // installed above (looked up at each call).
-  // Without OpenBLAS, this package's wasm SIMD products where the engine has wasm SIMD (the same
-  // bits as XNNPACK's, without its packing of every operand), else the BatchMatMul kernel.
+  // The whole training step in one kernel, its products on OpenBLAS; without it on this package's
+  // wasm SIMD products where the engine has wasm SIMD (the same bits as XNNPACK's, without its
+  // packing of every operand), else on the BatchMatMul kernel installed above (looked up at each
+  // call). Not in a threaded build: there XNNPACK's products run on several cores, these on one.
   const gemmFor = simdGemmFor();
-  const ownProducts = !blas && gemmFor(backendMemory(tf.findBackend('wasm'))) !== undefined;
+  const memory = backendMemory(tf.findBackend('wasm'));
+  const threaded =
+    typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
+  const ownProducts = !blas && !threaded && gemmFor(memory) !== undefined;
   const products = blas
     ? openBlasProducts(blas)
     : ownProducts
