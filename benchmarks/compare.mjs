@@ -5,7 +5,8 @@
 // Prints the results and rewrites the "Measured by npm run bench:compare" section of BENCHMARKS.md.
 // wasm runs three times: with its matrix products and SGD update on OpenBLAS (Node's default where
 // OpenBLAS is installed), each step one fused kernel (the default) and unfused (`--fused off`), and
-// as pure wasm (XNNPACK, `--blas off`, what a browser runs); on more than one core, also fused with
+// as pure wasm (`--blas off`, what a browser runs: the fused step's products in wasm SIMD, tfjs's
+// ops on XNNPACK); on more than one core, also fused with
 // OpenBLAS on every core (MNIST_LAB_BLAS_THREADS, opt-in: it rounds differently from one thread).
 // Peers: TensorFlow.js as its users write it (benchmarks/peers/tfjs-layers.mjs) and jax-js
 // (benchmarks/peers/jax-js.mjs; --jax-steps N for fewer, extrapolated); --no-peers skips both.
@@ -16,8 +17,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, loadOpenBlas, probeBackends } from '@mnist-lab/backends';
+import { probeBackends } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
+import { openBlasRate, simdRate, tfjsProductRate, torchProductRate } from './product-rates.mjs';
 import {
   EPOCH_STEPS,
   torchVersion as findTorch,
@@ -87,7 +89,12 @@ const variants = (backend) =>
             ]
           : []),
         { backend, blas: 'require', fused: 'off', label: 'wasm + OpenBLAS, unfused (--fused off)' },
-        { backend, blas: 'off', label: 'wasm, XNNPACK (--blas off)' },
+        {
+          backend,
+          blas: 'off',
+          label: 'pure wasm, products in wasm SIMD (--blas off)',
+          rate: 'pure wasm: XNNPACK',
+        },
       ]
     : [{ backend, blas: 'auto', label: backend }];
 
@@ -121,61 +128,6 @@ function runPeer(name, script, extra = []) {
     },
   );
   return row(name, JSON.parse(out.trim().split('\n').at(-1)));
-}
-
-/**
- * GFLOP/s of the biggest product of a step (32×784 by 784×512) through tfjs on a backend (kernel
- * dispatch included; one read at the end, as a training step reads nothing in between).
- */
-async function tfjsProductRate({ backend, blas }) {
-  await initBackend({ prefer: backend, blas });
-  const a = tf.randomUniform([32, 784]);
-  const b = tf.randomUniform([784, 512]);
-  for (let i = 0; i < 5; i++) tf.matMul(a, b).dispose();
-  const n = backend === 'cpu' ? 10 : 400;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const c = tf.matMul(a, b);
-    if (i === n - 1) await c.data();
-    c.dispose();
-  }
-  const seconds = (performance.now() - t0) / 1000 / n;
-  tf.dispose([a, b]);
-  return (2 * 32 * 784 * 512) / seconds / 1e9;
-}
-
-/** The same product by OpenBLAS called directly (`cblas_sgemm` through koffi, no tfjs) on `threads`: the library's rate here. */
-async function openBlasRate(threads) {
-  try {
-    const blas = await loadOpenBlas();
-    blas.setThreads(threads);
-    const a = Float32Array.from({ length: 32 * 784 }, Math.random);
-    const b = Float32Array.from({ length: 784 * 512 }, Math.random);
-    const c = new Float32Array(32 * 512);
-    const run = () => blas.sgemm(false, false, 32, 512, 784, a, 784, b, 512, c, 512);
-    for (let i = 0; i < 20; i++) run();
-    const n = 1000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) run();
-    const rate = (2 * 32 * 784 * 512) / ((performance.now() - t0) / 1000 / n) / 1e9;
-    blas.setThreads(1);
-    return rate;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * PyTorch's rate on the same product, 1 thread (`OPENBLAS_NUM_THREADS=1` as well: `torch.set_num_threads`
- * alone leaves Debian's OpenBLAS on every core), or with OpenBLAS's default threads.
- */
-function torchProductRate(openBlasThreads) {
-  const code =
-    'import torch,time\ntorch.set_num_threads(1)\na=torch.rand(32,784);b=torch.rand(784,512)\nfor _ in range(20): a@b\nt=time.perf_counter()\nfor _ in range(2000): a@b\nprint((2*32*784*512)/((time.perf_counter()-t)/2000)/1e9)';
-  const env = { ...process.env };
-  if (openBlasThreads === undefined) delete env.OPENBLAS_NUM_THREADS;
-  else env.OPENBLAS_NUM_THREADS = String(openBlasThreads);
-  return Number(execFileSync(PYTHON, ['-c', code], { encoding: 'utf8', env }).trim());
 }
 
 const torchVersion = findTorch();
@@ -233,6 +185,9 @@ const rates = {};
 for (const run of runs.filter((r) => r.fused === undefined && r.threads === undefined))
   rates[`mnist-lab ${run.rate ?? run.label}, through tfjs's BatchMatMul`] =
     await tfjsProductRate(run);
+const simd = await simdRate();
+if (simd !== undefined)
+  rates["mnist-lab pure wasm: the fused step's own wasm SIMD products (no tfjs)"] = simd;
 const direct = await openBlasRate(1);
 if (direct !== undefined)
   rates['OpenBLAS called directly (cblas_sgemm, no tfjs), 1 thread'] = direct;

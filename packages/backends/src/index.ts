@@ -52,5 +52,6 @@ export {
   removeSpeedFixes,
   speedFixVariants,
 } from './speed-fixes';
+export { type ProductArgs, type SimdGemm, simdGemm } from './wasm-simd-gemm';
 export type { AdapterDescription, AdapterLike } from './webgpu-adapter';
 export { describeAdapter } from './webgpu-adapter';

@@ -209,7 +209,7 @@ async function withFixes(
   installSpeedFixes('wasm');
   // The fused training step's products run on this package's wasm SIMD kernels where the engine
   // has wasm SIMD; tfjs's own ops (evaluation, unfused steps) keep XNNPACK.
-  const ownStep = speedFixVariants()['wasm_MnistLabMlpSgdStep'] === 'wasm simd';
+  const ownStep = speedFixVariants().wasm_MnistLabMlpSgdStep === 'wasm simd';
   return { ...report, matmul: ownStep ? WASM_SIMD_PRODUCTS : 'XNNPACK (wasm SIMD)' };
 }
 

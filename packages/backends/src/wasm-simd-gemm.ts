@@ -182,7 +182,13 @@ const PANELS: AsmFunction = (() => {
   };
 })();
 
-/** The products bound to one memory; every pointer and stride is in bytes ({@link product}). */
+/**
+ * The products bound to one memory (`simdGemm`); every pointer and stride is in bytes. Each sums
+ * `C[i][j] = Σₖ A[i][k]·B[k][j]` (`m × n`, over `k`) from +0 in order of `k`, as XNNPACK does:
+ * `A[i][k]` is the float at `a + i·sa + k·sk` (any layout, a transposed operand read in place);
+ * `B[k][j]` the float at `b + k·ldb + j·sj` (`sj` 4: row-major; `ldb` 32 and `sj` 4k: panels of 8
+ * columns, `n` a multiple of 8, as `panels` makes them); `order` 1 runs the columns outer, 0 the rows.
+ */
 export interface SimdGemm {
   /** Row-major `C = A·B`. */
   gemm(...args: ProductArgs): void;
@@ -196,7 +202,7 @@ export interface SimdGemm {
   panels(src: number, dst: number, rows: number, cols: number): void;
 }
 
-/** A product's operands and layout: see {@link product}. */
+/** A product's operands and layout, as {@link SimdGemm} describes them. */
 export type ProductArgs = [
   a: number,
   b: number,
