@@ -123,7 +123,7 @@ const lines = [
   '',
   `Machine: ${machineLine(torchVersion ? [`PyTorch ${torchVersion} (Debian, OpenBLAS 0.3.21)`] : [])}. Generated ${new Date().toISOString().slice(0, 10)}.`,
   '',
-  `The whole lesson: its four networks × ${epochs} epochs on full MNIST with a test evaluation after every epoch, seed 1. mnist-lab runs its main job, \`mnist-lab compare\` (one process per network, as many at a time as there are cores, then the report and charts). The notebook's code runs the four experiments one after another, as written (per-image PIL DataLoader, PyTorch's default threads, no environment of ours; both sides see the same OpenBLAS environment, as the machine line says); its time includes starting Python for each.`,
+  `The whole lesson: its four networks × ${epochs} epochs on full MNIST with a test evaluation after every epoch, seed 1. mnist-lab runs its main job, \`mnist-lab compare\`, which does more: the four networks and the dropout claim's control (ReLU without dropout), each also evaluated on 10 000 training examples after every epoch, one process per network, balanced over the cores (\`balancedJobs\`: 3 at a time for 5 runs on 2 cores), then the report and charts. The notebook's code runs the four experiments one after another, as written (per-image PIL DataLoader, PyTorch's default threads, no environment of ours; both sides see the same OpenBLAS environment, as the machine line says); its time includes starting Python for each.`,
   '',
   ...table,
   '',
