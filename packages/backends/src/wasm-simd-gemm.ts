@@ -116,63 +116,37 @@ function product(name: string, mode: Mode): AsmFunction {
   };
 }
 
-/** `transpose(src, dst, rows, cols)`: `dst[j][i] = src[i][j]`, the floats' bits copied. */
-const TRANSPOSE: AsmFunction = (() => {
+/**
+ * `name(src, dst, rows, cols)`: each row of `src` (`rows × cols` floats) copied, bits as they are,
+ * element by element to `dst`: row `r` from `start(r)`, each next element `step` bytes on.
+ */
+function scatterRows(
+  name: string,
+  start: (r: number, dst: number, panel: number) => number[],
+  step: (rows: number, cols: number) => number[],
+): AsmFunction {
   const [SRC, DST, ROWS, COLS] = [0, 1, 2, 3];
   const l = new Locals(4);
-  const [i, d, e, step] = l.add(I32, 4) as [number, number, number, number];
+  const [r, d, e, by, panel] = l.add(I32, 5) as [number, number, number, number, number];
   return {
-    name: 'transpose',
+    name,
     params: [I32, I32, I32, I32],
     locals: l.types,
     body: [
-      ...[...get(ROWS), ...op.i32(2), ...op.i32Shl, ...set(step)],
-      ...[...op.i32(0), ...set(i)],
-      ...loopUntil(
-        [...get(i), ...get(ROWS), ...op.i32GeUScalar],
-        [
-          ...[...get(DST), ...get(i), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(d)],
-          ...[...get(SRC), ...get(COLS), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(e)],
-          ...loopUntil(
-            [...get(SRC), ...get(e), ...op.i32GeUScalar],
-            [
-              ...[...get(d), ...get(SRC), ...op.i32Load, ...op.i32Store],
-              ...[...plus(SRC, 4), ...advanceBy(d, step)],
-            ],
-          ),
-          ...plus(i, 1),
-        ],
-      ),
-    ],
-  };
-})();
-
-/** `panels(src, dst, rows, cols)`: `dst[r >> 3][k][r & 7] = src[r][k]`, the floats' bits copied. */
-const PANELS: AsmFunction = (() => {
-  const [SRC, DST, ROWS, COLS] = [0, 1, 2, 3];
-  const l = new Locals(4);
-  const [r, d, e, panel] = l.add(I32, 4) as [number, number, number, number];
-  return {
-    name: 'panels',
-    params: [I32, I32, I32, I32],
-    locals: l.types,
-    body: [
+      ...[...step(ROWS, COLS), ...set(by)],
       ...[...get(COLS), ...op.i32(5), ...op.i32Shl, ...set(panel)],
       ...[...op.i32(0), ...set(r)],
       ...loopUntil(
         [...get(r), ...get(ROWS), ...op.i32GeUScalar],
         [
-          // d = dst + (r >> 3)·panel + (r & 7)·4
-          ...[...get(DST), ...get(r), ...op.i32(3), ...op.i32ShrU, ...get(panel), ...op.i32Mul],
-          ...[...op.i32Add, ...get(r), ...op.i32(7), ...op.i32And, ...op.i32(2), ...op.i32Shl],
-          ...[...op.i32Add, ...set(d)],
+          ...[...start(r, DST, panel), ...set(d)],
           ...[...get(SRC), ...get(COLS), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(e)],
           ...loopUntil(
             [...get(SRC), ...get(e), ...op.i32GeUScalar],
             [
               ...[...get(d), ...get(SRC), ...op.i32Load, ...op.i32Store],
               ...plus(SRC, 4),
-              ...plus(d, 32),
+              ...advanceBy(d, by),
             ],
           ),
           ...plus(r, 1),
@@ -180,7 +154,32 @@ const PANELS: AsmFunction = (() => {
       ),
     ],
   };
-})();
+}
+
+/** `transpose(src, dst, rows, cols)`: `dst[j][i] = src[i][j]`. */
+const TRANSPOSE = scatterRows(
+  'transpose',
+  (r, dst) => [...get(dst), ...get(r), ...op.i32(2), ...op.i32Shl, ...op.i32Add],
+  (rows) => [...get(rows), ...op.i32(2), ...op.i32Shl],
+);
+
+/** `panels(src, dst, rows, cols)`: `dst[r >> 3][k][r & 7] = src[r][k]` (panels of `32·cols` bytes). */
+const PANELS = scatterRows(
+  'panels',
+  (r, dst, panel) => [
+    ...[...get(dst), ...get(r), ...op.i32(3), ...op.i32ShrU, ...get(panel), ...op.i32Mul],
+    ...[
+      ...op.i32Add,
+      ...get(r),
+      ...op.i32(7),
+      ...op.i32And,
+      ...op.i32(2),
+      ...op.i32Shl,
+      ...op.i32Add,
+    ],
+  ],
+  () => op.i32(32),
+);
 
 /**
  * The products bound to one memory (`simdGemm`); every pointer and stride is in bytes. Each sums
