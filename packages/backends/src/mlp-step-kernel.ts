@@ -31,7 +31,7 @@ import { backendMemory } from './wasm-simd-update';
  * → activation → dropout` per hidden layer, then `Linear`, the mean cross-entropy of the last
  * layer's scores, backpropagation, and PyTorch's SGD with momentum (`v' = μ·v + g; p' = p − lr·v'`)
  * on every weight and bias (and batch norm's γ and β). `@mnist-lab/trainer` uses it where the active backend has it registered (this
- * package registers it for wasm, its products on OpenBLAS or XNNPACK) and tfjs's ops elsewhere.
+ * package registers it for wasm, its products on OpenBLAS, on its own wasm SIMD kernels or on XNNPACK) and tfjs's ops elsewhere.
  *
  * Inputs: `x` `[batch, in]` float32, `labels` `[batch]` (int32, or float32 holding integers); for
  * each layer `i` from 0: `weight{i}` `[out, in]`, `bias{i}` `[out]`, `weightVelocity{i}` and
@@ -138,8 +138,8 @@ function backward(
 }
 
 /**
- * The whole step on the wasm heap: the products and weight updates by `products` (OpenBLAS or the
- * backend's XNNPACK kernel), the element-wise work (bias, batch norm, activation, dropout, softmax,
+ * The whole step on the wasm heap: the products and weight updates by `products` (OpenBLAS, this
+ * package's wasm SIMD kernels, or the backend's XNNPACK kernel), the element-wise work (bias, batch norm, activation, dropout, softmax,
  * their gradients, the bias updates) in single JavaScript passes without branches on the data. The
  * intermediate values are heap buffers the kernel frees; no tensor is made for them. ReLU, the
  * sigmoid, the factors' products, batch norm and the bias gradients' column sums run in wasm SIMD

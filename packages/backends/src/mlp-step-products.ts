@@ -132,7 +132,7 @@ export function xnnpackProducts(batchMatMul: () => tf.KernelFunc): StepProducts 
  * packed or copied but the forward product's input, transposed (into panels of 8 where the batch
  * allows); the weight gradient's sums go straight into the momentum update, with no gradient
  * buffer. Each element is summed as XNNPACK sums it, so the results are `xnnpackProducts`'s bit
- * for bit, about twice as fast (no packing of the operands each step). Weights still go to new
+ * for bit, without XNNPACK's packing of each new operand (~0.7 ms of a 4 ms step on an AMD EPYC). Weights still go to new
  * buffers each step (`freshWeights`), since tfjs-wasm's own products keep XNNPACK's packed copy of
  * an operand per tensor.
  */
@@ -154,20 +154,8 @@ export function simdProducts(
       else g.transpose(at(backend, h), at(backend, ht), rows, k);
       const [ldb, sj] = panels ? [32, 4 * k] : [4 * rows, 4];
       // zᵀ = W·hᵀ, stored transposed: z.
-      g.gemmT(
-        at(backend, w),
-        at(backend, ht),
-        at(backend, out),
-        n,
-        rows,
-        k,
-        4 * k,
-        4,
-        ldb,
-        sj,
-        4 * n,
-        0,
-      );
+      const args = [n, rows, k, 4 * k, 4, ldb, sj, 4 * n, 0] as const;
+      g.gemmT(at(backend, w), at(backend, ht), at(backend, out), ...args);
       backend.disposeData(ht.dataId);
       return out;
     },
