@@ -6,7 +6,7 @@ import { openBlasMatMul } from './openblas-matmul';
 import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum, wasmSgdMomentumSimd } from './sgd-momentum-kernel';
 import type { WasmHeapBackend } from './wasm-heap';
 import { simdGemmFor } from './wasm-simd-gemm';
-import { backendMemory, simdMomentum } from './wasm-simd-update';
+import { backendMemory, isShared, simdMomentum } from './wasm-simd-update';
 import { fastTransposedMatMul } from './wasm-transposed-matmul';
 
 /**
@@ -94,9 +94,7 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
   // call). Not in a threaded build: there XNNPACK's products run on several cores, these on one.
   const gemmFor = simdGemmFor();
   const memory = backendMemory(tf.findBackend('wasm'));
-  const threaded =
-    typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
-  const ownProducts = !blas && !threaded && gemmFor(memory) !== undefined;
+  const ownProducts = !blas && !isShared(memory) && gemmFor(memory) !== undefined;
   const products = blas
     ? openBlasProducts(blas)
     : ownProducts

@@ -164,18 +164,28 @@ export const endOf = (pointer: number, rows: number, n: number, end: number, byt
   ...op.set(end),
 ];
 
-/** `block; loop; if (pointer >= end) break; …body…; continue; end; end`. */
-export const whileBelow = (pointer: number, end: number, body: number[]) => [
+/** `block; loop; if (cond) break; …body…; continue; end; end`. */
+export const loopUntil = (cond: number[], body: number[]) => [
   ...op.block,
   ...op.loop,
-  ...op.get(pointer),
-  ...op.get(end),
-  ...op.i32GeUScalar,
+  ...cond,
   ...op.brIf(1),
   ...body,
   ...op.br(0),
   ...op.end,
   ...op.end,
+];
+
+/** `block; loop; if (pointer >= end) break; …body…; continue; end; end`. */
+export const whileBelow = (pointer: number, end: number, body: number[]) =>
+  loopUntil([...op.get(pointer), ...op.get(end), ...op.i32GeUScalar], body);
+
+/** `local += by`, `by` another local (a stride given at run time). */
+export const advanceBy = (local: number, by: number) => [
+  ...op.get(local),
+  ...op.get(by),
+  ...op.i32Add,
+  ...op.set(local),
 ];
 
 /** One exported function: its name, parameter types, extra locals and body (without `end`). */

@@ -1,6 +1,6 @@
 // The tiles of the wasm SIMD products (`wasm-simd-gemm.ts`): the locals a product function uses,
 // the loop over the shared index of an `mr`-row tile, and the ways its sums are stored.
-import { F32, I32, op, V128 } from './wasm-asm';
+import { advanceBy, F32, I32, loopUntil, op, V128 } from './wasm-asm';
 
 /** Local indices, handed out after the parameters. */
 export class Locals {
@@ -18,30 +18,6 @@ export class Locals {
 }
 
 const { get, set } = op;
-/** `local += (value of local `by`)`. */
-export const advanceBy = (local: number, by: number) => [
-  ...get(local),
-  ...get(by),
-  ...op.i32Add,
-  ...set(local),
-];
-export const plus = (local: number, n: number) => [
-  ...get(local),
-  ...op.i32(n),
-  ...op.i32Add,
-  ...set(local),
-];
-/** `block; loop; if (cond) break; …body…; continue; end; end`. */
-export const loopUntil = (cond: number[], body: number[]) => [
-  ...op.block,
-  ...op.loop,
-  ...cond,
-  ...op.brIf(1),
-  ...body,
-  ...op.br(0),
-  ...op.end,
-  ...op.end,
-];
 /** Byte lanes of a shuffle from 32-bit lanes (0–3 of `a`, 4–7 of `b`). */
 const lanes = (l: readonly number[]) => l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
 

@@ -5,22 +5,28 @@
 // products read the operands where they lie. Each element is summed as XNNPACK's wasm SIMD
 // kernels sum it: from +0, adding each product `fl(a·b)` in order of the shared index, no fused
 // multiply-add, so the bits are the same (the tests compare them with tfjs's kernel).
-import { type AsmFunction, assemble, F32, I32, op } from './wasm-asm';
+import {
+  type AsmFunction,
+  advance,
+  advanceBy,
+  assemble,
+  F32,
+  I32,
+  loopUntil,
+  op,
+} from './wasm-asm';
 import {
   A,
-  advanceBy,
   C,
   CC,
   type L,
   LDC,
   Locals,
-  loopUntil,
   M,
   type Mode,
   MU,
   N,
   ORDER,
-  plus,
   productLocals,
   SA,
   tile,
@@ -50,7 +56,7 @@ function rowBases(L: L, mode: Mode): number[] {
 const stepping = (index: number, limit: number, step: number, body: number[]) =>
   loopUntil(
     [...get(limit), ...get(index), ...op.i32(step), ...op.i32Add, ...op.i32LtUScalar],
-    [...body, ...plus(index, step)],
+    [...body, ...advance(index, step)],
   );
 
 /** Every column at row `i` (`mr` rows): 8 at a time, then 4, then one. */
@@ -92,13 +98,9 @@ function tiles(L: L, mode: Mode): number[] {
 }
 
 /**
- * `name(a, b, c, m, n, k, sa, sk, ldb, sj, ldc, order[, w, μ, c])`: the `m × n` sums
- * `Σₖ A[i][k]·B[k][j]`, where `A[i][k]` is the float at byte `a + i·sa + k·sk` (any layout: a
- * transposed operand is read in place) and `B[k][j]` the float at `b + k·ldb + j·sj` with `sj` 4
- * (row-major), or `B` in panels of 8 columns (`ldb` 32, `sj` 4k: `n` a multiple of 8). Stored
- * row-major at `c` (`ldc` bytes a row), or transposed (`C[j][i]`, `ldc` bytes a row of the `n × m`
- * result), or, for `update`, taken as the weight gradient of PyTorch's momentum step on `v` (at
- * `c`) and `w`. `order` 1 runs the columns outer, 0 the rows.
+ * `name(a, b, c, m, n, k, sa, sk, ldb, sj, ldc, order[, w, μ, c])`: the sums {@link SimdGemm}
+ * describes, stored row-major, transposed, or (`update`) taken as the weight gradient of PyTorch's
+ * momentum step on `v` (at `c`) and `w`.
  */
 function product(name: string, mode: Mode): AsmFunction {
   const params = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
@@ -145,11 +147,11 @@ function scatterRows(
             [...get(SRC), ...get(e), ...op.i32GeUScalar],
             [
               ...[...get(d), ...get(SRC), ...op.i32Load, ...op.i32Store],
-              ...plus(SRC, 4),
+              ...advance(SRC, 4),
               ...advanceBy(d, by),
             ],
           ),
-          ...plus(r, 1),
+          ...advance(r, 1),
         ],
       ),
     ],

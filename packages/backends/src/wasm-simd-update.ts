@@ -84,6 +84,10 @@ export function simdMomentum(memory: WebAssembly.Memory | undefined): SimdMoment
   return instantiateOn(memory, moduleBytes)?.momentum as SimdMomentum | undefined;
 }
 
+/** Whether `memory` is shared (a threaded build's). */
+export const isShared = (memory: WebAssembly.Memory | undefined): boolean =>
+  typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
+
 /**
  * A module built for `memory` (`bytesFor(shared)`: plain or shared) instantiated on it, with
  * `functions` as its other imports from `env`: its
@@ -96,9 +100,7 @@ export function instantiateOn(
   functions: Record<string, (...args: number[]) => number> = {},
 ): WebAssembly.Exports | undefined {
   if (memory === undefined) return undefined;
-  const shared =
-    typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const bytes = bytesFor(shared);
+  const bytes = bytesFor(isShared(memory));
   if (!WebAssembly.validate(bytes)) return undefined;
   try {
     return new WebAssembly.Instance(new WebAssembly.Module(bytes), {
