@@ -103,16 +103,9 @@ export class BatchLoader {
   makeBatch(indices: ArrayLike<number>, index = 0): Batch {
     const size = indices.length;
     const f = this.featureSize;
-    const { xs, labels } = this.arraysFor(indices);
-    if (this.simd === undefined) {
-      const { images } = this.dataset;
-      const table = this.table;
-      for (let i = 0; i < size; i++) {
-        const from = (indices[i] as number) * f;
-        const to = i * f;
-        for (let k = 0; k < f; k++) xs[to + k] = table[images[from + k] as number] as number;
-      }
-    }
+    const { xs: scratch, labels } = this.arraysFor(size, this.simd === undefined);
+    const xs =
+      this.simd === undefined ? this.tablePixels(indices, scratch) : this.simdPixels(indices);
     for (let i = 0; i < size; i++) labels[i] = this.dataset.labels[indices[i] as number] as number;
     const x = tf.tensor2d(xs, [size, f], 'float32');
     const y =
@@ -124,24 +117,41 @@ export class BatchLoader {
     return { x, y, size, index };
   }
 
-  /**
-   * Arrays for a batch's values: one pair refilled for every batch where the backend copies an
-   * array's values into a tensor as it is made (no 100 KB allocation, zeroing and later collection
-   * per batch of MNIST), new ones where it keeps the array. The pixels come from the SIMD module
-   * where there is one: a view of its memory where the backend copies it, else a copy.
-   */
-  private arraysFor(indices: ArrayLike<number>): { xs: Float32Array; labels: Int32Array } {
-    const size = indices.length;
+  /** The batch's pixels through the 256-entry table, into `xs`. */
+  private tablePixels(indices: ArrayLike<number>, xs: Float32Array): Float32Array {
     const f = this.featureSize;
-    const copies = backendCopiesValues();
-    const floats = this.simd?.convert(this.dataset.images, indices, f);
-    if (!copies) {
-      return { xs: floats?.slice() ?? new Float32Array(size * f), labels: new Int32Array(size) };
+    const { images } = this.dataset;
+    const table = this.table;
+    for (let i = 0; i < indices.length; i++) {
+      const from = (indices[i] as number) * f;
+      const to = i * f;
+      for (let k = 0; k < f; k++) xs[to + k] = table[images[from + k] as number] as number;
     }
+    return xs;
+  }
+
+  /** The batch's pixels from the SIMD module: a view of its memory where the backend copies it, else a copy. */
+  private simdPixels(indices: ArrayLike<number>): Float32Array {
+    const floats = (this.simd as SimdPixels).convert(
+      this.dataset.images,
+      indices,
+      this.featureSize,
+    );
+    return backendCopiesValues() ? floats : floats.slice();
+  }
+
+  /**
+   * Arrays for a batch's values (its pixels only when `pixels`): one pair refilled for every batch
+   * where the backend copies an array's values into a tensor as it is made (no 100 KB allocation,
+   * zeroing and later collection per batch of MNIST), new ones where it keeps the array.
+   */
+  private arraysFor(size: number, pixels: boolean): { xs: Float32Array; labels: Int32Array } {
+    const n = pixels ? size * this.featureSize : 0;
+    if (!backendCopiesValues()) return { xs: new Float32Array(n), labels: new Int32Array(size) };
     if (this.scratch === undefined || this.scratch.labels.length < size) {
-      this.scratch = { xs: new Float32Array(floats ? 0 : size * f), labels: new Int32Array(size) };
+      this.scratch = { xs: new Float32Array(n), labels: new Int32Array(size) };
     }
     const { xs, labels } = this.scratch;
-    return { xs: floats ?? xs.subarray(0, size * f), labels: labels.subarray(0, size) };
+    return { xs: xs.subarray(0, n), labels: labels.subarray(0, size) };
   }
 }
