@@ -2,7 +2,7 @@
 // bench:compare's "physical floor" table: through tfjs, this package's wasm SIMD kernel, OpenBLAS
 // called directly, and PyTorch.
 import { execFileSync } from 'node:child_process';
-import { initBackend, loadOpenBlas, simdGemm } from '@mnist-lab/backends';
+import { backendMemory, initBackend, loadOpenBlas, simdGemm } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { PYTHON } from './shared.mjs';
 
@@ -34,7 +34,7 @@ export async function tfjsProductRate({ backend, blas }) {
 export async function simdRate() {
   await initBackend({ prefer: 'wasm', blas: 'off' });
   const backend = tf.backend();
-  const gemm = simdGemm(backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory);
+  const gemm = simdGemm(backendMemory(backend));
   if (gemm === undefined) return undefined;
   const [h, w, ht, z] = [
     [32, 784],

@@ -4,14 +4,14 @@
 // them now (operands read in place on the heap), in one process, interleaved: the median of 5
 // rounds of 100 calls each, in µs.
 // Run: node benchmarks/wasm-products.mjs
-import { initBackend, simdGemm } from '@mnist-lab/backends';
+import { backendMemory, initBackend, simdGemm } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { machineLine, usageOnHelp } from './shared.mjs';
 
 usageOnHelp(import.meta.url);
 await initBackend({ prefer: 'wasm', blas: 'off' });
 const be = tf.backend();
-const g = simdGemm(be.wasm?.asm?.memory ?? be.wasm?.wasmMemory);
+const g = simdGemm(backendMemory(be));
 const at = (t) => be.dataIdMap.get(t.dataId).memoryOffset;
 const bmm = tf.getKernel('BatchMatMul', 'wasm').kernelFunc;
 const mm = (a, b, ta = false, tb = false) =>

@@ -53,5 +53,6 @@ export {
   speedFixVariants,
 } from './speed-fixes';
 export { type ProductArgs, type SimdGemm, simdGemm } from './wasm-simd-gemm';
+export { backendMemory } from './wasm-simd-update';
 export type { AdapterDescription, AdapterLike } from './webgpu-adapter';
 export { describeAdapter } from './webgpu-adapter';
