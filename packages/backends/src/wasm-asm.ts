@@ -110,11 +110,16 @@ export const op = {
   f64Div: simd(0xf3),
   f64Min: simd(0xf4),
   f64Max: simd(0xf5),
+  /** `b < a ? b : a` lane-wise (x86's `minpd`: one instruction, where `f64Min` is several). */
+  f64Pmin: simd(0xf6),
+  /** `a < b ? b : a` lane-wise. */
+  f64Pmax: simd(0xf7),
   /** Two float64 lanes to int32 (truncated, saturating) in the low half, zeros above. */
   i32TruncSatF64Zero: simd(0xfc),
   i64ExtendLowI32S: simd(0xc7),
   i64Shl: simd(0xcb),
   i64Add: simd(0xce),
+  i64Sub: simd(0xd1),
   /** `v128.load` at a constant byte offset from the address on the stack. */
   loadAt: (offset: number) => [...simd(0x00), 2, ...uleb(offset)],
   /** `v128.store` at a constant byte offset. */

@@ -1,8 +1,13 @@
 import { ArgumentError } from '@mnist-lab/errors';
+import { wasmFill } from './fill-wasm';
 /** The whole state of an {@link Rng}: four unsigned 32-bit words, JSON-safe for checkpoints. */
 export type RngState = readonly [number, number, number, number];
 
 const TWO_POW_32 = 2 ** 32;
+/** From this many words `fillUint32` uses WebAssembly: below, the call costs more than it saves. */
+const WASM_FROM = 256;
+/** The state handed to the WebAssembly fill and back. */
+const fillState = new Int32Array(4);
 
 /** SplitMix32: spreads one 32-bit seed over the generator's state words. */
 function splitMix32(seed: number): () => number {
@@ -100,14 +105,32 @@ export class Rng {
 
   /**
    * Fills `out` with uniformly distributed unsigned 32-bit integers: the same values as calling
-   * {@link Rng.nextUint32} `out.length` times, in a tight loop (about ten times faster).
+   * {@link Rng.nextUint32} `out.length` times. Long arrays are filled in WebAssembly where the
+   * engine has it (the same arithmetic, about twice as fast as the JavaScript loop, which is about
+   * ten times as fast as calling `nextUint32`).
    */
   fillUint32(out: Uint32Array): Uint32Array {
+    let from = 0;
+    const wasm = out.length >= WASM_FROM ? wasmFill() : undefined;
+    if (wasm !== undefined) {
+      fillState[0] = this.s0;
+      fillState[1] = this.s1;
+      fillState[2] = this.s2;
+      fillState[3] = this.s3;
+      wasm(fillState, out);
+      [this.s0, this.s1, this.s2, this.s3] = fillState as unknown as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      from = out.length - (out.length % 4);
+    }
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
     let s3 = this.s3;
-    for (let i = 0; i < out.length; i++) {
+    for (let i = from; i < out.length; i++) {
       const r = Math.imul(s1, 5);
       out[i] = Math.imul((r << 7) | (r >>> 25), 9);
       const t = s1 << 9;
