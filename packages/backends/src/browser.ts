@@ -22,6 +22,7 @@ export {
   installedSpeedFixes,
   installSpeedFixes,
   removeSpeedFixes,
+  type StepProducts,
   speedFixVariants,
 } from './speed-fixes';
 export type { AdapterDescription, AdapterLike } from './webgpu-adapter';

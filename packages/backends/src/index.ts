@@ -50,6 +50,7 @@ export {
   installedSpeedFixes,
   installSpeedFixes,
   removeSpeedFixes,
+  type StepProducts,
   speedFixVariants,
 } from './speed-fixes';
 export { type ProductArgs, type SimdGemm, simdGemm } from './wasm-simd-gemm';

@@ -7,7 +7,7 @@ import { loadOpenBlas } from './openblas';
 import { describeOpenBlas } from './openblas-describe';
 import { type BlasThreads, blasThreadsWanted, chooseBlasThreads } from './openblas-threads';
 import { registerGradients } from './register-gradients-node';
-import { installSpeedFixes, removeSpeedFixes, speedFixVariants } from './speed-fixes';
+import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
 
 /** wasm's matrix products without OpenBLAS, where the engine has wasm SIMD. */
 export const WASM_SIMD_PRODUCTS =
@@ -206,10 +206,9 @@ async function withFixes(
       }
     }
   }
-  installSpeedFixes('wasm');
   // The fused training step's products run on this package's wasm SIMD kernels where the engine
   // has wasm SIMD; tfjs's own ops (evaluation, unfused steps) keep XNNPACK.
-  const ownStep = speedFixVariants().wasm_MnistLabMlpSgdStep === 'wasm simd';
+  const ownStep = installSpeedFixes('wasm') === 'wasm simd';
   return { ...report, matmul: ownStep ? WASM_SIMD_PRODUCTS : 'XNNPACK (wasm SIMD)' };
 }
 

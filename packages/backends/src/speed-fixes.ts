@@ -45,15 +45,20 @@ function swapKernel(
   replaced.set(key, { kernelName, backendName, original, fix });
 }
 
+/** Where the fused training step's matrix products run on wasm. */
+export type StepProducts = 'openblas' | 'wasm simd' | 'xnnpack';
+
 /**
  * Installs the measured speed fixes for a backend (see BENCHMARKS.md). Idempotent. Each fix has a
  * parity test against the unpatched kernel. On wasm, matrix products go to OpenBLAS when `blas`
- * is given ({@link loadOpenBlas}), and otherwise to XNNPACK with explicit transposes.
+ * is given ({@link loadOpenBlas}), and otherwise to XNNPACK with explicit transposes. Returns where
+ * the fused training step's products run, or `undefined` where no fused step was installed (not
+ * wasm).
  */
-export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
-  if (backendName !== 'wasm') return;
+export function installSpeedFixes(backendName: string, blas?: OpenBlas): StepProducts | undefined {
+  if (backendName !== 'wasm') return undefined;
   const transpose = tf.getKernel('Transpose', 'wasm');
-  if (transpose === undefined) return;
+  if (transpose === undefined) return undefined;
   // tfjs-wasm's Identity copies its input, and the engine clones every tensor it saves for the
   // backward pass through it (27 copies, 2.8 MB, per step of the lesson's network). Tensors are
   // immutable, so the clone can share the buffer, as tfjs's cpu and webgl backends do.
@@ -100,10 +105,12 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): void {
     : ownProducts
       ? simdProducts(gemmFor)
       : xnnpackProducts(() => (tf.getKernel('BatchMatMul', 'wasm') as tf.KernelConfig).kernelFunc);
+  const where: StepProducts = blas ? 'openblas' : ownProducts ? 'wasm simd' : 'xnnpack';
   addKernel(
     { kernelName: MLP_SGD_STEP_KERNEL, backendName: 'wasm', kernelFunc: wasmMlpSgdStep(products) },
-    blas ? 'openblas' : ownProducts ? 'wasm simd' : 'xnnpack',
+    where,
   );
+  return where;
 }
 
 function removeKernel(backendName: string, kernelName: string): void {

@@ -116,19 +116,23 @@ export function planFusedStep(
   const normAttrs: tf.NamedAttrMap =
     norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum };
   let words: Uint32Array[] = [];
+  // The words as int32 (the kernel's dtype), made again only when the arrays are.
+  let views: Int32Array[] = [];
   return {
     step(x, y) {
       const batch = y.shape[0] as number;
       if (y.rank !== 1 || tf.getBackend() !== backend || !normsFit(stack, batch)) return undefined;
       // The same words as newly drawn arrays would hold; the tensors made from them are gone
       // before the next step fills them again.
-      words = stack.drawMaskBits(
+      const drawn = stack.drawMaskBits(
         batch,
         words[0]?.length === batch * (widths[0] ?? 0) ? words : undefined,
       );
-      const masks = words.map((w, i) =>
-        tf.tensor2d(new Int32Array(w.buffer, w.byteOffset, w.length), [batch, widths[i] as number]),
-      );
+      if (drawn.length !== views.length || drawn.some((w, i) => w !== words[i])) {
+        views = drawn.map((w) => new Int32Array(w.buffer, w.byteOffset, w.length));
+      }
+      words = drawn;
+      const masks = views.map((v, i) => tf.tensor2d(v, [batch, widths[i] as number]));
       const inputs: tf.NamedTensorMap = { x, labels: y };
       for (const [name, v] of state) inputs[name] = v;
       masks.forEach((mask, i) => {
