@@ -226,7 +226,7 @@ const section = [
   '',
   ...table,
   '',
-  `The physical floor: a training step is ${(FLOPS_PER_STEP / 1e6).toFixed(1)} MFLOP of matrix products (forward, weight gradients, and input gradients of layers 2 and 3), ${((FLOPS_PER_STEP * STEPS) / 1e9).toFixed(0)} GFLOP per epoch. At the rate each engine reaches on the biggest product of the step (32×784 by 784×512), that alone takes:`,
+  `The physical floor: a training step is ${(FLOPS_PER_STEP / 1e6).toFixed(1)} MFLOP of matrix products (forward, weight gradients, and input gradients of layers 2 and 3), ${((FLOPS_PER_STEP * STEPS) / 1e9).toFixed(0)} GFLOP per epoch. At the rate each engine reaches on the biggest product of the step (32×784 by 784×512), that alone takes (dense: the pure-wasm step skips the zeros ReLU and dropout leave in its gradients, with the same bits, so it can run under its row's floor):`,
   '',
   '| engine | product rate | floor per step | floor per epoch |',
   '| --- | --- | --- | --- |',

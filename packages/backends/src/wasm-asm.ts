@@ -65,6 +65,8 @@ export const op = {
   /** Lane-wise unsigned `a >= b` of 32-bit integers: all ones or zeros. */
   i32GeU: simd(0x40),
   f32Gt: simd(0x44),
+  /** Lane-wise `a == b` of floats: all ones or zeros (false for NaN). */
+  f32Eq: simd(0x41),
   and: simd(0x4e),
   f32Add: simd(0xe4),
   f32Mul: simd(0xe6),
@@ -136,6 +138,13 @@ export const op = {
   /** Scalar int32 load and store (a float's bits, copied exactly). */
   i32Load: [0x28, 2, 0],
   i32Store: [0x36, 2, 0],
+  /** Scalar int32 load and store at a constant byte offset. */
+  i32LoadAt: (offset: number) => [0x28, 2, ...uleb(offset)],
+  i32StoreAt: (offset: number) => [0x36, 2, ...uleb(offset)],
+  /** Scalar float32 `a != b`: 1 or 0 (1 for NaN). */
+  f32NeScalar: [0x5c],
+  /** Scalar float32 `a == b`: 1 or 0 (0 for NaN). */
+  f32EqScalar: [0x5b],
   i32Sub: [0x6b],
   i32LtUScalar: [0x49],
   i32And: [0x71],
@@ -193,12 +202,13 @@ export const advanceBy = (local: number, by: number) => [
   ...op.set(local),
 ];
 
-/** One exported function: its name, parameter types, extra locals and body (without `end`). */
+/** One exported function: its name, parameter types, extra locals, body (without `end`), result types (none if not given). */
 export interface AsmFunction {
   readonly name: string;
   readonly params: readonly number[];
   readonly locals: readonly number[];
   readonly body: readonly number[];
+  readonly results?: readonly number[];
 }
 
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
@@ -208,7 +218,7 @@ const name = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeA
 /**
  * A module importing `env.memory` (shared, with the largest maximum, when `shared`: a threaded
  * build's memory) and the functions `imports` from `env` (called by index: `op.call(i)`), and
- * exporting `functions`, each returning nothing.
+ * exporting `functions`.
  */
 export function assemble(
   functions: readonly AsmFunction[],
@@ -231,7 +241,11 @@ export function assemble(
           ...vec(f.params.map((p) => [p])),
           ...vec(f.results.map((r) => [r])),
         ]),
-        ...functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]),
+        ...functions.map((f) => [
+          0x60,
+          ...vec(f.params.map((p) => [p])),
+          ...vec((f.results ?? []).map((r) => [r])),
+        ]),
       ]),
     ),
     ...section(

@@ -1,6 +1,6 @@
 // The tiles of the wasm SIMD products (`wasm-simd-gemm.ts`): the locals a product function uses,
 // the loop over the shared index of an `mr`-row tile, and the ways its sums are stored.
-import { advanceBy, F32, I32, loopUntil, op, V128 } from './wasm-asm';
+import { advance, advanceBy, F32, I32, loopUntil, op, V128 } from './wasm-asm';
 
 /** Local indices, handed out after the parameters. */
 export class Locals {
@@ -56,7 +56,12 @@ export function productLocals(params: number) {
   };
 }
 export type L = ReturnType<typeof productLocals>;
-const acc = (L: L, r: number, v: number) => (L.acc[r] as number[])[v] as number;
+/**
+ * The accumulator of row `r`'s vector `v`: a tile of up to 4 rows × 2 vectors, or one row of up to
+ * 8 vectors (the sparse products), in the same 8 locals.
+ */
+export const acc = (L: L, r: number, v: number) =>
+  (L.acc[r + (v >> 1)] as number[])[v & 1] as number;
 
 /** The shared-index loop of an `mr`-row tile of `nv` vectors (0: one scalar column). */
 function tileSums(L: L, mr: number, nv: number): number[] {
@@ -99,6 +104,29 @@ function tileSums(L: L, mr: number, nv: number): number[] {
   ];
   return [...start, ...loopUntil([...get(L.kc), ...op.i32Eqz], [...step, ...next])];
 }
+
+/** `i`'s row bases: `rowA` (and `rowC`, `rowW`) for a tile starting at row `i`. */
+export function rowBases(L: L, mode: Mode): number[] {
+  const base = (local: number, from: number, stride: number | 'float') => [
+    ...get(from),
+    ...get(L.i),
+    ...(stride === 'float' ? [...op.i32(2), ...op.i32Shl] : [...get(stride), ...op.i32Mul]),
+    ...op.i32Add,
+    ...set(local),
+  ];
+  return [
+    ...base(L.rowA, A, SA),
+    ...base(L.rowC, C, mode === 'transposed' ? 'float' : LDC),
+    ...(mode === 'update' ? base(L.rowW, W, LDC) : []),
+  ];
+}
+
+/** `while (limit ≥ index + step) { body; index += step }`. */
+export const stepping = (index: number, limit: number, step: number, body: number[]) =>
+  loopUntil(
+    [...get(limit), ...get(index), ...op.i32(step), ...op.i32Add, ...op.i32LtUScalar],
+    [...body, ...advance(index, step)],
+  );
 
 /** `local = base + j·4` (the tile's first column). */
 const atColumn = (local: number, base: number, L: L) => [
@@ -188,8 +216,13 @@ function storeTransposed(L: L, mr: number, nv: number): number[] {
   return out;
 }
 
+/** Stores an `mr`-row tile of `nv` vectors (0: one scalar column) at row `i`, column `j` as `mode` says. */
+export function tileStore(L: L, mode: Mode, mr: number, nv: number): number[] {
+  const store = { plain: storePlain, transposed: storeTransposed, update: storeUpdate }[mode];
+  return store(L, mr, nv);
+}
+
 /** An `mr`-row tile of `nv` vectors (0: one scalar column) at row `i`, column `j`: sums, then stores. */
 export function tile(L: L, mode: Mode, mr: number, nv: number): number[] {
-  const store = { plain: storePlain, transposed: storeTransposed, update: storeUpdate }[mode];
-  return [...tileSums(L, mr, nv), ...store(L, mr, nv)];
+  return [...tileSums(L, mr, nv), ...tileStore(L, mode, mr, nv)];
 }

@@ -16,11 +16,8 @@ import {
   op,
 } from './wasm-asm';
 import {
-  A,
-  C,
   CC,
   type L,
-  LDC,
   Locals,
   M,
   type Mode,
@@ -28,36 +25,14 @@ import {
   N,
   ORDER,
   productLocals,
-  SA,
+  rowBases,
+  stepping,
   tile,
-  W,
 } from './wasm-simd-gemm-tiles';
+import { SPARSE_FUNCTIONS } from './wasm-simd-sparse';
 import { boundToMemory, instantiateOn } from './wasm-simd-update';
 
 const { get, set } = op;
-
-/** `i`'s row bases: `rowA` (and `rowC`, `rowW`) for a tile starting at row `i`. */
-function rowBases(L: L, mode: Mode): number[] {
-  const base = (local: number, from: number, stride: number | 'float') => [
-    ...get(from),
-    ...get(L.i),
-    ...(stride === 'float' ? [...op.i32(2), ...op.i32Shl] : [...get(stride), ...op.i32Mul]),
-    ...op.i32Add,
-    ...set(local),
-  ];
-  return [
-    ...base(L.rowA, A, SA),
-    ...base(L.rowC, C, mode === 'transposed' ? 'float' : LDC),
-    ...(mode === 'update' ? base(L.rowW, W, LDC) : []),
-  ];
-}
-
-/** `while (limit ≥ index + step) { body; index += step }`. */
-const stepping = (index: number, limit: number, step: number, body: number[]) =>
-  loopUntil(
-    [...get(limit), ...get(index), ...op.i32(step), ...op.i32Add, ...op.i32LtUScalar],
-    [...body, ...advance(index, step)],
-  );
 
 /** Every column at row `i` (`mr` rows): 8 at a time, then 4, then one. */
 function columnsOf(L: L, mode: Mode, mr: number): number[] {
@@ -201,6 +176,15 @@ export interface SimdGemm {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   /** `dst` = `src` (`rows × cols`, `rows` a multiple of 8) transposed into panels of 8 columns (`B` for `sj` = 4·cols). */
   panels(src: number, dst: number, rows: number, cols: number): void;
+  /**
+   * `gemm`'s sums over the non-zero `A[i][k]` only (`wasm-simd-sparse.ts`), row by row: the same
+   * bits where `B` is finite (see {@link SimdGemm.finite}); `list` is room for `k` terms of 8 bytes.
+   */
+  gemmSparse(...args: [...ProductArgs, list: number]): void;
+  /** `gemmUpdate`'s, the same way. */
+  gemmUpdateSparse(...args: [...ProductArgs, w: number, mu: number, c: number, list: number]): void;
+  /** 1 when the `n` floats at `p` are all finite, else 0. */
+  finite(p: number, n: number): number;
 }
 
 /** A product's operands and layout, as {@link SimdGemm} describes them. */
@@ -227,6 +211,7 @@ export function simdGemm(memory: WebAssembly.Memory | undefined): SimdGemm | und
     product('gemmUpdate', 'update'),
     TRANSPOSE,
     PANELS,
+    ...SPARSE_FUNCTIONS,
   ];
   return instantiateOn(memory, (shared) => assemble(functions, shared)) as unknown as
     | SimdGemm
