@@ -102,7 +102,11 @@ ours('wasm + OpenBLAS (the default here)', 'require');
 // The notebook's four networks without the control `compare` adds (still with its training-set
 // evaluations): the work closest to the notebook's.
 ours('wasm + OpenBLAS', 'require', ['--no-controls']);
-if (args.includes('--xnnpack')) ours('wasm, XNNPACK (--blas off)', 'off');
+if (args.includes('--xnnpack'))
+  ours(
+    "pure wasm (--blas off: the step's products in mnist-lab's wasm SIMD, XNNPACK for tfjs's ops)",
+    'off',
+  );
 const torchVersion = findTorch();
 if (torchVersion === undefined) {
   console.log(

@@ -178,7 +178,8 @@ export interface SimdGemm {
   panels(src: number, dst: number, rows: number, cols: number): void;
   /**
    * `gemm`'s sums over the non-zero `A[i][k]` only (`wasm-simd-sparse.ts`), row by row: the same
-   * bits where `B` is finite (see {@link SimdGemm.finite}); `list` is room for `k` terms of 8 bytes.
+   * bits where `B` is finite (see {@link SimdGemm.finite}). `B` row-major only (`sj` 4: its tiles
+   * read 32 columns at a time, across what would be panels); `list` is room for `k` terms of 8 bytes.
    */
   gemmSparse(...args: [...ProductArgs, list: number]): void;
   /** `gemmUpdate`'s, the same way. */

@@ -97,8 +97,8 @@ function listedSums(L: L, list: number, end: number, nv: number): number[] {
 
 /**
  * `name(a, b, c, m, n, k, sa, sk, ldb, sj, ldc, order[, w, μ, c], list)`: `SimdGemm`'s product of
- * the same name (`order` unused: always row by row), summing only the non-zero `A[i][k]`; `list`
- * is room for `k` terms of 8 bytes.
+ * the same name (`order` unused: always row by row; `B` row-major, `sj` 4), summing only the
+ * non-zero `A[i][k]`; `list` is room for `k` terms of 8 bytes.
  */
 function sparseProduct(name: string, mode: Mode): AsmFunction {
   const params = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
