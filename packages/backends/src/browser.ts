@@ -57,7 +57,7 @@ export interface BrowserInitOptions {
       >;
   /**
    * The URL of tfjs-backend-wasm's own `wasm-out/tfjs-backend-wasm-threaded-simd.js`, served as a
-   * file: with it, wasm runs its threaded build (XNNPACK's products on several cores) where the page
+   * file: with it, wasm runs its threaded build (tfjs's ops on several cores) where the page
    * is cross-origin isolated. tfjs gives each of its pthread workers the bundled module factory's
    * source text to load, which a minifying bundler breaks; the workers load this unbundled file
    * instead. Without it, wasm runs the single-threaded SIMD build, isolated or not.

@@ -6,7 +6,7 @@ import { openBlasMatMul } from './openblas-matmul';
 import { SGD_MOMENTUM_KERNEL, wasmSgdMomentum, wasmSgdMomentumSimd } from './sgd-momentum-kernel';
 import type { WasmHeapBackend } from './wasm-heap';
 import { simdGemmFor } from './wasm-simd-gemm';
-import { backendMemory, isShared, simdMomentum } from './wasm-simd-update';
+import { backendMemory, simdMomentum } from './wasm-simd-update';
 import { fastTransposedMatMul } from './wasm-transposed-matmul';
 
 /**
@@ -96,10 +96,11 @@ export function installSpeedFixes(backendName: string, blas?: OpenBlas): StepPro
   // The whole training step in one kernel, its products on OpenBLAS; without it on this package's
   // wasm SIMD products where the engine has wasm SIMD (the same bits as XNNPACK's, without its
   // packing of every operand), else on the BatchMatMul kernel installed above (looked up at each
-  // call). Not in a threaded build: there XNNPACK's products run on several cores, these on one.
+  // call). In a threaded build too: on one core they ran a lesson step 2–2.5× as fast as XNNPACK's
+  // on two threads (the web lab on 2 cores, BENCHMARKS.md); tfjs's own ops keep XNNPACK's threads.
   const gemmFor = simdGemmFor();
   const memory = backendMemory(tf.findBackend('wasm'));
-  const ownProducts = !blas && !isShared(memory) && gemmFor(memory) !== undefined;
+  const ownProducts = !blas && gemmFor(memory) !== undefined;
   const products = blas
     ? openBlasProducts(blas)
     : ownProducts
