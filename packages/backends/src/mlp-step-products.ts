@@ -3,6 +3,7 @@ import type { OpenBlas } from './openblas';
 import { forwardProducts } from './openblas-forward';
 import { f32, heapOffset, type WasmHeapBackend } from './wasm-heap';
 import type { SimdGemm } from './wasm-simd-gemm';
+import { panelListBytes } from './wasm-simd-sparse-forward';
 import { backendMemory, momentumUpdate, simdFor } from './wasm-simd-update';
 
 type Info = tf.TensorInfo;
@@ -155,12 +156,39 @@ function withList(backend: StepBackend, k: number, use: (list: number) => void):
   backend.disposeData(list.dataId);
 }
 
+/** Up to this share of a forward product's panel rows listed, the listed product is used. */
+const LISTED_UP_TO = 0.8;
+
+/**
+ * Runs `product` over the lists of `hᵀ`'s non-zero panel rows (`wasm-simd-sparse-forward.ts`) and
+ * returns true where that is worth it (at most {@link LISTED_UP_TO} of them listed: an MNIST input
+ * layer ~1/2, a hidden layer after ReLU and dropout ~9/10) and `W` is finite; else false, nothing run.
+ */
+function listedForward(
+  backend: StepBackend,
+  g: SimdGemm,
+  { ht, rows, k, w }: { ht: number; rows: number; k: number; w: Info },
+  product: (list: number) => void,
+): boolean {
+  const list = backend.makeOutput([panelListBytes(rows, k) / 4], 'float32');
+  const at = heapOffset(backend, list);
+  const listed = g.panelLists(ht, rows, k, 32, 4 * k, 4, at);
+  const use =
+    listed <= LISTED_UP_TO * (rows / 8) * k &&
+    g.finite(heapOffset(backend, w), f32(backend, w).length) === 1;
+  if (use) product(at);
+  backend.disposeData(list.dataId);
+  return use;
+}
+
 /**
  * Products by this package's wasm SIMD kernels on the heap (`wasm-simd-gemm.ts`): no operand is
  * packed or copied but the forward product's input, transposed (into panels of 8 where the batch
  * allows); the weight gradient's sums go straight into the momentum update, with no gradient
  * buffer. Each element is summed as XNNPACK sums it, so the results are `xnnpackProducts`'s bit
- * for bit, without XNNPACK's packing of each new operand (~0.7 ms of a 4 ms step on an AMD EPYC). Weights still go to new
+ * for bit, without XNNPACK's packing of each new operand (~0.7 ms of a 4 ms step on an AMD EPYC),
+ * and without the terms that are `fl(x·±0)` where that is exact and saves time: a gradient's zeros
+ * (`sparseWorthIt`), an input's zero pixels (`listedForward`). Weights still go to new
  * buffers each step (`freshWeights`), since tfjs-wasm's own products keep XNNPACK's packed copy of
  * an operand per tensor.
  */
@@ -183,7 +211,14 @@ export function simdProducts(
       const [ldb, sj] = panels ? [32, 4 * k] : [4 * rows, 4];
       // zᵀ = W·hᵀ, stored transposed: z.
       const args = [n, rows, k, 4 * k, 4, ldb, sj, 4 * n, 0] as const;
-      g.gemmT(at(backend, w), at(backend, ht), at(backend, out), ...args);
+      const [wAt, htAt, outAt] = [at(backend, w), at(backend, ht), at(backend, out)];
+      // Over only the input's non-zero panel rows where that is worth it (an MNIST input layer).
+      const listed =
+        panels &&
+        listedForward(backend, g, { ht: htAt, rows, k, w }, (list) =>
+          g.gemmTListed(wAt, htAt, outAt, ...args, list),
+        );
+      if (!listed) g.gemmT(wAt, htAt, outAt, ...args);
       backend.disposeData(ht.dataId);
       return out;
     },

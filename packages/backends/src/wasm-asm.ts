@@ -68,6 +68,9 @@ export const op = {
   /** Lane-wise `a == b` of floats: all ones or zeros (false for NaN). */
   f32Eq: simd(0x41),
   and: simd(0x4e),
+  or: simd(0x50),
+  /** 1 when any bit of the vector is set. */
+  anyTrue: simd(0x53),
   f32Add: simd(0xe4),
   f32Mul: simd(0xe6),
   f32Max: simd(0xe9),
@@ -88,6 +91,9 @@ export const op = {
   v128Const,
   /** Two float64 lanes, each `value`. */
   f64x2Const: (value: number) => v128Const(new Uint8Array(new Float64Array([value, value]).buffer)),
+  /** Four int32 lanes, each `value`. */
+  i32x4Const: (value: number) =>
+    v128Const(new Uint8Array(new Int32Array([value, value, value, value]).buffer)),
   /** Two int64 lanes, each `value`. */
   i64x2Const: (value: bigint) =>
     v128Const(new Uint8Array(new BigInt64Array([value, value]).buffer)),
@@ -148,6 +154,8 @@ export const op = {
   i32Sub: [0x6b],
   i32LtUScalar: [0x49],
   i32And: [0x71],
+  i32Or: [0x72],
+  i32EqScalar: [0x46],
   i32ShrU: [0x76],
 };
 

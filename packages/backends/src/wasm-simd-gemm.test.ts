@@ -1,23 +1,14 @@
-import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { f32, heapOffset, type WasmHeapBackend } from './wasm-heap';
-import { type SimdGemm, simdGemm } from './wasm-simd-gemm';
+import { describe, expect, it } from 'vitest';
+import { f32 } from './wasm-heap';
+import { wasmHeap } from './wasm-simd.test-utils';
 import { backendMemory, momentumUpdate, simdMomentum } from './wasm-simd-update';
 
 // The SIMD products against tfjs-backend-wasm's own BatchMatMul (XNNPACK), bit for bit: the lesson's
 // shapes, and shapes whose rows and columns leave every remainder (rows not a multiple of 4,
 // columns not a multiple of 8 or 4), with operands read in place and transposed.
 
-let backend: WasmHeapBackend;
-let gemm: SimdGemm;
-
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  await tf.ready();
-  backend = tf.backend() as unknown as WasmHeapBackend;
-  gemm = simdGemm(backendMemory(backend)) as SimdGemm;
-});
+const { backend, gemm, at } = await wasmHeap();
 
 /** Normal-ish floats from a seed, with exact zeros of both signs among them. */
 function floats(n: number, seed: number): Float32Array {
@@ -31,7 +22,6 @@ function floats(n: number, seed: number): Float32Array {
 }
 
 const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).buffer));
-const at = (t: tf.Tensor) => heapOffset(backend, t);
 /** How many floats of `t` differ in their bits from `expected`, and the first: a short failure. */
 function sameBits(t: tf.Tensor, expected: number[]) {
   const got = bitsOf(t);

@@ -30,6 +30,7 @@ import {
   tile,
 } from './wasm-simd-gemm-tiles';
 import { SPARSE_FUNCTIONS } from './wasm-simd-sparse';
+import { SPARSE_FORWARD_FUNCTIONS } from './wasm-simd-sparse-forward';
 import { boundToMemory, instantiateOn } from './wasm-simd-update';
 
 const { get, set } = op;
@@ -186,6 +187,22 @@ export interface SimdGemm {
   gemmUpdateSparse(...args: [...ProductArgs, w: number, mu: number, c: number, list: number]): void;
   /** 1 when the `n` floats at `p` are all finite, else 0. */
   finite(p: number, n: number): number;
+  /**
+   * Lists, for each panel of 8 columns of `B` (as `panels` makes them: `n` a multiple of 8), the
+   * `k` where the panel's row is not all ±0 (`wasm-simd-sparse-forward.ts`), at `list`
+   * (`panelListBytes(n, k)` bytes); returns how many it listed over all panels.
+   */
+  panelLists(
+    b: number,
+    n: number,
+    k: number,
+    ldb: number,
+    sj: number,
+    sk: number,
+    list: number,
+  ): number;
+  /** `gemmT`'s sums over the lists `panelLists` made: the same bits where `A` is finite. */
+  gemmTListed(...args: [...ProductArgs, list: number]): void;
 }
 
 /** A product's operands and layout, as {@link SimdGemm} describes them. */
@@ -213,6 +230,7 @@ export function simdGemm(memory: WebAssembly.Memory | undefined): SimdGemm | und
     TRANSPOSE,
     PANELS,
     ...SPARSE_FUNCTIONS,
+    ...SPARSE_FORWARD_FUNCTIONS,
   ];
   return instantiateOn(memory, (shared) => assemble(functions, shared)) as unknown as
     | SimdGemm

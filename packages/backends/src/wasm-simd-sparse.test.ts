@@ -1,23 +1,13 @@
-import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { f32, heapOffset, type WasmHeapBackend } from './wasm-heap';
-import { type SimdGemm, simdGemm } from './wasm-simd-gemm';
-import { backendMemory } from './wasm-simd-update';
+import { describe, expect, it } from 'vitest';
+import { f32 } from './wasm-heap';
+import { differing, wasmHeap } from './wasm-simd.test-utils';
 
 // The sparse products against the dense ones (themselves XNNPACK's bits: wasm-simd-gemm.test.ts),
 // bit for bit: A with three quarters of its values ±0 (as ReLU and dropout leave a gradient), none,
 // or all, read row-major and transposed in place; B finite, which `finite` checks.
 
-let backend: WasmHeapBackend;
-let gemm: SimdGemm;
-
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  await tf.ready();
-  backend = tf.backend() as unknown as WasmHeapBackend;
-  gemm = simdGemm(backendMemory(backend)) as SimdGemm;
-});
+const { backend, gemm, at } = await wasmHeap();
 
 /** Floats from a seed; about `zeros` of them ±0 (both signs), some tiny (products that underflow). */
 function floats(n: number, seed: number, zeros = 0): Float32Array {
@@ -32,14 +22,6 @@ function floats(n: number, seed: number, zeros = 0): Float32Array {
     return i % 23 === 0 ? x * 2 ** -70 : x;
   });
 }
-
-const at = (t: tf.Tensor) => heapOffset(backend, t);
-const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
-/** How many floats differ in their bits (a count: a diff of large arrays is slow). */
-const differing = (x: tf.Tensor, y: tf.Tensor) => {
-  const [a, b] = [bits(x), bits(y)];
-  return a.reduce((n, v, i) => n + (v === b[i] ? 0 : 1), 0);
-};
 
 // [m, k, n]: the lesson's weight gradients (A = dzᵀ, k = the batch) and input gradient (A = dz),
 // then remainders of every kind.

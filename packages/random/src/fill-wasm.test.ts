@@ -31,6 +31,13 @@ describe('fillUint32 in WebAssembly', () => {
     },
   );
 
+  it('fills whole groups of four and says how many words it filled', () => {
+    const out = new Uint32Array(1003).fill(7);
+    expect(wasmFill()?.(new Int32Array([1, 2, 3, 4]), out)).toBe(1000);
+    expect([...out.subarray(1000)]).toEqual([7, 7, 7]);
+    expect(out[999]).not.toBe(7);
+  });
+
   it('fills a subarray in place, leaving the words around it', () => {
     const buffer = new Uint32Array(1000).fill(7);
     new Rng(3).fillUint32(buffer.subarray(100, 900));

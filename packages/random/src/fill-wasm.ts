@@ -57,8 +57,11 @@ const MODULE = new Uint8Array([
 const CHUNK = 16_384;
 const WORDS_AT = 64;
 
-/** Fills `out` from `state` (four int32 words, updated in place) in WebAssembly. */
-export type WasmFill = (state: Int32Array, out: Uint32Array) => void;
+/**
+ * Fills `out`'s whole groups of four words from `state` (four int32 words, updated in place) in
+ * WebAssembly; returns how many words it filled (the last `out.length % 4` are the caller's).
+ */
+export type WasmFill = (state: Int32Array, out: Uint32Array) => number;
 
 function instantiate(): WasmFill | undefined {
   if (typeof WebAssembly === 'undefined') return undefined;
@@ -87,6 +90,7 @@ function instantiate(): WasmFill | undefined {
       out.set(words.subarray(0, n), from);
       state.set(saved);
     }
+    return whole;
   };
 }
 
@@ -94,8 +98,7 @@ let cached: WasmFill | undefined | null = null;
 
 /**
  * The WebAssembly fill, made on first use, or `undefined` where the engine has no WebAssembly or
- * refuses the module; the caller then keeps its JavaScript loop. Fills only whole groups of four
- * words: the last `out.length % 4` are left to the caller, from the state it leaves.
+ * refuses the module; the caller then keeps its JavaScript loop.
  */
 export function wasmFill(): WasmFill | undefined {
   if (cached === null) cached = instantiate();

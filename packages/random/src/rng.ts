@@ -117,14 +117,13 @@ export class Rng {
       fillState[1] = this.s1;
       fillState[2] = this.s2;
       fillState[3] = this.s3;
-      wasm(fillState, out);
+      from = wasm(fillState, out);
       [this.s0, this.s1, this.s2, this.s3] = fillState as unknown as [
         number,
         number,
         number,
         number,
       ];
-      from = out.length - (out.length % 4);
     }
     let s0 = this.s0;
     let s1 = this.s1;

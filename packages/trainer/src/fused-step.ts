@@ -116,23 +116,27 @@ export function planFusedStep(
   const normAttrs: tf.NamedAttrMap =
     norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum };
   let words: Uint32Array[] = [];
-  // The words as int32 (the kernel's dtype), made again only when the arrays are.
-  let views: Int32Array[] = [];
+  // Each array of words as int32 (the kernel's dtype), made once per array.
+  const int32 = new WeakMap<Uint32Array, Int32Array>();
+  const asInt32 = (w: Uint32Array) => {
+    let view = int32.get(w);
+    if (view === undefined) {
+      view = new Int32Array(w.buffer, w.byteOffset, w.length);
+      int32.set(w, view);
+    }
+    return view;
+  };
   return {
     step(x, y) {
       const batch = y.shape[0] as number;
       if (y.rank !== 1 || tf.getBackend() !== backend || !normsFit(stack, batch)) return undefined;
       // The same words as newly drawn arrays would hold; the tensors made from them are gone
       // before the next step fills them again.
-      const drawn = stack.drawMaskBits(
+      words = stack.drawMaskBits(
         batch,
         words[0]?.length === batch * (widths[0] ?? 0) ? words : undefined,
       );
-      if (drawn.length !== views.length || drawn.some((w, i) => w !== words[i])) {
-        views = drawn.map((w) => new Int32Array(w.buffer, w.byteOffset, w.length));
-      }
-      words = drawn;
-      const masks = views.map((v, i) => tf.tensor2d(v, [batch, widths[i] as number]));
+      const masks = words.map((w, i) => tf.tensor2d(asInt32(w), [batch, widths[i] as number]));
       const inputs: tf.NamedTensorMap = { x, labels: y };
       for (const [name, v] of state) inputs[name] = v;
       masks.forEach((mask, i) => {
