@@ -168,11 +168,12 @@ function listedForward(
   backend: StepBackend,
   g: SimdGemm,
   { ht, rows, k, w }: { ht: number; rows: number; k: number; w: Info },
+  [ldb, sj, sk]: readonly [number, number, number],
   product: (list: number) => void,
 ): boolean {
   const list = backend.makeOutput([panelListBytes(rows, k) / 4], 'float32');
   const at = heapOffset(backend, list);
-  const listed = g.panelLists(ht, rows, k, 32, 4 * k, 4, at);
+  const listed = g.panelLists(ht, rows, k, ldb, sj, sk, at);
   const use =
     listed <= LISTED_UP_TO * (rows / 8) * k &&
     g.finite(heapOffset(backend, w), f32(backend, w).length) === 1;
@@ -215,7 +216,7 @@ export function simdProducts(
       // Over only the input's non-zero panel rows where that is worth it (an MNIST input layer).
       const listed =
         panels &&
-        listedForward(backend, g, { ht: htAt, rows, k, w }, (list) =>
+        listedForward(backend, g, { ht: htAt, rows, k, w }, [ldb, sj, 4], (list) =>
           g.gemmTListed(wAt, htAt, outAt, ...args, list),
         );
       if (!listed) g.gemmT(wAt, htAt, outAt, ...args);
