@@ -44,7 +44,9 @@ const regionBytes = (k: number) => [
  */
 const PANEL_LISTS: AsmFunction = (() => {
   const [PB, PN, PK, PLDB, PSJ, PSK, LIST] = [0, 1, 2, 3, 4, 5, 6];
-  const [j, p, region, e, left, offA, offB, total, v] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [j, p, region, e, left, offA, offB, total, v, stride] = [
+    7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  ];
   const entries = [
     ...[...get(region), ...op.i32(8), ...op.i32Add, ...set(e)],
     ...[...get(PK), ...set(left), ...op.i32(0), ...set(offA), ...op.i32(0), ...set(offB)],
@@ -64,17 +66,18 @@ const PANEL_LISTS: AsmFunction = (() => {
   return {
     name: 'panelLists',
     params: [I32, I32, I32, I32, I32, I32, I32],
-    locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128],
+    locals: [I32, I32, I32, I32, I32, I32, I32, I32, V128, I32],
     results: [I32],
     body: [
-      ...[...op.i32(0), ...set(total), ...op.i32(0), ...set(j), ...get(LIST), ...set(region)],
+      ...[...regionBytes(PK), ...set(stride), ...op.i32(0), ...set(total), ...op.i32(0)],
+      ...[...set(j), ...get(LIST), ...set(region)],
       ...stepping(j, PN, 8, [
         ...[...get(PB), ...get(j), ...get(PSJ), ...op.i32Mul, ...op.i32Add, ...set(p)],
         ...entries,
         ...[...get(region), ...get(e), ...op.i32StoreAt(0)],
         ...[...get(total), ...get(e), ...get(region), ...op.i32Sub, ...op.i32(8), ...op.i32Sub],
         ...[...op.i32(3), ...op.i32ShrU, ...op.i32Add, ...set(total)],
-        ...[...get(region), ...regionBytes(PK), ...op.i32Add, ...set(region)],
+        ...advanceBy(region, stride),
       ]),
       ...get(total),
     ],
