@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -23,6 +24,8 @@ const jsonLines = (stdout: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'mnist-lab-cli-'));
@@ -541,6 +544,21 @@ describe('mnist-lab compare', () => {
     expect(md).toMatch(/- Batch normalization: without it \(relu\), fc2's pre-activations/);
     expect(md).toMatch(/- Dropout: after 2 epochs, without dropout the training examples scored/);
     expect(results.readings.ko.length).toBe(results.readings.en.length);
+    // compare's run of a preset and seed is train's with the same settings, bit for bit, though
+    // compare probes it (step 0 here) and evaluates the training set: the model files' SHA-256.
+    for (const preset of ['relu', 'bn']) {
+      const t = runCli(
+        'train',
+        ...['--preset', preset, '--seed', '1', '--epochs', '2'],
+        ...['--train-size', '960', '--test-size', '200', '--out', `train-${preset}`],
+      );
+      expect(t.status, t.stderr).toBe(0);
+      const trained = await readFile(join(work, `train-${preset}`, 'model.safetensors'));
+      const compared = await readFile(
+        join(work, 'report', 'runs', `${preset}-seed1`, 'model.safetensors'),
+      );
+      expect(sha256(compared), preset).toBe(sha256(trained));
+    }
     for (const chart of ['accuracy', 'final', 'loss', 'batchnorm', 'dropout']) {
       expect(md).toContain(`![${chart}](${chart}.svg)`);
       expect(await readFile(join(work, 'report', `${chart}.svg`), 'utf8')).toMatch(/^<svg/);

@@ -51,8 +51,8 @@ export interface FitOptions {
    * Looks inside the network every `every` steps (from step 0): layer distributions, dead or
    * saturated units, gradient norms and update ratios, as `probe` events and in each epoch's
    * record. Probing changes nothing in the training: the weights are the same without it, bit for
-   * bit with unfused steps; a probed step is always unfused (it needs tfjs's gradients), so where
-   * the other steps are fused (`fusedSteps`) it differs from them by float32 rounding.
+   * bit, fused steps or not (where steps are fused, a probed step looks through a side computation
+   * and updates through the fused kernel: {@link probedStep}).
    */
   readonly probes?: ProbeOptions;
   /**

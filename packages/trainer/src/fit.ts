@@ -210,8 +210,16 @@ async function probe(
   y: tf.Tensor,
   where: { epoch: number; step: number },
 ): Promise<{ loss: tf.Scalar; correct: tf.Tensor }> {
-  const { model, optimizer, opts } = loop;
-  const { loss, correct, probe } = await probedStep(model, optimizer, opts.loss, x, y, where);
+  const { model, optimizer, opts, fused } = loop;
+  const { loss, correct, probe } = await probedStep(
+    model,
+    optimizer,
+    opts.loss,
+    x,
+    y,
+    where,
+    fused,
+  );
   meter.probes.push(probe);
   await opts.emit({ type: 'probe', ...probe });
   return { loss, correct };

@@ -72,6 +72,8 @@ function normsFit(stack: DenseStack, batch: number): boolean {
 
 /** A fused step prepared once for a model, optimizer, parameter list and loss ({@link planFusedStep}). */
 export interface FusedStepPlan {
+  /** Whether {@link FusedStepPlan.step} would step on a batch with these labels (checks the same things, draws nothing). */
+  accepts(y: tf.Tensor): boolean;
   /**
    * The step on this batch, as {@link fusedStep} takes it; `undefined` when this batch cannot be
    * fused (labels not a vector of class indices; one row with batch norm), and then nothing was
@@ -126,10 +128,13 @@ export function planFusedStep(
     }
     return view;
   };
+  const accepts = (y: tf.Tensor) =>
+    y.rank === 1 && tf.getBackend() === backend && normsFit(stack, y.shape[0] as number);
   return {
+    accepts,
     step(x, y) {
+      if (!accepts(y)) return undefined;
       const batch = y.shape[0] as number;
-      if (y.rank !== 1 || tf.getBackend() !== backend || !normsFit(stack, batch)) return undefined;
       // The same words as newly drawn arrays would hold; the tensors made from them are gone
       // before the next step fills them again.
       words = stack.drawMaskBits(

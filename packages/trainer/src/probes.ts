@@ -1,6 +1,7 @@
 import type { LayerTap, Module } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossFn } from './evaluate';
+import type { FusedStepPlan, StepResult } from './fused-step';
 
 /**
  * The fixed bins of every probe histogram: 32 bins of width 0.5 over [-8, 8]; a value below or
@@ -57,10 +58,16 @@ export interface ProbeOptions {
 }
 
 /**
- * A probed training step: the same computation as an unprobed one (the optimizer's
- * `computeGradients` then `applyGradients`, as `minimize` does, in the same order), with the
- * layers' values kept from the forward pass, the gradients measured before the update and the
- * weights before and after it. Every statistic is computed on the device and read in one go.
+ * A probed training step: the same update, bit for bit, as the step `fit` takes otherwise, with the
+ * layers' values kept from a forward pass, the gradients measured before the update and the weights
+ * before and after it. Every statistic is computed on the device and read in one go.
+ *
+ * Unfused, the step is the optimizer's `computeGradients` then `applyGradients`, as `minimize` does,
+ * in the same order. With `fused` (the plan `fit` steps through) and a batch it accepts, the taps
+ * and gradient norms come from a side computation (tfjs's forward and gradients, which differ from
+ * the kernel's by float32 rounding), after which the dropout generators and batch norms' running
+ * statistics are put back as they were, and the update is the fused kernel's: the same masks, the
+ * same bits as an unprobed step.
  */
 export async function probedStep(
   model: Module,
@@ -69,12 +76,14 @@ export async function probedStep(
   x: tf.Tensor,
   y: tf.Tensor,
   where: { epoch: number; step: number },
+  fused?: FusedStepPlan,
 ): Promise<{ loss: tf.Scalar; correct: tf.Tensor; probe: ProbeRecord }> {
   const named = model.namedParameters();
   const params = named.map(([, v]) => v);
   const taps: LayerTap[] = [];
   let correct: tf.Tensor | undefined;
   const before = params.map((p) => tf.clone(p));
+  const side = fused?.accepts(y) === true ? saveMovingState(model) : undefined;
   const { value, grads } = optimizer.computeGradients(() => {
     const out = model.forward(x, {
       training: true,
@@ -89,11 +98,21 @@ export async function probedStep(
     return loss(out, y);
   }, params);
   const gradNorms = tf.tidy(() => params.map((p) => l2(grads[p.name] as tf.Tensor)));
-  optimizer.applyGradients(
-    params.map((p) => ({ name: p.name, tensor: grads[p.name] as tf.Tensor })),
-  );
-  tf.dispose(grads);
-  tf.dispose([x, y]);
+  let result: StepResult;
+  if (side !== undefined && fused !== undefined) {
+    tf.dispose([value, correct as tf.Tensor]);
+    tf.dispose(grads);
+    side.restore();
+    // `accepts` said yes, and nothing it checks has changed since.
+    result = fused.step(x, y) as StepResult;
+  } else {
+    optimizer.applyGradients(
+      params.map((p) => ({ name: p.name, tensor: grads[p.name] as tf.Tensor })),
+    );
+    tf.dispose(grads);
+    tf.dispose([x, y]);
+    result = { loss: value as tf.Scalar, correct: correct as tf.Tensor };
+  }
   let read: Reader | undefined;
   const values = tf.tidy(() => {
     const collected = collect(taps, params, before, gradNorms);
@@ -108,14 +127,31 @@ export async function probedStep(
   const data = await values.data();
   values.dispose();
   return {
-    loss: value as tf.Scalar,
-    correct: correct as tf.Tensor,
+    ...result,
     probe: (read as Reader)(
       data,
       where,
       named.map(([n]) => n),
       taps,
     ),
+  };
+}
+
+/**
+ * What a training forward pass moves besides the weights (the generators' states, the buffers such
+ * as batch norms' running statistics), saved so that a side computation can be undone.
+ */
+function saveMovingState(model: Module): { restore(): void } {
+  const generators = model.namedGenerators().map(([, rng]) => [rng, rng.getState()] as const);
+  const buffers = model.namedBuffers().map(([, v]) => [v, tf.clone(v)] as const);
+  return {
+    restore() {
+      for (const [rng, state] of generators) rng.setState(state);
+      for (const [v, saved] of buffers) {
+        v.assign(saved);
+        saved.dispose();
+      }
+    },
   };
 }
 
