@@ -541,6 +541,17 @@ describe('mnist-lab compare', () => {
     );
     expect(control.model).toMatchObject({ activation: 'relu', dropout: 0 });
     expect(md).toContain('## What this run shows');
+    // A chart's caption says what is drawn; which way the values went is for the readings,
+    // computed from the runs.
+    const captions = md.split('\n').filter((l) => l.startsWith('**'));
+    expect(captions.map((c) => c.slice(0, c.indexOf('.**') + 3))).toEqual([
+      '**Batch normalization.**',
+      '**Dropout.**',
+    ]);
+    for (const c of captions)
+      expect(c).not.toMatch(
+        /\b(grows?|grew|shrinks?|shrank|less|more|wider|narrower|smaller|larger|higher|lower|above|below|keeps?)\b/i,
+      );
     expect(md).toMatch(/- Batch normalization: without it \(relu\), fc2's pre-activations/);
     expect(md).toMatch(/- Dropout: after 2 epochs, without dropout the training examples scored/);
     expect(results.readings.ko.length).toBe(results.readings.en.length);

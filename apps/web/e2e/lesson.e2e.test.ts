@@ -63,7 +63,7 @@ describeInBrowser('the lesson in the browser lab', () => {
     await ready(page);
     await page.getByRole('tab', { name: '2. Sigmoid and ReLU' }).click();
     const started = Date.now();
-    await page.getByRole('button', { name: 'Run this pair (about a minute)' }).click();
+    await page.getByRole('button', { name: 'Run this pair: 15000 examples, 2 epochs' }).click();
     // Both networks train at once, and the status gives an ETA.
     await expect
       .poll(() => page.locator('#chapter-status').textContent(), { timeout: 30_000 })
@@ -117,30 +117,50 @@ describeInBrowser('the lesson in the browser lab', () => {
     await page.close();
   }, 240_000);
 
-  it("draws the initialization chapter's chart from its pair (batch norm, He): each layer's spread at step 0, He's wider", async () => {
+  it("draws the initialization chapter's chart from its two pairs: He's effect without batch norm, and batch norm undoing it", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}?lang=en`);
     await ready(page);
     await page.getByRole('tab', { name: '4. Initialization' }).click();
-    await page.getByRole('button', { name: 'Run this pair (about a minute)' }).click();
+    // Before anything ran: no made-up tick values under the axis titles.
+    expect(await page.locator('#mechanism-chart').getAttribute('data-series')).toBe(
+      'bn (default, batch norm):0|he (He, batch norm):0|relu-no-dropout (default, no batch norm):0|relu-he-no-dropout (He, no batch norm):0',
+    );
+    await page.getByRole('button', { name: 'Run this pair: 15000 examples, 2 epochs' }).click();
     await expect
       .poll(() => page.locator('#chapter-status').textContent(), {
         timeout: 180_000,
         interval: 500,
       })
-      .toMatch(/^bn \/ he: done in /);
-    expect(await page.locator('#mechanism-chart').getAttribute('data-series')).toBe('bn:3|he:3');
-    const readings = await page.locator('#chapter-readings li').allTextContents();
-    // He's weights are √6 ≈ 2.45 times wider: so is fc1's output, before batch norm rescales it.
-    const spreads = readings[0]?.match(
-      /fc1 ([\d.]+), fc2 [\d.]+, fc3 [\d.]+ with PyTorch's default initialization \(bn\) and fc1 ([\d.]+),/,
+      .toMatch(/^bn \/ he \/ relu, no dropout \/ relu, no dropout, He: done in /);
+    expect(await page.locator('#mechanism-chart').getAttribute('data-series')).toBe(
+      'bn (default, batch norm):3|he (He, batch norm):3|relu-no-dropout (default, no batch norm):3|relu-he-no-dropout (He, no batch norm):3',
     );
-    expect(spreads, readings[0]).not.toBeNull();
-    const ratio = Number(spreads?.[2]) / Number(spreads?.[1]);
-    expect(ratio).toBeGreaterThan(2.1);
-    expect(ratio).toBeLessThan(2.8);
+    // The control pair trained briefly (its first step is what the chart reads).
+    expect(await page.locator('#runs li').count()).toBe(4);
+    const reading = (await page.locator('#chapter-readings li').allTextContents())[0] ?? '';
+    // Without batch norm: PyTorch's default shrinks the spread by about √(1/6) ≈ 0.41 a layer, He's
+    // keeps it about 1 (biases and one batch of 32 move both).
+    const factors = reading.match(/a factor of ([\d.]+) against ([\d.]+) per layer/);
+    expect(factors, reading).not.toBeNull();
+    expect(Number(factors?.[1])).toBeLessThan(0.6);
+    expect(Number(factors?.[2])).toBeGreaterThan(0.8);
+    expect(reading).toContain(
+      "with the default the spread shrank from layer to layer, with He's it stayed about the same",
+    );
+    // With batch norm: He's weights are √6 ≈ 2.45 times wider, and so is every layer's output, not more.
+    const ratios = reading.match(/He's outputs were ([\d.]+)×, ([\d.]+)×, ([\d.]+)× the default's/);
+    expect(ratios, reading).not.toBeNull();
+    for (const r of ratios?.slice(1) ?? []) {
+      expect(Number(r)).toBeGreaterThan(2.1);
+      expect(Number(r)).toBeLessThan(2.8);
+    }
+    expect(reading).toContain(
+      "In the lesson's network, batch norm undoes the initialization's scale.",
+    );
+    await page.screenshot({ path: join(artifacts, 'lesson-init-en.png'), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);

@@ -1,4 +1,6 @@
 import {
+  claimControl,
+  claimNetworks,
   LESSON_CHAPTERS,
   LESSON_CLAIMS,
   LESSON_CONTROLS,
@@ -12,18 +14,30 @@ import { MechanismChart, runRecord } from './mechanism-chart';
 import type { Run } from './run-list';
 import { DEFAULT_SETTINGS, PRESET_SETTINGS, type PresetName, type RunSettings } from './settings';
 
-/** A chapter's pair, quick (about a minute on a laptop's CPU) or the lesson's full recipe. */
+/** A chapter's pair, quick or the lesson's full recipe (README.md: how long each took, where). */
 export const PAIR_SIZES = {
   quick: { trainSize: 15000, epochs: 2, testSize: 2000, trainEval: 2000, probeEvery: 25 },
   full: { trainSize: 60000, epochs: 10, testSize: 10000, trainEval: 10000, probeEvery: 250 },
+  /**
+   * A claim's control pair (He initialization's, without batch norm), whichever size the chapter's
+   * pair runs at: its chart and reading read only the first step's probe.
+   */
+  control: { trainSize: 3200, epochs: 1, testSize: 2000, trainEval: 2000, probeEvery: 25 },
 } as const;
+
+/** How the lab names a network of a pair in its run list and status line. */
+const NETWORK_LABELS: Record<string, string> = {
+  'relu-no-dropout': 'relu, no dropout',
+  'relu-he-no-dropout': 'relu, no dropout, He',
+};
+const networkLabel = (network: string) => NETWORK_LABELS[network] ?? network;
 
 const UI = {
   en: {
     heading: 'The lesson',
     intro:
-      'The lesson’s four sections, each with the pair of networks that shows its point. A quick pair trains both networks side by side on 15000 examples for 2 epochs: about a minute on a laptop without a GPU. The full lesson (60000 examples, 10 epochs) is one click further.',
-    quick: 'Run this pair (about a minute)',
+      'The lesson’s four sections, each with the pair of networks that shows its point. A quick pair trains both networks side by side on 15000 examples for 2 epochs; the full lesson (60000 examples, 10 epochs) is one click further. While a pair trains, the line under the buttons says how long is left.',
+    quick: 'Run this pair: 15000 examples, 2 epochs',
     full: 'Full lesson: 60000 examples, 10 epochs',
     stop: 'Stop the pair',
     waiting: 'MNIST is still loading…',
@@ -39,8 +53,8 @@ const UI = {
   ko: {
     heading: '레슨',
     intro:
-      '레슨의 네 부분을, 각 부분의 요점을 보여 주는 신경망 한 쌍과 함께 담았습니다. 빠른 실행은 두 신경망을 예제 15000개로 2에폭 동안 나란히 학습하며, GPU 없는 노트북에서 1분 정도 걸립니다. 전체 레슨(예제 60000개, 10에폭)은 버튼 하나로 실행할 수 있습니다.',
-    quick: '이 두 신경망 실행(약 1분)',
+      '레슨의 네 부분을, 각 부분의 요점을 보여 주는 신경망 한 쌍과 함께 담았습니다. 빠른 실행은 두 신경망을 예제 15000개로 2에폭 동안 나란히 학습하고, 전체 레슨(예제 60000개, 10에폭)은 버튼 하나로 실행할 수 있습니다. 학습하는 동안 버튼 아래 줄에 남은 시간이 나옵니다.',
+    quick: '이 쌍 실행: 예제 15000개, 2에폭',
     full: '전체 레슨: 예제 60000개, 10에폭',
     stop: '실행 중지',
     waiting: 'MNIST를 아직 불러오는 중입니다…',
@@ -97,9 +111,12 @@ interface PanelDeps {
 }
 
 const isActive = (r: Run) => r.state === 'running' || r.state === 'paused';
-const pairOf = (c: LessonChapter) => {
-  const claim = LESSON_CLAIMS[c.claim];
-  return [claim.without, claim.with] as string[];
+/** A chapter's networks: its pair (without, with), then its control pair's where it has one. */
+const pairOf = (c: LessonChapter): string[] => claimNetworks(c.claim);
+/** Whether a network of a chapter belongs to its control pair (trained at {@link PAIR_SIZES}' control size). */
+const isControl = (c: LessonChapter, network: string) => {
+  const control = claimControl(c.claim);
+  return control?.with === network || control?.without === network;
 };
 
 /**
@@ -162,8 +179,8 @@ export class LessonPanel {
   private runPair(size: keyof typeof PAIR_SIZES): void {
     const runs = pairOf(this.chapter).map((network) =>
       this.deps.start(
-        networkSettings(network, size),
-        network === 'relu-no-dropout' ? 'relu, no dropout' : network,
+        networkSettings(network, isControl(this.chapter, network) ? 'control' : size),
+        networkLabel(network),
       ),
     );
     this.pairs.set(this.chapter.claim, { runs, started: performance.now() });
@@ -240,7 +257,7 @@ export class LessonPanel {
     $('mechanism-caption').textContent = chapter.chart[lang];
     const networks = pairOf(chapter);
     const records = (pair?.runs ?? []).map((r, i) => runRecord(r, networks[i] as string));
-    const colors = ['#6b717a', '#0b5cad'];
+    const colors = ['#6b717a', '#0b5cad', '#a3a8ae', '#6fa8dc'];
     this.chart.draw(
       lang,
       chapter.claim,
@@ -274,7 +291,7 @@ function pairReadings(
   const trainSize = runs[0]?.settings.trainSize ?? 60000;
   return lessonReadings(
     records,
-    { epochs, seeds: 1, trainSize: trainSize >= 60000 ? 'all' : trainSize },
+    { epochs, seeds: 1, trainSize: trainSize >= 60000 ? 'all' : trainSize, where: 'lab' },
     lang,
   ).filter(
     (r) =>

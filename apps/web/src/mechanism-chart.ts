@@ -63,7 +63,7 @@ const WORDS = {
     gradNorm: 'gradient norm',
     preStd: 'pre-activation std',
     layer: 'layer',
-    initStd: 'output std at step 0',
+    initStd: 'output std at step 0 (log scale)',
     epoch: 'epoch',
     accuracy: 'accuracy (%)',
     train: 'training examples',
@@ -74,13 +74,28 @@ const WORDS = {
     gradNorm: '기울기 노름',
     preStd: '활성화 입력의 표준편차',
     layer: '층',
-    initStd: '첫 스텝 출력의 표준편차',
+    initStd: '첫 스텝 출력의 표준편차(로그 눈금)',
     epoch: '에폭',
     accuracy: '정확도(%)',
     train: '학습 데이터',
     test: '테스트',
   },
 } as const;
+
+/**
+ * The initialization chapter's bars: PyTorch's default in greys, He's in blues, the pair without
+ * batch norm in the lighter shade, so that the two pairs read apart whatever the runs' colours.
+ */
+const INIT_BARS: Record<string, { color: string; en: string; ko: string }> = {
+  bn: { color: '#4d5259', en: 'default, batch norm', ko: '기본, 배치 정규화' },
+  he: { color: '#0b5cad', en: 'He, batch norm', ko: 'He, 배치 정규화' },
+  'relu-no-dropout': {
+    color: '#b4b9bf',
+    en: 'default, no batch norm',
+    ko: '기본, 배치 정규화 없음',
+  },
+  'relu-he-no-dropout': { color: '#7fb2e5', en: 'He, no batch norm', ko: 'He, 배치 정규화 없음' },
+};
 
 /** What one claim's chart draws from its pair's records: datasets and axis titles. */
 function chartData(
@@ -134,16 +149,18 @@ function chartData(
     return {
       kind: 'bar',
       labels,
-      datasets: pair.map(({ network, color }) => {
+      datasets: pair.map(({ network }) => {
         const spreads = initialSpread(records, network);
+        const look = INIT_BARS[network];
         return {
-          label: network,
-          data: labels.map((l) => spreads.find((s) => s.layer === l)?.std ?? 0),
-          backgroundColor: color,
+          label: `${network} (${look?.[lang] ?? ''})`,
+          // null, not 0, where a layer has no value yet: a log scale has no 0.
+          data: labels.map((l) => spreads.find((s) => s.layer === l)?.std ?? null),
+          backgroundColor: look?.color ?? '#6b717a',
         };
       }),
       x: { title: w.layer },
-      y: { title: w.initStd },
+      y: { title: w.initStd, log: true },
     };
   }
   return {
@@ -199,6 +216,9 @@ export class MechanismChart {
     chart.data.labels = d.labels ?? [];
     chart.data.datasets = d.datasets as never;
     const xTitle = { display: true, text: d.x.title };
+    // Before a run has drawn anything, no tick values: Chart.js would make up 0 to 1 on an axis
+    // titled "accuracy (%)".
+    const empty = d.datasets.every((s) => s.data.every((v) => v === null));
     chart.options.scales = {
       x:
         d.kind === 'bar'
@@ -207,12 +227,18 @@ export class MechanismChart {
               type: 'linear',
               title: xTitle,
               // Whole epochs: 1, 2, 3.
-              ...(d.x.whole ? { ticks: { stepSize: 1, precision: 0 } } : {}),
+              ticks: { display: !empty, ...(d.x.whole ? { stepSize: 1, precision: 0 } : {}) },
             },
-      y: { type: d.y.log ? 'logarithmic' : 'linear', title: { display: true, text: d.y.title } },
+      y: {
+        type: d.y.log ? 'logarithmic' : 'linear',
+        title: { display: true, text: d.y.title },
+        ticks: { display: !empty },
+      },
     } as never;
     chart.update();
     // What is drawn, for tests and for anyone inspecting the page: `label:points` per series.
-    this.canvas.dataset.series = d.datasets.map((s) => `${s.label}:${s.data.length}`).join('|');
+    this.canvas.dataset.series = d.datasets
+      .map((s) => `${s.label}:${s.data.filter((v) => v !== null).length}`)
+      .join('|');
   }
 }

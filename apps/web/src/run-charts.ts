@@ -27,7 +27,8 @@ export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
         ? presets.map((p) => ({
             label: `lesson: ${p}`,
             data: LESSON_RESULTS[p].map((e) => ({ x: e.epoch, y: pick(e) })),
-            borderColor: '#6b717a',
+            // The colour of the first run of that network: lesson relu and lesson bn apart.
+            borderColor: runs.find((r) => r.settings.preset === p)?.color ?? '#6b717a',
             borderDash: [6, 4],
             pointRadius: 0,
           }))

@@ -58,8 +58,8 @@ export const LESSON_CHAPTERS: readonly LessonChapter[] = [
       ],
     },
     chart: {
-      en: 'The size (norm) of the gradient of fc1’s weights (solid) and fc3’s (dashed) as training goes, on a log scale: the farther apart, the less the first layer learns.',
-      ko: '학습하는 동안 fc1 가중치(실선)와 fc3 가중치(점선)의 기울기 크기(노름), 로그 눈금입니다. 둘이 멀수록 첫 층이 덜 배웁니다.',
+      en: 'The size (norm) of the gradient of fc1’s weights (solid) and fc3’s (dashed) as training goes, on a log scale: the distance between the two is how much of the last layer’s gradient reaches the first.',
+      ko: '학습하는 동안 fc1 가중치(실선)와 fc3 가중치(점선)의 기울기 크기(노름), 로그 눈금입니다. 두 선 사이의 거리가 마지막 층의 기울기 중 첫 층까지 닿는 몫을 보여 줍니다.',
     },
   },
   {
@@ -89,17 +89,19 @@ export const LESSON_CHAPTERS: readonly LessonChapter[] = [
       en: [
         'Before the first step every weight is a random draw, and the width of that draw decides how large each layer’s outputs are. Too narrow, and the signal shrinks layer after layer; too wide, and it grows.',
         'PyTorch’s nn.Linear draws uniformly from ±1/√(inputs), a standard deviation of 1/√(3 × inputs): each layer’s output comes out smaller than its input. He initialization draws with a standard deviation of √(2 / inputs), chosen for ReLU, which zeroes about half of what passes through: the factor 2 makes up for that half, so the spread stays about the same from layer to layer.',
-        'The experiment follows the lesson: the batch-norm network with PyTorch’s default weights against the same network with He’s. Batch norm divides every layer’s output by its own spread right after the product, so here it undoes most of what the initialization chose, and He brings no gain: compare the two networks’ accuracies (in the lesson, 97.26 % with He against 97.91 % without).',
+        'The experiment runs two pairs. The lesson’s: the batch-norm network with PyTorch’s default weights against the same network with He’s. Batch norm divides every layer’s output by its own spread right after the product, so in the lesson’s network it undoes the scale the initialization chose, and He brings no gain there (in the lesson, 97.26 % with He against 97.91 % without).',
+        'So a second, brief pair shows the mechanism where it acts: ReLU without batch norm (and without dropout, whose scaling would move the spread too), with each initialization. Its first step is all the chart needs.',
       ],
       ko: [
         '첫 스텝 전에 모든 가중치는 무작위로 뽑은 값이고, 얼마나 넓게 뽑느냐가 각 층 출력의 크기를 정합니다. 너무 좁으면 신호가 층을 지날수록 작아지고, 너무 넓으면 커집니다.',
         'PyTorch의 nn.Linear는 ±1/√(입력 수) 범위의 균등분포에서 뽑습니다. 표준편차로는 1/√(3 × 입력 수)이고, 층의 출력이 입력보다 작아집니다. He 초기화는 표준편차 √(2 / 입력 수)로 뽑습니다. 지나가는 값의 절반쯤을 0으로 만드는 ReLU에 맞춘 값으로, 2라는 배수가 그 절반을 메워 층마다 퍼짐이 거의 그대로 유지됩니다.',
-        '실험은 레슨을 따라, PyTorch 기본 가중치를 쓴 배치 정규화 신경망과 He 초기화를 쓴 같은 신경망을 비교합니다. 배치 정규화는 곱셈 바로 뒤에서 각 층의 출력을 그 퍼짐으로 나누므로, 여기서는 초기화가 정한 것을 대부분 지우고, He 초기화의 이득도 없습니다. 두 신경망의 정확도를 비교해 보세요(레슨에서는 He 초기화가 97.26%, 기본 초기화가 97.91%였습니다).',
+        '실험은 두 쌍을 돌립니다. 먼저 레슨의 쌍: PyTorch 기본 가중치를 쓴 배치 정규화 신경망과 He 초기화를 쓴 같은 신경망입니다. 배치 정규화는 곱셈 바로 뒤에서 각 층의 출력을 그 퍼짐으로 나누므로, 레슨의 신경망에서는 초기화가 정한 크기를 지우고 He 초기화의 이득도 없습니다(레슨에서는 He 초기화가 97.26%, 기본 초기화가 97.91%였습니다).',
+        '그래서 짧게 학습하는 두 번째 쌍이 이 효과가 실제로 나타나는 곳을 보여 줍니다. 배치 정규화 없이(퍼짐을 함께 바꾸는 드롭아웃도 없이) 초기화만 다른 ReLU 신경망 둘입니다. 차트에는 첫 스텝만 있으면 됩니다.',
       ],
     },
     chart: {
-      en: 'How spread out each layer’s output (before batch norm) is at the very first step, for each initialization.',
-      ko: '맨 첫 스텝에서 각 층 출력(배치 정규화 전)이 얼마나 퍼져 있는지, 초기화별로 보여 줍니다.',
+      en: 'The spread of each layer’s output at the very first step (log scale), PyTorch’s default weights against He’s: the brief pair without batch norm, and the lesson’s pair with it (measured before batch norm).',
+      ko: '맨 첫 스텝에서 각 층 출력의 퍼짐(로그 눈금)을 PyTorch 기본 가중치와 He 가중치로 비교합니다. 배치 정규화가 없는 짧은 쌍과, 배치 정규화가 있는 레슨의 쌍(배치 정규화 전에 잰 값)입니다.',
     },
   },
 ];

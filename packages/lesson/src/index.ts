@@ -16,6 +16,7 @@ export {
   runEventSchema,
 } from './events';
 export type {
+  ClaimPair,
   ComparedNetwork,
   LessonClaim,
   LessonControl,
@@ -23,12 +24,15 @@ export type {
   Spread,
 } from './mechanisms';
 export {
+  claimControl,
+  claimNetworks,
   finalAccuracy,
   gradientRatio,
   gradientSeries,
   initialSpread,
   LESSON_CLAIMS,
   LESSON_CONTROLS,
+  layerGains,
   overfitSeries,
   preActivationSeries,
   spread,

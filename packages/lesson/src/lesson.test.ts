@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   formatPercent,
+  LESSON_CHAPTERS,
   LESSON_PRESET_NAMES,
   LESSON_PRESETS,
   LESSON_RECIPE,
@@ -172,5 +173,35 @@ describe('run events', () => {
     expect(parseRunEvent('not json')).toBeUndefined();
     expect(parseRunEvent('{"event":"epoch","config":"relu"}')).toBeUndefined();
     expect(parseRunEvent('{"event":"other"}')).toBeUndefined();
+  });
+});
+
+/** Words that say which way a value went: in a chart's caption only where its data says so. */
+const DIRECTION =
+  /\b(grows?|grew|shrinks?|shrank|less|more|wider|narrower|smaller|larger|higher|lower|above|below|keeps?)\b/i;
+
+describe('the chapters', () => {
+  it("quote the lesson's printed accuracies, in both languages", () => {
+    const printed = new Set(
+      Object.values(LESSON_RESULTS).flatMap((epochs) =>
+        epochs.map((e) => formatPercent(e.testAccuracy)),
+      ),
+    );
+    for (const c of LESSON_CHAPTERS)
+      for (const lang of ['en', 'ko'] as const)
+        for (const [, value] of c.paragraphs[lang].join(' ').matchAll(/(\d+\.\d+) ?%/g))
+          expect(printed, `${c.claim} (${lang}): ${value}`).toContain(value);
+    // He brings no gain in the lesson: its final accuracy against batch norm's, as chapter 4 says.
+    const he = LESSON_CHAPTERS.find((c) => c.claim === 'he-init')?.paragraphs.en.join(' ') ?? '';
+    expect(he).toContain(
+      `${formatPercent(LESSON_RESULTS.he.at(-1)?.testAccuracy)} % with He against ${formatPercent(LESSON_RESULTS.bn.at(-1)?.testAccuracy)} % without`,
+    );
+    expect(LESSON_RESULTS.he.at(-1)?.testAccuracy).toBeLessThan(
+      LESSON_RESULTS.bn.at(-1)?.testAccuracy ?? 0,
+    );
+  });
+
+  it('caption their charts with what is drawn, not with a direction the runs would have to bear out', () => {
+    for (const c of LESSON_CHAPTERS) expect(c.chart.en, c.claim).not.toMatch(DIRECTION);
   });
 });

@@ -3,14 +3,22 @@ import type { LessonPreset } from './presets';
 import type { RunSpecInput } from './run-spec';
 
 /**
- * The networks the lesson's claims need besides its four: each is a preset with one setting
- * changed, so that one technique is the only difference. (Dropout's claim needs ReLU without it.)
+ * The networks the lesson's claims need besides its four: each is a preset with one or two settings
+ * changed, so that one technique is the only difference between two networks. Dropout's claim needs
+ * ReLU without it; He initialization's needs ReLU without batch norm (and without dropout, whose
+ * scaling would move the spread too), with PyTorch's default weights and with He's.
  */
 export const LESSON_CONTROLS = {
   'relu-no-dropout': {
     preset: 'relu',
     change: { dropout: 0 },
     title: 'ReLU without dropout (the control for dropout)',
+  },
+  'relu-he-no-dropout': {
+    preset: 'relu',
+    change: { dropout: 0, init: 'he-uniform' },
+    title:
+      'ReLU without dropout, He uniform (with relu-no-dropout: initialization without batch norm)',
   },
 } as const satisfies Record<
   string,
@@ -22,18 +30,43 @@ export type LessonControl = keyof typeof LESSON_CONTROLS;
 /** A network of a comparison: one of the lesson's four or a control. */
 export type ComparedNetwork = LessonPreset | LessonControl;
 
+/** Two networks that differ by one technique: the one `with` it and the one `without`. */
+export interface ClaimPair {
+  readonly with: ComparedNetwork;
+  readonly without: ComparedNetwork;
+}
+
 /**
  * The lesson's claims and the pair of networks that shows each: the technique's network against
- * the one without it.
+ * the one without it. Where the lesson's pair cannot show the mechanism, `control` is the pair that
+ * can: He initialization's effect on the spread exists without batch norm, which the lesson's pair
+ * has and which rescales every layer.
  */
 export const LESSON_CLAIMS = {
   'vanishing-gradient': { with: 'sigmoid', without: 'relu' },
   'batch-norm': { with: 'bn', without: 'relu' },
-  'he-init': { with: 'he', without: 'bn' },
+  'he-init': {
+    with: 'he',
+    without: 'bn',
+    control: { with: 'relu-he-no-dropout', without: 'relu-no-dropout' },
+  },
   dropout: { with: 'relu', without: 'relu-no-dropout' },
-} as const satisfies Record<string, { with: ComparedNetwork; without: ComparedNetwork }>;
+} as const satisfies Record<string, ClaimPair & { control?: ClaimPair }>;
 /** The name of one of {@link LESSON_CLAIMS}. */
 export type LessonClaim = keyof typeof LESSON_CLAIMS;
+
+/** A claim's control pair, where the lesson's own pair cannot show its mechanism. */
+export function claimControl(claim: LessonClaim): ClaimPair | undefined {
+  const c: ClaimPair & { control?: ClaimPair } = LESSON_CLAIMS[claim];
+  return c.control;
+}
+
+/** Every network a claim's chart and reading need: its pair (without, with), then its control pair's. */
+export function claimNetworks(claim: LessonClaim): ComparedNetwork[] {
+  const { with: a, without: b } = LESSON_CLAIMS[claim];
+  const control = claimControl(claim);
+  return [b, a, ...(control === undefined ? [] : [control.without, control.with])];
+}
 
 /** One run as a comparison saw it: its network, its seed, its epoch and probe events. */
 export interface RunRecord {
@@ -153,6 +186,27 @@ export function initialSpread(
       if (l.linear.std !== null) byLayer.set(layer, [...(byLayer.get(layer) ?? []), l.linear.std]);
   }
   return [...byLayer].map(([layer, stds]) => ({ layer, std: spread(stds).mean }));
+}
+
+/**
+ * How each layer changed the spread at step 0: the ratio of each layer's output spread to the
+ * layer before's ({@link initialSpread}), and their geometric mean (the factor per layer). With
+ * batch norm this mixes the initialization with the normalization; without, it is the
+ * initialization's gain (PyTorch's default ≈ √(1/6) per ReLU layer, He's ≈ 1).
+ */
+export function layerGains(
+  runs: readonly RunRecord[],
+  network: string,
+): { gains: number[]; perLayer: number } {
+  const stds = initialSpread(runs, network).map((l) => l.std);
+  const gains = stds.slice(1).map((s, i) => s / (stds[i] as number));
+  const first = stds[0];
+  const last = stds.at(-1);
+  const perLayer =
+    gains.length === 0 || first === undefined || last === undefined
+      ? Number.NaN
+      : (last / first) ** (1 / gains.length);
+  return { gains, perLayer };
 }
 
 /**

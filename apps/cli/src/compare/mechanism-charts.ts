@@ -91,39 +91,73 @@ export function batchNormChart(records: readonly RunRecord[]): TopLevelSpec | un
   } as TopLevelSpec;
 }
 
-/** He initialization: each layer's output spread at the first step, PyTorch's default against He's. */
+/** The two initializations' colours, the same in both panels. */
+const INIT_COLORS = { domain: ["PyTorch's default", 'He'], range: ['#6b717a', '#0b5cad'] };
+
+/**
+ * He initialization: each layer's output spread at the first step, PyTorch's default against He's,
+ * in two panels: without batch norm (the control pair: the mechanism itself) and with it (the
+ * lesson's pair, where batch norm rescales each layer). Log scale: a constant factor per layer is a
+ * straight line, one factor in every layer two parallel lines.
+ */
 export function initChart(records: readonly RunRecord[]): TopLevelSpec | undefined {
-  const { with: a, without: b } = LESSON_CLAIMS['he-init'];
-  const values = [b, a].flatMap((network) =>
-    initialSpread(records, network).map((l) => ({
-      ...l,
-      network: `${network} (${network === a ? 'He' : 'default'} init)`,
-    })),
+  const { with: a, without: b, control } = LESSON_CLAIMS['he-init'];
+  const panels = [
+    { setting: 'without batch norm (ReLU, no dropout)', base: control.without, he: control.with },
+    { setting: "with batch norm (the lesson's bn and he)", base: b, he: a },
+  ].filter((g) => [g.base, g.he].every((n) => initialSpread(records, n).length > 0));
+  if (panels.length === 0) return undefined;
+  const values = panels.flatMap((g) =>
+    [g.base, g.he].flatMap((network) =>
+      initialSpread(records, network).map((l) => ({
+        ...l,
+        network,
+        setting: g.setting,
+        init: network === g.he ? 'He' : "PyTorch's default",
+      })),
+    ),
   );
-  if (
-    values.length === 0 ||
-    !records.some((r) => r.network === a) ||
-    !records.some((r) => r.network === b)
-  )
-    return undefined;
+  const x = { field: 'layer', type: 'ordinal', title: 'layer', axis: { labelAngle: 0 } };
+  const stds = values.map((v) => v.std).filter((v) => v > 0);
+  const y = {
+    field: 'std',
+    type: 'quantitative',
+    title: 'standard deviation (log scale)',
+    scale: { type: 'log', domain: [Math.min(...stds) / 1.6, Math.max(...stds) * 1.6], nice: false },
+  };
   return {
     title:
-      "Spread of each layer's output (before batch norm) at the first step: default against He initialization",
-    width: WIDTH,
-    height: HEIGHT,
+      "Spread of each layer's output at the first step: PyTorch's default against He's initialization",
     data: { values },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'layer', type: 'nominal', title: 'layer', axis: { labelAngle: 0 } },
-      xOffset: { field: 'network' },
-      y: { field: 'std', type: 'quantitative', title: 'standard deviation' },
-      color: {
-        field: 'network',
+    facet: {
+      column: {
+        field: 'setting',
         type: 'nominal',
-        title: 'network',
-        legend: { symbolType: 'square' },
+        title: null,
+        sort: panels.map((g) => g.setting),
       },
     },
+    spec: {
+      width: WIDTH * 0.5,
+      height: HEIGHT,
+      encoding: { x, y },
+      layer: [
+        {
+          mark: { type: 'line', point: { size: 40, filled: true }, strokeWidth: 2 },
+          encoding: {
+            color: { field: 'init', type: 'nominal', title: 'initialization', scale: INIT_COLORS },
+          },
+        },
+        {
+          mark: { type: 'text', dy: -10, fontSize: 10 },
+          encoding: {
+            text: { field: 'std', type: 'quantitative', format: '.2f' },
+            color: { field: 'init', type: 'nominal', scale: INIT_COLORS },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'shared' } },
   } as TopLevelSpec;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balancedJobs, runEnvironment } from './plan';
+import { balancedJobs, comparedNetworks, runArgs, runEnvironment } from './plan';
 
 describe('balancedJobs', () => {
   it('runs everything at once where the cores suffice', () => {
@@ -44,5 +44,41 @@ describe('runEnvironment', () => {
     const env = { MNIST_LAB_BLAS_THREADS: '2' };
     expect(runEnvironment(2, 8, env)).toBe(env);
     expect(runEnvironment(2, 8, {})).toEqual({});
+  });
+});
+
+describe('comparedNetworks', () => {
+  it("adds the controls the lesson's claims need, once each, after the presets", () => {
+    expect(comparedNetworks(['sigmoid', 'relu', 'bn', 'he'], true)).toEqual([
+      'sigmoid',
+      'relu',
+      'bn',
+      'he',
+      'relu-no-dropout',
+      'relu-he-no-dropout',
+    ]);
+    // He's control pair: ReLU without batch norm or dropout, default and He weights.
+    expect(comparedNetworks(['he'], true)).toEqual(['he', 'relu-no-dropout', 'relu-he-no-dropout']);
+    expect(comparedNetworks(['relu'], true)).toEqual(['relu', 'relu-no-dropout']);
+    expect(comparedNetworks(['sigmoid', 'bn'], true)).toEqual(['sigmoid', 'bn']);
+    expect(comparedNetworks(['relu', 'he'], false)).toEqual(['relu', 'he']);
+  });
+
+  it("gives a control run its preset's flags and its changes", () => {
+    const args = runArgs(
+      { network: 'relu-he-no-dropout', seed: 2 },
+      { presets: ['he'], seeds: 1, epochs: 1, controls: true },
+      'out',
+    );
+    expect(args.slice(0, 8)).toEqual([
+      '--preset',
+      'relu',
+      '--dropout',
+      '0',
+      '--init',
+      'he-uniform',
+      '--seed',
+      '2',
+    ]);
   });
 });

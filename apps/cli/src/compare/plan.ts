@@ -1,9 +1,11 @@
 import { BLAS_THREADS_ENV } from '@mnist-lab/backends';
 import {
   type ComparedNetwork,
+  claimNetworks,
   LESSON_CLAIMS,
   LESSON_CONTROLS,
   LESSON_RECIPE,
+  type LessonClaim,
   type LessonControl,
   type LessonPreset,
 } from '@mnist-lab/lesson';
@@ -29,8 +31,8 @@ const TRAIN_EVAL_EXAMPLES = 10_000;
 
 /**
  * The networks a comparison runs: the presets asked for, then each control network that one of
- * the lesson's claims needs beside them (dropout's claim: ReLU without dropout), unless
- * `controls` is off.
+ * the lesson's claims needs beside them (dropout's: ReLU without dropout; He initialization's: ReLU
+ * without batch norm or dropout, with each initialization), unless `controls` is off.
  */
 export function comparedNetworks(
   presets: readonly LessonPreset[],
@@ -38,19 +40,15 @@ export function comparedNetworks(
 ): ComparedNetwork[] {
   const wanted = new Set<ComparedNetwork>(presets);
   const extra: LessonControl[] = [];
-  if (controls)
-    for (const claim of Object.values(LESSON_CLAIMS) as {
-      with: ComparedNetwork;
-      without: ComparedNetwork;
-    }[])
-      if (
-        wanted.has(claim.with) &&
-        claim.without in LESSON_CONTROLS &&
-        !wanted.has(claim.without)
-      ) {
-        extra.push(claim.without as LessonControl);
-        wanted.add(claim.without);
+  if (!controls) return [...presets];
+  for (const claim of Object.keys(LESSON_CLAIMS) as LessonClaim[]) {
+    if (!wanted.has(LESSON_CLAIMS[claim].with)) continue;
+    for (const network of claimNetworks(claim))
+      if (network in LESSON_CONTROLS && !wanted.has(network)) {
+        extra.push(network as LessonControl);
+        wanted.add(network);
       }
+  }
   return [...presets, ...extra];
 }
 

@@ -72,22 +72,22 @@ function reportCharts(
   const mechanisms: [string, string, TopLevelSpec | undefined][] = [
     [
       'gradients',
-      "**Vanishing gradient.** Each layer's weight-gradient norm as training goes: in the sigmoid network the first layer's (fc1) sits far below the last's (fc3); in the ReLU network the layers are closer.",
+      "**Vanishing gradient.** Each layer's weight-gradient norm as training goes, sigmoid beside ReLU, on a log scale: the distance between fc1's line and fc3's is how much of the last layer's gradient reaches the first (the readings give the ratio).",
       gradientChart(records),
     ],
     [
       'batchnorm',
-      "**Batch normalization.** Where each hidden layer's pre-activations lie as training goes (the band: one standard deviation either side of the mean): without batch norm their spread is whatever the weights make it and drifts as they change; with it, every batch is rescaled to the same spread.",
+      "**Batch normalization.** Where each hidden layer's pre-activations lie as training goes (the band: one standard deviation either side of the mean), without batch norm (relu) and with it (bn); the readings say how far each spread moved.",
       batchNormChart(records),
     ],
     [
       'init',
-      "**He initialization.** How spread out each layer's output is at the very first step: He's wider weights keep the spread from shrinking layer by layer; batch norm, right after each layer, rescales both.",
+      "**He initialization.** Each layer's output spread at the very first step, PyTorch's default initialization against He's: without batch norm (ReLU, no dropout: relu-no-dropout and relu-he-no-dropout), where the initialization alone sets it, and in the lesson's pair with batch norm (bn and he). On the log scale one factor per layer is a straight line; the readings give the factors.",
       initChart(records),
     ],
     [
       'dropout',
-      '**Dropout.** Accuracy on training examples against the test set: the gap is what the network memorized; dropout keeps it smaller.',
+      '**Dropout.** Accuracy on training examples and on the test set, both in eval mode, with dropout 0.5 (relu) and without (relu-no-dropout): the gap between the two is what a network memorized (the readings give both gaps).',
       dropoutChart(records, epochs),
     ],
   ];

@@ -170,13 +170,90 @@ function oneEpochBars(title: string, yTitle: string, values: Point[], seeds: num
   } as TopLevelSpec;
 }
 
-/** The final accuracy of each network as bars (mean over seeds, the seeds as dots), the lesson's as a tick. */
+/** What the final accuracy chart draws per network: the mean, ± one std, its label, the lesson's. */
+interface FinalBar {
+  network: string;
+  mean: number;
+  lo: number;
+  hi: number;
+  label: string;
+  lesson: number | null;
+}
+
+/** A scale's domain around `values`, padded, to whole numbers (or halves below 3 points). */
+function zoomDomain(values: readonly number[]): [number, number] {
+  const finite = values.filter(Number.isFinite);
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const pad = Math.max(0.15, (hi - lo) * 0.1);
+  const step = hi - lo < 3 ? 0.5 : 1;
+  return [Math.floor((lo - pad) / step) * step, Math.min(100, Math.ceil((hi + pad) / step) * step)];
+}
+
+/** One panel of the final accuracy chart: each network's mean ± std, its seeds, the lesson's tick. */
+function finalPanel(
+  subtitle: string,
+  bars: readonly FinalBar[],
+  seeds: readonly { network: string; value: number }[],
+) {
+  const x = {
+    field: 'network',
+    type: 'nominal' as const,
+    sort: bars.map((b) => b.network),
+    title: 'network',
+    axis: { labelAngle: bars.length > 4 ? -25 : 0 },
+  };
+  const domain = zoomDomain([
+    ...bars.flatMap((b) => [b.lo, b.hi, b.lesson ?? Number.NaN]),
+    ...seeds.map((p) => p.value),
+  ]);
+  const y = { type: 'quantitative' as const, scale: { domain, zero: false } };
+  return {
+    title: subtitle,
+    width: Math.max(WIDTH * 0.4, 75 * bars.length),
+    height: HEIGHT,
+    layer: [
+      {
+        data: { values: bars },
+        mark: { type: 'rule', strokeWidth: 2, color: '#08519c' },
+        encoding: { x, y: { ...y, field: 'lo', title: 'test accuracy (%)' }, y2: { field: 'hi' } },
+      },
+      {
+        data: { values: bars },
+        mark: { type: 'tick', color: 'black', thickness: 2 },
+        encoding: { x, y: { ...y, field: 'lesson' } },
+      },
+      {
+        data: { values: seeds },
+        mark: { type: 'point', color: '#08519c', size: 30 },
+        encoding: { x, y: { ...y, field: 'value' } },
+      },
+      {
+        data: { values: bars },
+        mark: { type: 'point', filled: true, color: '#08519c', size: 90, shape: 'diamond' },
+        encoding: { x, y: { ...y, field: 'mean' } },
+      },
+      {
+        data: { values: bars },
+        mark: { type: 'text', dx: 22, align: 'left', fontSize: 10 },
+        encoding: { x, y: { ...y, field: 'mean' }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+/**
+ * The final accuracy of each network: the mean over seeds (diamond) with one standard deviation
+ * either side, each seed (circles), the lesson's run (black tick), on a scale zoomed to the values.
+ * Where some networks end far below the best (sigmoid), a second panel zooms on those within 4
+ * points of it.
+ */
 export function finalAccuracyChart(
   summary: Record<string, SummaryRow[]>,
   records: readonly RunRecord[],
   epochs: number,
 ): TopLevelSpec {
-  const bars = Object.entries(summary).map(([network, rows]) => {
+  const bars: FinalBar[] = Object.entries(summary).map(([network, rows]) => {
     const r = rows.at(-1);
     const mean = (r?.accuracy.mean ?? Number.NaN) * 100;
     const std = (r?.accuracy.std ?? 0) * 100;
@@ -193,51 +270,21 @@ export function finalAccuracyChart(
     network: r.network,
     value: (r.epochs.find((e) => e.epoch === epochs)?.testAccuracy ?? Number.NaN) * 100,
   }));
-  const x = {
-    field: 'network',
-    type: 'nominal' as const,
-    sort: null,
-    title: 'network',
-    axis: { labelAngle: 0 },
-  };
+  const title = `Test accuracy after epoch ${epochs}: mean over seeds (diamond, ± one std), each seed (circles), the lesson's run (black tick)`;
+  const best = Math.max(...bars.map((b) => b.mean));
+  const near = bars.filter((b) => b.mean >= best - 4);
+  if (near.length === bars.length || near.length < 2)
+    return { ...finalPanel('', bars, seeds), title } as TopLevelSpec;
+  const names = new Set(near.map((b) => b.network));
   return {
-    title: `Test accuracy after epoch ${epochs}: mean over seeds (bars), each seed (dots), the lesson's run (black tick)`,
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
-      {
-        data: { values: bars },
-        mark: { type: 'bar', color: '#9ecae1' },
-        encoding: {
-          x,
-          y: {
-            field: 'mean',
-            type: 'quantitative',
-            title: 'test accuracy (%)',
-            scale: { domain: [0, 100] },
-          },
-        },
-      },
-      {
-        data: { values: bars },
-        mark: 'rule',
-        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
-      },
-      {
-        data: { values: bars },
-        mark: { type: 'tick', color: 'black', thickness: 2 },
-        encoding: { x, y: { field: 'lesson', type: 'quantitative' } },
-      },
-      {
-        data: { values: seeds },
-        mark: { type: 'point', filled: true, color: '#08519c', size: 25 },
-        encoding: { x, y: { field: 'value', type: 'quantitative' } },
-      },
-      {
-        data: { values: bars },
-        mark: { type: 'text', dy: -8, fontSize: 11 },
-        encoding: { x, y: { datum: 0 }, text: { field: 'label' } },
-      },
+    title,
+    hconcat: [
+      finalPanel('every network', bars, seeds),
+      finalPanel(
+        `zoom: within 4 points of the best`,
+        near,
+        seeds.filter((p) => names.has(p.network)),
+      ),
     ],
   } as TopLevelSpec;
 }
