@@ -14,6 +14,7 @@ const SYSTEM_PACKAGES = {
   libvulkan1: 'the Vulkan loader Dawn needs to reach SwiftShader',
   'fonts-dejavu-core': 'the text of the PNG charts',
   'libopenblas0-pthread': "OpenBLAS under wasm's matrix products in Node (its tests require it)",
+  'python3-onnx': "ONNX's own loader and checker, which read an exported model's metadata back",
 };
 
 const names = Object.keys(SYSTEM_PACKAGES);

@@ -4,6 +4,7 @@
 // WebAssembly build, the one browsers run), each scoring the whole MNIST test set: the same
 // correct count as `mnist-lab evaluate` reports, within 1 of 10000.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 let work: string;
 let modelDir: string;
 let evaluated: number;
@@ -79,6 +81,17 @@ describe('mnist-lab export', () => {
       await tf.setBackend('wasm');
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`;
       const model = await tf.loadLayersModel(url);
+      // What the model expects travels with it: tfjs hands model.json's userDefinedMetadata back.
+      expect(model.getUserDefinedMetadata()).toEqual({
+        mnistLab: {
+          preprocessing: expect.stringMatching(
+            /each pixel byte divided by 255 .*no mean\/std normalisation/,
+          ),
+          classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+          dataset: 'mnist',
+          producer: `mnist-lab ${version}`,
+        },
+      });
       const { x, labels, n } = await testSet();
       // In batches of 1000: with predict's default of 32, tfjs-wasm took 37 s for the 10000 images
       // here (2 s like this), the same scores either way.
@@ -94,7 +107,7 @@ describe('mnist-lab export', () => {
     }
   }, 120_000);
 
-  it('writes an ONNX model', () => {
+  it("writes an ONNX model that says what it expects: ONNX's own loader and checker read its metadata back", () => {
     const r = runCli(
       'export',
       '--model',
@@ -105,6 +118,40 @@ describe('mnist-lab export', () => {
       join(work, 'onnx'),
     );
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^input: float32 \[N, 784\], each image's 784 pixels in row order, each pixel byte divided by 255/m,
+    );
+    expect(r.stdout).toContain("output: [N, 10] log-probabilities of mnist's classes: 0, 1, 2");
+    // Debian's python3-onnx (scripts/setup.mjs installs it): onnx.load and the full checker.
+    const read = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import json, sys, onnx; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(json.dumps({"producer": m.producer_name, "version": m.producer_version, "doc": m.doc_string, "props": {p.key: p.value for p in m.metadata_props}}))',
+        join(work, 'onnx', 'model.onnx'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(read.status, read.stderr).toBe(0);
+    const meta = JSON.parse(read.stdout);
+    expect(meta).toMatchObject({ producer: 'mnist-lab', version });
+    expect(meta.doc).toMatch(
+      /^An MLP trained by mnist-lab .* on mnist\. Input "input": float32 \[N, 784\], each image's 784 pixels/,
+    );
+    expect(JSON.parse(meta.props.class_names)).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+    ]);
+    expect(meta.props).toMatchObject({ dataset: 'mnist', producer: `mnist-lab ${version}` });
+    expect(meta.props.preprocessing).toMatch(/divided by 255.*no mean\/std normalisation/);
   });
 
   // Both runtimes share onnxruntime-common's API; the web one runs its wasm build here in Node.
@@ -126,6 +173,10 @@ describe('mnist-lab export', () => {
       const correct = correctCount(result.output?.data as Float32Array, labels);
       expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
       expect(correct).toBeGreaterThan(8000);
+      // What the export's words warn of: the common MNIST normalisation on top of / 255 costs it.
+      const normalised = x.map((v) => (v - 0.1307) / 0.3081);
+      const off = await session.run({ input: new ort.Tensor('float32', normalised, [n, 784]) });
+      expect(correctCount(off.output?.data as Float32Array, labels)).toBeLessThan(correct);
       await session.release();
     },
     120_000,

@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KNOWN_DATASETS } from '@mnist-lab/data';
 import { Mlp, MlpConfigError, type MlpConfigInput, parseMlpConfig } from '@mnist-lab/layers';
 import { type EpochRecord, encodeStateDict, loadStateDictBytes } from '@mnist-lab/trainer';
 import { writeFileAtomic, writeHistory } from '@mnist-lab/trainer/node';
@@ -101,4 +102,28 @@ export async function loadWeights(architecture: MlpConfigInput, weightsPath: str
 export async function loadModelDir(dir: string): Promise<{ model: Mlp; config: SavedModelConfig }> {
   const config = await readModelConfig(dir);
   return { model: await loadWeights(config.model, join(dir, 'model.safetensors')), config };
+}
+
+/** The data a saved model was trained on, as its `config.json` says: for output and exports. */
+export interface ModelDataset {
+  /** `mnist`, `fashion-mnist` (`--dataset`), or what a custom `--data DIR` was named. */
+  readonly name: string;
+  /** The name, with the folder it came from where that was a custom `--data DIR`. */
+  readonly label: string;
+  /** The class of each output: the dataset's names where it has them (Fashion-MNIST's), else 0..N−1. */
+  readonly classNames: readonly string[];
+}
+
+/** What {@link ModelDataset} a saved model's config describes (MNIST when it says nothing). */
+export function modelDataset(config: SavedModelConfig): ModelDataset {
+  const run = (config.run ?? {}) as { dataset?: unknown; data?: unknown };
+  const name = typeof run.dataset === 'string' ? run.dataset : 'mnist';
+  const numClasses = parseMlpConfig(config.model).numClasses;
+  const known = KNOWN_DATASETS[name]?.classNames;
+  const classNames =
+    known !== undefined && known.length === numClasses
+      ? known
+      : Array.from({ length: numClasses }, (_, i) => String(i));
+  const label = typeof run.data === 'string' ? `${name} (files from ${run.data})` : name;
+  return { name, label, classNames };
 }

@@ -10,6 +10,7 @@ import { registerExportCommand } from './commands/export';
 import { registerPredictCommand } from './commands/predict';
 import { registerTrainCommand } from './commands/train';
 import { UsageError } from './errors';
+import { MNIST_LAB_VERSION } from './version';
 
 /** Exit codes: 0 success, 1 a run that failed, 2 bad usage. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description(
       'Train and study MLPs on MNIST with TensorFlow.js: reproduce the PyTorch lesson, then go past it.',
     )
-    .version('0.1.0')
+    .version(MNIST_LAB_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerTrainCommand(program);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -145,6 +146,22 @@ describeInBrowser('downloading a trained model from the browser lab', () => {
       expect(state.tensors['fc1.weight']?.shape).toEqual([512, 784]);
       // The same inputs through tfjs-layers and ONNX Runtime: the same log-probabilities.
       const json = JSON.parse(await readFile(saved['model.json'] as string, 'utf8'));
+      // What the model expects travels with it (the CLI's export test reads the ONNX side back).
+      expect(json.userDefinedMetadata.mnistLab).toMatchObject({
+        preprocessing: expect.stringMatching(/each pixel byte divided by 255/),
+        classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+        dataset: 'mnist',
+      });
+      const onnxMeta = spawnSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          'import sys, onnx; m = onnx.load(sys.argv[1]); print({p.key: p.value for p in m.metadata_props}["dataset"])',
+          saved['model.onnx'] as string,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(onnxMeta.stdout.trim(), onnxMeta.stderr).toBe('mnist');
       const bin = await readFile(saved['weights.bin'] as string);
       const model = await within(
         20_000,

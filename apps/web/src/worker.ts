@@ -4,7 +4,9 @@ import {
   BatchLoader,
   type DatasetSplits,
   idxUrls,
+  inputPreprocessing,
   loadIdxFromUrls,
+  MNIST_FACTS,
   takeFirst,
 } from '@mnist-lab/data';
 import { crossEntropy, Mlp, TFJS_WEIGHTS_FILE, toOnnx, toTfjsLayersModel } from '@mnist-lab/layers';
@@ -14,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_METADATA_KEY, modelFromFile } from './model-file';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import type { RunSettings } from './settings';
+import { LAB_VERSION } from './version';
 
 // Training runs here, off the page's thread: the page stays responsive whatever the backend does.
 declare const self: DedicatedWorkerGlobalScope;
@@ -189,9 +192,17 @@ async function exportModel(message: Extract<ToWorker, { type: 'export' }>) {
   const run = runs.get(message.runId);
   if (run === undefined) return;
   let files: { name: string; bytes: Uint8Array }[];
-  if (message.format === 'onnx') files = [{ name: 'model.onnx', bytes: await toOnnx(run.model) }];
+  // The lab trains on MNIST: what the model expects and outputs, in the files themselves.
+  const exported = {
+    preprocessing: inputPreprocessing(run.model.config.inputSize),
+    classNames: MNIST_FACTS.classNames,
+    dataset: 'mnist',
+    producerVersion: LAB_VERSION,
+  };
+  if (message.format === 'onnx')
+    files = [{ name: 'model.onnx', bytes: await toOnnx(run.model, exported) }];
   else if (message.format === 'tfjs') {
-    const { modelJson, weights } = await toTfjsLayersModel(run.model);
+    const { modelJson, weights } = await toTfjsLayersModel(run.model, exported);
     const json = new TextEncoder().encode(`${JSON.stringify(modelJson)}\n`);
     files = [
       { name: 'model.json', bytes: json },

@@ -12,6 +12,7 @@ export { encodeIdxUint8, parseIdx } from './idx-format';
 export { collectIdx, idxDeclaredSize, MAX_IDX_BYTES } from './idx-limits';
 export type { RgbaImage } from './image-to-mnist';
 export { imageToMnist } from './image-to-mnist';
+export { inputPreprocessing } from './input-preprocessing';
 export type { Normalization } from './preprocess';
 export { MNIST_NORMALIZATION, pixelTable, toFloat32Pixels } from './preprocess';
 export type { ValidationSplitOptions } from './subset';

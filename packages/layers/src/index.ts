@@ -20,6 +20,7 @@ export { calculateGain } from './calculate-gain';
 export type { DropoutArgs } from './dropout';
 export { Dropout, dropoutMask } from './dropout';
 export { LayersError } from './errors';
+export type { ExportMetadata } from './export/metadata';
 export type { ExportedLayer, ExportedNetwork } from './export/network';
 export { describeMlp } from './export/network';
 export { ONNX_OPSET, toOnnx } from './export/onnx-model';

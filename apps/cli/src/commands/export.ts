@@ -2,11 +2,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
-import { LayersError, TFJS_WEIGHTS_FILE, toOnnx, toTfjsLayersModel } from '@mnist-lab/layers';
+import { inputPreprocessing } from '@mnist-lab/data';
+import {
+  type ExportMetadata,
+  LayersError,
+  TFJS_WEIGHTS_FILE,
+  toOnnx,
+  toTfjsLayersModel,
+} from '@mnist-lab/layers';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { loadModelDir } from '../model-dir';
+import { loadModelDir, modelDataset, type SavedModelConfig } from '../model-dir';
 import { Output } from '../output';
+import { MNIST_LAB_VERSION } from '../version';
 
 /** The formats `mnist-lab export` writes. */
 export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
@@ -21,14 +29,30 @@ interface ExportFlags {
   quiet?: boolean;
 }
 
+/**
+ * What an exported model expects and outputs, for its files and for the user: mnist-lab feeds
+ * each pixel byte / 255 (torchvision's ToTensor) and nothing else; the common MNIST normalisation
+ * ((x − 0.1307) / 0.3081) on top of it costs a trained model accuracy.
+ */
+export function exportMetadata(config: SavedModelConfig): ExportMetadata {
+  const { inputSize } = config.model as { inputSize?: number };
+  return {
+    preprocessing: inputPreprocessing(inputSize ?? 784),
+    classNames: modelDataset(config).classNames,
+    dataset: modelDataset(config).label,
+    producerVersion: MNIST_LAB_VERSION,
+  };
+}
+
 /** The files a format writes, by name, with their bytes. */
 async function filesFor(
   format: ExportFormat,
   model: Parameters<typeof toOnnx>[0],
+  metadata: ExportMetadata,
 ): Promise<[string, Uint8Array][]> {
   try {
-    if (format === 'onnx') return [['model.onnx', await toOnnx(model)]];
-    const { modelJson, weights } = await toTfjsLayersModel(model);
+    if (format === 'onnx') return [['model.onnx', await toOnnx(model, metadata)]];
+    const { modelJson, weights } = await toTfjsLayersModel(model, metadata);
     return [
       ['model.json', new TextEncoder().encode(`${JSON.stringify(modelJson)}\n`)],
       [TFJS_WEIGHTS_FILE, weights],
@@ -75,9 +99,10 @@ export function registerExportCommand(program: Command): void {
       const output = new Output(opts);
       const out = resolve(opts.out);
       await initBackend({ prefer: 'cpu' });
-      const { model } = await loadModelDir(opts.model);
+      const { model, config } = await loadModelDir(opts.model);
+      const metadata = exportMetadata(config);
       try {
-        const files = await filesFor(opts.format, model);
+        const files = await filesFor(opts.format, model, metadata);
         const existing = files.map(([name]) => join(out, name)).filter((f) => existsSync(f));
         if (existing.length > 0 && opts.force !== true) {
           throw new UsageError(
@@ -85,8 +110,27 @@ export function registerExportCommand(program: Command): void {
           );
         }
         const written = await writeAll(out, files);
-        output.event({ event: 'export', format: opts.format, model: opts.model, files: written });
+        const { inputSize, numClasses } = model.config;
+        output.event({
+          event: 'export',
+          format: opts.format,
+          model: opts.model,
+          files: written,
+          input: {
+            shape: ['N', inputSize],
+            dtype: 'float32',
+            preprocessing: metadata.preprocessing,
+          },
+          classNames: metadata.classNames,
+          dataset: metadata.dataset,
+        });
         output.line(`${opts.format}: wrote ${written.join(', ')}`);
+        output.line(
+          `input: float32 [N, ${inputSize}], ${metadata.preprocessing} (the common MNIST normalisation on top costs accuracy)`,
+        );
+        output.line(
+          `output: [N, ${numClasses}] ${model.config.output === 'log-softmax' ? 'log-probabilities' : 'scores'} of ${metadata.dataset}'s classes: ${metadata.classNames.join(', ')}; the files say both (${opts.format === 'onnx' ? 'metadata_props and doc_string' : "model.json's userDefinedMetadata"})`,
+        );
       } finally {
         model.dispose();
       }

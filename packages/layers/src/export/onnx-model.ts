@@ -1,4 +1,5 @@
 import type { Mlp } from '../mlp';
+import { type ExportMetadata, metadataDoc, metadataEntries } from './metadata';
 import { describeMlp, type ExportedLayer } from './network';
 import { ProtoWriter } from './protobuf';
 
@@ -123,9 +124,11 @@ function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {
  * `[batch, inputSize]`, output `output` `[batch, numClasses]` (log-probabilities for the lesson's
  * networks, logits otherwise). Each layer is a `Gemm` with PyTorch's `[out, in]` weight (`transB`),
  * batch norm a `BatchNormalization` with its running statistics, each activation its ONNX operator
- * (GELU, SiLU and SERLU composed from elementwise operators), dropout the identity.
+ * (GELU, SiLU and SERLU composed from elementwise operators), dropout the identity. With
+ * `metadata`, the model says what it expects and outputs: `doc_string`, `producer_version` and
+ * `metadata_props` (`preprocessing`, `class_names` as a JSON array, `dataset`, `producer`).
  */
-export async function toOnnx(model: Mlp): Promise<Uint8Array> {
+export async function toOnnx(model: Mlp, metadata?: ExportMetadata): Promise<Uint8Array> {
   const net = await describeMlp(model);
   const g = new Graph();
   let h = 'input';
@@ -158,10 +161,15 @@ export async function toOnnx(model: Mlp): Promise<Uint8Array> {
   for (const init of g.initializers) graph.message(5, init);
   graph.message(11, valueInfo('input', ['batch', net.inputSize]));
   graph.message(12, valueInfo('output', ['batch', net.numClasses]));
-  return new ProtoWriter()
-    .int(1, IR_VERSION)
-    .string(2, 'mnist-lab')
-    .message(7, graph)
-    .message(8, new ProtoWriter().string(1, '').int(2, ONNX_OPSET))
-    .finish();
+  const proto = new ProtoWriter().int(1, IR_VERSION).string(2, 'mnist-lab');
+  if (metadata !== undefined) {
+    const output = net.output === 'log-softmax' ? 'the log-probabilities' : 'the scores (logits)';
+    proto
+      .string(3, metadata.producerVersion)
+      .string(6, metadataDoc(metadata, net.inputSize, output));
+  }
+  proto.message(7, graph).message(8, new ProtoWriter().string(1, '').int(2, ONNX_OPSET));
+  for (const [key, value] of metadata === undefined ? [] : metadataEntries(metadata))
+    proto.message(14, new ProtoWriter().string(1, key).string(2, value));
+  return proto.finish();
 }

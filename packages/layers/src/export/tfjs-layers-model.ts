@@ -1,5 +1,6 @@
 import { LayersError } from '../errors';
 import type { Mlp } from '../mlp';
+import type { ExportMetadata } from './metadata';
 import { describeMlp, type ExportedLayer, type ExportedNetwork } from './network';
 
 /** A TensorFlow.js LayersModel: `model.json`'s object, and the bytes of the `weights.bin` it names. */
@@ -119,9 +120,14 @@ function layerConfigs(net: ExportedNetwork, weights: WeightSpec[]): object[] {
  * `BatchNormalization` with its running statistics, each activation as its Keras activation or
  * layer, dropout as `Dropout` (the identity in inference) and the lesson's `log_softmax` as the
  * `logSoftmax` activation, so that it outputs what mnist-lab outputs. SERLU has no TensorFlow.js
- * layer: that network throws a {@link LayersError} saying so (ONNX can express it).
+ * layer: that network throws a {@link LayersError} saying so (ONNX can express it). With
+ * `metadata`, `model.json` holds it as `userDefinedMetadata.mnistLab` (what `getUserDefinedMetadata()`
+ * returns after `tf.loadLayersModel`): `preprocessing`, `classNames`, `dataset`, `producer`.
  */
-export async function toTfjsLayersModel(model: Mlp): Promise<TfjsLayersModel> {
+export async function toTfjsLayersModel(
+  model: Mlp,
+  metadata?: ExportMetadata,
+): Promise<TfjsLayersModel> {
   const net = await describeMlp(model);
   const specs: WeightSpec[] = [];
   const layers = layerConfigs(net, specs);
@@ -148,6 +154,18 @@ export async function toTfjsLayersModel(model: Mlp): Promise<TfjsLayersModel> {
         weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: 'float32' })),
       },
     ],
+    ...(metadata === undefined
+      ? {}
+      : {
+          userDefinedMetadata: {
+            mnistLab: {
+              preprocessing: metadata.preprocessing,
+              classNames: metadata.classNames,
+              dataset: metadata.dataset,
+              producer: `mnist-lab ${metadata.producerVersion}`,
+            },
+          },
+        }),
   };
   return { modelJson, weights: new Uint8Array(data.buffer) };
 }
