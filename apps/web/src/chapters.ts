@@ -2,7 +2,6 @@ import {
   claimControl,
   claimNetworks,
   LESSON_CHAPTERS,
-  LESSON_CLAIMS,
   LESSON_CONTROLS,
   type LessonChapter,
   type LessonLanguage,
@@ -18,10 +17,7 @@ import { DEFAULT_SETTINGS, PRESET_SETTINGS, type PresetName, type RunSettings } 
 export const PAIR_SIZES = {
   quick: { trainSize: 15000, epochs: 2, testSize: 2000, trainEval: 2000, probeEvery: 25 },
   full: { trainSize: 60000, epochs: 10, testSize: 10000, trainEval: 10000, probeEvery: 250 },
-  /**
-   * A claim's control pair (He initialization's, without batch norm), whichever size the chapter's
-   * pair runs at: its chart and reading read only the first step's probe.
-   */
+  /** A claim's control pair, whatever the pair's size: its chart reads only the first step. */
   control: { trainSize: 3200, epochs: 1, testSize: 2000, trainEval: 2000, probeEvery: 25 },
 } as const;
 

@@ -144,25 +144,7 @@ function chartData(
       x: { title: w.step },
       y: { title: w.preStd },
     };
-  if (claim === 'he-init') {
-    const labels = ['fc1', 'fc2', 'fc3'];
-    return {
-      kind: 'bar',
-      labels,
-      datasets: pair.map(({ network }) => {
-        const spreads = initialSpread(records, network);
-        const look = INIT_BARS[network];
-        return {
-          label: `${network} (${look?.[lang] ?? ''})`,
-          // null, not 0, where a layer has no value yet: a log scale has no 0.
-          data: labels.map((l) => spreads.find((s) => s.layer === l)?.std ?? null),
-          backgroundColor: look?.color ?? '#6b717a',
-        };
-      }),
-      x: { title: w.layer },
-      y: { title: w.initStd, log: true },
-    };
-  }
+  if (claim === 'he-init') return initBars(lang, pair, records);
   return {
     kind: 'line',
     datasets: pair.flatMap(({ network, color }) => {
@@ -178,6 +160,31 @@ function chartData(
     }),
     x: { title: w.epoch, whole: true },
     y: { title: w.accuracy },
+  };
+}
+
+/** The initialization chapter's chart: each layer's output spread at step 0, per network, log scale. */
+function initBars(
+  lang: LessonLanguage,
+  pair: readonly { network: string }[],
+  records: readonly RunRecord[],
+): ReturnType<typeof chartData> {
+  const labels = ['fc1', 'fc2', 'fc3'];
+  return {
+    kind: 'bar',
+    labels,
+    datasets: pair.map(({ network }) => {
+      const spreads = initialSpread(records, network);
+      const look = INIT_BARS[network];
+      return {
+        label: `${network} (${look?.[lang] ?? ''})`,
+        // null, not 0, where a layer has no value yet: a log scale has no 0.
+        data: labels.map((l) => spreads.find((s) => s.layer === l)?.std ?? null),
+        backgroundColor: look?.color ?? '#6b717a',
+      };
+    }),
+    x: { title: WORDS[lang].layer },
+    y: { title: WORDS[lang].initStd, log: true },
   };
 }
 

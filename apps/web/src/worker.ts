@@ -4,19 +4,17 @@ import {
   BatchLoader,
   type DatasetSplits,
   idxUrls,
-  inputPreprocessing,
   loadIdxFromUrls,
-  MNIST_FACTS,
   takeFirst,
 } from '@mnist-lab/data';
-import { crossEntropy, Mlp, TFJS_WEIGHTS_FILE, toOnnx, toTfjsLayersModel } from '@mnist-lab/layers';
+import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import { modelFromSpec, probabilities } from '@mnist-lab/lesson';
-import { encodeStateDict, evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
+import { evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
-import { MODEL_METADATA_KEY, modelFromFile } from './model-file';
+import { modelFromFile } from './model-file';
+import { modelFiles } from './model-files';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import type { RunSettings } from './settings';
-import { LAB_VERSION } from './version';
 
 // Training runs here, off the page's thread: the page stays responsive whatever the backend does.
 declare const self: DedicatedWorkerGlobalScope;
@@ -191,28 +189,7 @@ async function inspect(runId: number, confusion: boolean) {
 async function exportModel(message: Extract<ToWorker, { type: 'export' }>) {
   const run = runs.get(message.runId);
   if (run === undefined) return;
-  let files: { name: string; bytes: Uint8Array }[];
-  // The lab trains on MNIST: what the model expects and outputs, in the files themselves.
-  const exported = {
-    preprocessing: inputPreprocessing(run.model.config.inputSize),
-    classNames: MNIST_FACTS.classNames,
-    dataset: 'mnist',
-    producerVersion: LAB_VERSION,
-  };
-  if (message.format === 'onnx')
-    files = [{ name: 'model.onnx', bytes: await toOnnx(run.model, exported) }];
-  else if (message.format === 'tfjs') {
-    const { modelJson, weights } = await toTfjsLayersModel(run.model, exported);
-    const json = new TextEncoder().encode(`${JSON.stringify(modelJson)}\n`);
-    files = [
-      { name: 'model.json', bytes: json },
-      { name: TFJS_WEIGHTS_FILE, bytes: weights },
-    ];
-  } else {
-    // The architecture goes in the metadata: the file loads back onto the draw pad as it was.
-    const metadata = { [MODEL_METADATA_KEY]: JSON.stringify(run.model.config) };
-    files = [{ name: 'model.safetensors', bytes: await encodeStateDict(run.model, metadata) }];
-  }
+  const files = await modelFiles(run.model, message.format);
   post(
     {
       type: 'exported',

@@ -11,7 +11,7 @@ import {
   spread,
 } from './index';
 import { endsInConsonant, particle } from './korean';
-import { spreadTrend } from './readings';
+import { spreadTrend } from './readings-text';
 
 /** A real comparison's runs (3 epochs, 2 seeds, 3200 examples), recorded: see its note. */
 const recorded = JSON.parse(

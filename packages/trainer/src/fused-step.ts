@@ -70,6 +70,19 @@ function normsFit(stack: DenseStack, batch: number): boolean {
   );
 }
 
+/** Each array of words as int32 (the kernel's dtype), the view made once per array. */
+function int32Views(): (w: Uint32Array) => Int32Array {
+  const int32 = new WeakMap<Uint32Array, Int32Array>();
+  return (w) => {
+    let view = int32.get(w);
+    if (view === undefined) {
+      view = new Int32Array(w.buffer, w.byteOffset, w.length);
+      int32.set(w, view);
+    }
+    return view;
+  };
+}
+
 /** A fused step prepared once for a model, optimizer, parameter list and loss ({@link planFusedStep}). */
 export interface FusedStepPlan {
   /** Whether {@link FusedStepPlan.step} would step on a batch with these labels (checks the same things, draws nothing). */
@@ -118,16 +131,7 @@ export function planFusedStep(
   const normAttrs: tf.NamedAttrMap =
     norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum };
   let words: Uint32Array[] = [];
-  // Each array of words as int32 (the kernel's dtype), made once per array.
-  const int32 = new WeakMap<Uint32Array, Int32Array>();
-  const asInt32 = (w: Uint32Array) => {
-    let view = int32.get(w);
-    if (view === undefined) {
-      view = new Int32Array(w.buffer, w.byteOffset, w.length);
-      int32.set(w, view);
-    }
-    return view;
-  };
+  const asInt32 = int32Views();
   const accepts = (y: tf.Tensor) =>
     y.rank === 1 && tf.getBackend() === backend && normsFit(stack, y.shape[0] as number);
   return {

@@ -1,10 +1,10 @@
 // Every activation, with and without batch norm: the exported models, run by the real runtimes
-// (tfjs-layers' loadLayersModel and onnxruntime-node), give mnist-lab's own eval-mode outputs
+// (tfjs-layers' loadLayersModel and ONNX Runtime's WebAssembly build, onnxruntime-web, here in Node), give mnist-lab's own eval-mode outputs
 // (log-probabilities) within 2e-6; SERLU to tfjs is refused, saying why.
 import { initBackend } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATION_NAMES } from '../activations';
 import { Mlp } from '../mlp';
@@ -13,6 +13,7 @@ import { toTfjsLayersModel } from './tfjs-layers-model';
 
 // ONNX Runtime on one thread: its default pool takes every core from the tests beside it.
 const ONE_THREAD = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+ort.env.wasm.numThreads = 1;
 const TOLERANCE = 2e-6;
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -38,7 +39,7 @@ beforeAll(async () => {
 describe.each(ACTIVATION_NAMES.flatMap((a) => [[a, false] as const, [a, true] as const]))(
   'export of a %s network (batch norm: %s)',
   (activation, batchNorm) => {
-    it('runs in onnxruntime-node and in tfjs-layers with mnist-lab outputs', async () => {
+    it('runs in ONNX Runtime and in tfjs-layers with mnist-lab outputs', async () => {
       const model = trainedLooking(activation, batchNorm);
       const x = tf.randomUniform([8, 784], 0, 1, 'float32', 7);
       const ours = await tf.tidy(() => model.forward(x, { training: false })).data();
