@@ -523,7 +523,13 @@ describe('mnist-lab compare', () => {
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Test accuracy (%) per epoch, mean ± std over 2 seeds');
-    expect(r.stdout).toMatch(/│ 1\s+│ [\d.]+ ± [\d.]+\s+│ 90\.89\s+│ [\d.]+ ± [\d.]+\s+│ 95\.56/);
+    // A row per epoch, a column per network: ours over the lesson's, within 100 columns.
+    expect(r.stdout).toMatch(/│ 1\s+│ [\d.]+ ± [\d.]+\s+│ [\d.]+ ± [\d.]+\s+│ [\d.]+ ± [\d.]+\s+│/);
+    expect(r.stdout).toMatch(/│\s+│ lesson 90\.89\s+│ lesson 95\.56\s+│\s+│/);
+    const table = r.stdout.split('\n').filter((l) => /^[┌│├└]/.test(l));
+    expect(table.length).toBeGreaterThan(6);
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
+    expect(r.stdout).not.toContain('—');
     const results = JSON.parse(await readFile(join(work, 'report', 'results.json'), 'utf8'));
     expect(
       results.runs.map((x: { network: string; seed: number }) => `${x.network}-${x.seed}`),

@@ -7,11 +7,17 @@ import pc from 'picocolors';
 export interface OutputOptions {
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** Say how the backend chose its matrix products (OpenBLAS's kernel timings) on every run. */
+  readonly verbose?: boolean;
 }
 
-/** `<sep>matrix products: …` when the backend reports what computes them (wasm), else nothing. */
-export function matmulNote(report: BackendReport, sep = '; '): string {
-  return report.matmul ? `${sep}matrix products: ${report.matmul}` : '';
+/**
+ * `<sep>matrix products: …` when the backend reports what computes them (wasm), else nothing: in a
+ * few words, or with how they were chosen (OpenBLAS's kernel timings) where `verbose`.
+ */
+export function matmulNote(report: BackendReport, sep = '; ', verbose = false): string {
+  const what = verbose ? report.matmul : (report.matmulSummary ?? report.matmul);
+  return what ? `${sep}matrix products: ${what}` : '';
 }
 
 /**
@@ -21,6 +27,7 @@ export function matmulNote(report: BackendReport, sep = '; '): string {
 export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
+  readonly verbose: boolean;
   private readonly tty: boolean;
   private readonly colors: ReturnType<typeof pc.createColors>;
   private bar: cliProgress.SingleBar | undefined;
@@ -28,6 +35,7 @@ export class Output {
   constructor(options: OutputOptions = {}) {
     this.json = options.json ?? false;
     this.quiet = options.quiet ?? false;
+    this.verbose = options.verbose ?? false;
     this.tty = process.stderr.isTTY === true && !this.json;
     this.colors = pc.createColors(this.color);
   }

@@ -52,7 +52,7 @@ async function startBackend(config: RunConfig, output: Output) {
   logAutoChoice(report, output);
   output.log(
     output.c.dim(
-      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${matmulNote(report)}`,
+      `backend: ${report.backend} on ${report.device} (${report.deviceKind}, ${report.threads} thread${report.threads === 1 ? '' : 's'})${matmulNote(report, '; ', output.verbose)}`,
     ),
   );
   return report;

@@ -37,7 +37,7 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       // Named: auto passes a software adapter over (next test).
       await trainQuickRun(page, '&backend=webgpu');
       expect(await page.locator('body').getAttribute('data-backend')).toBe('webgpu');
-      expect(await page.locator('#backend').textContent()).toMatch(
+      expect(await page.locator('#backend-status').textContent()).toMatch(
         /Backend: webgpu on .*swiftshader.*\(software\)/i,
       );
       // The charts got the run's points: losses per batch, one epoch's accuracy.
@@ -90,7 +90,7 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       await expect
         .poll(() => page.locator('body').getAttribute('data-backend'), { timeout: 60_000 })
         .toBe('wasm');
-      expect(await page.locator('#backend').textContent()).toMatch(
+      expect(await page.locator('#backend-status').textContent()).toMatch(
         /timed here: wasm \d+ samples\/s: using wasm — passed over: webgpu: webgpu runs on a software adapter \(.*swiftshader.*\), far slower than wasm on this CPU; \?backend=measure times it too/i,
       );
     } finally {
@@ -106,7 +106,7 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       await expect
         .poll(() => page.locator('body').getAttribute('data-backend'), { timeout: 120_000 })
         .toBeTruthy();
-      const text = (await page.locator('#backend').textContent()) ?? '';
+      const text = (await page.locator('#backend-status').textContent()) ?? '';
       const figures = Object.fromEntries(
         [...text.matchAll(/(webgpu|webgl|wasm) (\d+)(?=[,:]| samples)/g)].map((x) => [
           x[1],
@@ -121,7 +121,13 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       // The next visit asks for the remembered choice at once, and says where it came from.
       await page.goto(server.url);
       await expect
-        .poll(() => page.locator('#backend').textContent(), { timeout: 60_000 })
+        .poll(
+          async () =>
+            ((await page.locator('#backend-status').textContent()) ?? '')
+              .replace(/\s+/g, ' ')
+              .trim(),
+          { timeout: 60_000 },
+        )
         .toMatch(
           /^Backend: wasm .* chosen by timing on this device \(webgpu \d+, webgl \d+, wasm \d+ samples\/s: using wasm; \?backend=measure times them again\)/,
         );
@@ -173,7 +179,7 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       await trainQuickRun(fresh);
       const backend = await fresh.locator('body').getAttribute('data-backend');
       expect(['webgl', 'wasm', 'cpu']).toContain(backend);
-      expect(await fresh.locator('#backend').textContent()).toMatch(
+      expect(await fresh.locator('#backend-status').textContent()).toMatch(
         /passed over: webgpu: backend 'webgpu' is unavailable/,
       );
       await fresh.screenshot({ path: join(artifacts, 'fallback.png'), fullPage: true });

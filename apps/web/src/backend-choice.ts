@@ -31,11 +31,15 @@ export function backendToAsk(fromUrl: string | undefined): string {
   return fromUrl ?? remembered()?.backend ?? 'auto';
 }
 
-/** What the page says of the backend, keeping a new timing for the next visit. */
+/**
+ * What the page says of the backend, keeping a new timing for the next visit: one short `line`
+ * (the backend and device), and the `details` of how it was chosen (timings, backends passed over
+ * and why), which the page keeps behind a disclosure.
+ */
 export function describeBackend(
   m: Extract<FromWorker, { type: 'backend' }>,
   asked: string,
-): string {
+): { line: string; details: string } {
   const r: BackendReport = m.report;
   const base = `Backend: ${r.backend} on ${r.device} (${r.deviceKind}${r.threads > 1 ? `, ${r.threads} threads` : ''})`;
   const skipped = m.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
@@ -56,5 +60,6 @@ export function describeBackend(
     if (before !== undefined && before.backend === asked && before.measured.length > 1)
       timing = ` — chosen by timing on this device (${describeMeasurements(before.measured, before.backend)}; ?backend=measure times them again)`;
   }
-  return `${base}${timing}${skipped === '' ? '' : ` — passed over: ${skipped}`}`;
+  const details = `${timing}${skipped === '' ? '' : ` — passed over: ${skipped}`}`;
+  return { line: base, details: details.replace(/^ — /, '') };
 }

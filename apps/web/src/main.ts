@@ -110,7 +110,10 @@ function onWorkerMessage(m: FromWorker) {
   const run = 'runId' in m && m.runId !== undefined ? list.byId(m.runId) : undefined;
   switch (m.type) {
     case 'backend': {
-      $('backend').textContent = describeBackend(m, askedBackend);
+      const { line, details } = describeBackend(m, askedBackend);
+      $('backend').textContent = line;
+      $('backend-more').textContent = details;
+      $('backend-details').hidden = details === '';
       document.body.dataset.backend = m.report.backend;
       document.body.dataset.deviceKind = m.report.deviceKind;
       break;

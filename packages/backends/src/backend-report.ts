@@ -19,8 +19,13 @@ export interface BackendReport {
   readonly packageName: string;
   /** The version of `@tensorflow/tfjs-core` in use. */
   readonly tfjsVersion: string;
-  /** What computes matrix products, where the backend offers a choice (wasm: OpenBLAS or XNNPACK). */
+  /**
+   * What computes matrix products, where the backend offers a choice (wasm: OpenBLAS or XNNPACK),
+   * with how it was chosen (OpenBLAS: each kernel's timing on this CPU, the threads).
+   */
   readonly matmul?: string;
+  /** {@link BackendReport.matmul} in a few words, for a line printed on every run. */
+  readonly matmulSummary?: string;
 }
 
 /** One backend as `auto` saw it: usable, or why not. */

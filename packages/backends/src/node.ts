@@ -4,7 +4,7 @@ import { BackendUnavailableError, OpenBlasUnavailable } from './errors';
 import { timeBackends } from './measure';
 import { startCpu, startTensorflow, startWasm, startWebgpu } from './node-starters';
 import { loadOpenBlas } from './openblas';
-import { describeOpenBlas } from './openblas-describe';
+import { describeOpenBlas, summarizeOpenBlas } from './openblas-describe';
 import { type BlasThreads, blasThreadsWanted, chooseBlasThreads } from './openblas-threads';
 import { registerGradients } from './register-gradients-node';
 import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
@@ -195,7 +195,11 @@ async function withFixes(
       const blas = await loadOpenBlas();
       const threads = chooseBlasThreads(blas, blasThreadsWanted(options.blasThreads));
       installSpeedFixes('wasm', blas);
-      return { ...report, matmul: describeOpenBlas(blas, threads) };
+      return {
+        ...report,
+        matmul: describeOpenBlas(blas, threads),
+        matmulSummary: summarizeOpenBlas(blas, threads),
+      };
     } catch (error) {
       if (!OpenBlasUnavailable.isInstance(error)) throw error;
       if (blasMode === 'require') {

@@ -34,6 +34,13 @@ export function environmentVerdict(choice: KernelChoice): string {
   return `${set}; timed here: ${timed} GFLOP/s${advice}`;
 }
 
+/** `OpenBLAS 0.3.21, SkylakeX kernels, 1 thread`: {@link describeOpenBlas} without the timings. */
+export function summarizeOpenBlas(blas: OpenBlasInfo, threads: BlasThreadsChoice): string {
+  const forced = blas.kernelChoice?.source === 'environment' ? ' (OPENBLAS_CORETYPE)' : '';
+  const n = threads.threads;
+  return `${blas.config.split(' ').slice(0, 2).join(' ')}, ${blas.coreName} kernels${forced}, ${n} thread${n === 1 ? '' : 's'}`;
+}
+
 /**
  * `OpenBLAS (OpenBLAS 0.3.21, SkylakeX kernels, timed on this CPU: OpenBLAS's own 81, SkylakeX 85,
  * Haswell 89, Zen 78 GFLOP/s, none 10 % faster than the one the CPU flags name, 1 thread)`.

@@ -21,6 +21,10 @@ export function registerBenchCommand(program: Command): void {
     .option('--warmup <n>', 'untimed steps first', positiveInt, 20)
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors')
+    .option(
+      '--verbose',
+      'also say how the matrix products were chosen (OpenBLAS: each kernel timed on this CPU)',
+    )
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.opts<{
         steps: number;
@@ -61,7 +65,7 @@ export function registerBenchCommand(program: Command): void {
       };
       output.event(result);
       output.line(
-        `${result.preset} on ${report.backend} (${report.device}${matmulNote(report, ', ')}): ${ms.toFixed(2)} ms per step, ${(1000 / ms).toFixed(1)} steps/s (batch ${config.batchSize}, ${result.steps} steps)`,
+        `${result.preset} on ${report.backend} (${report.device}${matmulNote(report, ', ', output.verbose)}): ${ms.toFixed(2)} ms per step, ${(1000 / ms).toFixed(1)} steps/s (batch ${config.batchSize}, ${result.steps} steps)`,
       );
     });
 }

@@ -92,6 +92,10 @@ export function registerCompareCommand(program: Command): void {
   addDataOptions(cmd)
     .option('--json', 'one JSON object per line on stdout')
     .option('-q, --quiet', 'print nothing but errors')
+    .option(
+      '--verbose',
+      'also say how the matrix products were chosen (OpenBLAS: each kernel timed on this CPU)',
+    )
     .action(compareAction);
 }
 
@@ -126,7 +130,7 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const jobs =
     opts.jobs ?? (singleThreaded ? balancedJobs(runs.length, availableParallelism()) : 1);
   output.log(
-    `${runs.length} runs (${networks.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epoch${epochs > 1 ? 's' : ''} each, probed every ${probeCadence(plan)} steps, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend)}); report: ${reportDir}`,
+    `${runs.length} runs (${networks.join(', ')} × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''}), ${epochs} epoch${epochs > 1 ? 's' : ''} each, probed every ${probeCadence(plan)} steps, ${jobs} at a time on ${backend.backend} (${backend.device}${matmulNote(backend, '; ', output.verbose)}); report: ${reportDir}`,
   );
   await mkdir(join(reportDir, 'runs'));
 
@@ -210,7 +214,7 @@ async function finishComparison(
     ko: lessonReadings(pool.records, readingSettings, 'ko'),
   };
   output.line(
-    `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}:`,
+    `Test accuracy (%) per epoch${opts.seeds > 1 ? `, mean ± std over ${opts.seeds} seeds` : ''}, over the lesson's printed run:`,
   );
   output.line(accuracyTable(settings, summary, tty));
   if (readings.en.length > 0) {

@@ -28,13 +28,19 @@ export function registerEvaluateCommand(program: Command): void {
   addDataOptions(cmd, { training: false })
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors')
+    .option(
+      '--verbose',
+      'also say how the matrix products were chosen (OpenBLAS: each kernel timed on this CPU)',
+    )
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.opts<EvaluateFlags>();
       const output = new Output(opts);
       const { config, saved } = await evaluationConfig(command, opts);
       const report = await initBackend({ prefer: config.backend, blas: config.blas });
       output.log(
-        output.c.dim(`backend: ${report.backend} on ${report.device}${matmulNote(report)}`),
+        output.c.dim(
+          `backend: ${report.backend} on ${report.device}${matmulNote(report, '; ', output.verbose)}`,
+        ),
       );
       const model: Mlp =
         saved !== undefined

@@ -111,6 +111,10 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--json', 'one JSON object per line on stdout, logs on stderr')
     .option('-q, --quiet', 'print nothing but errors')
+    .option(
+      '--verbose',
+      'also say how the matrix products were chosen (OpenBLAS: each kernel timed on this CPU)',
+    )
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.opts<TrainFlags>();
       const output = new Output(opts);

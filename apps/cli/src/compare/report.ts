@@ -31,7 +31,13 @@ export interface CompareSettings {
   readonly probeEvery: number;
 }
 
-/** The accuracy table for the terminal: ours beside the lesson's, per epoch. */
+/** A network's name as a table header: `relu-he-no-dropout` on two lines, `relu-he` / `no dropout`. */
+const headerName = (network: string) => network.replace(/-no-/, '\nno ');
+
+/**
+ * The accuracy table for the terminal, within 100 columns: a row per epoch, a column per network,
+ * each cell ours (mean ± std over seeds) over the lesson's printed number where it has one.
+ */
 export function accuracyTable(
   settings: CompareSettings,
   summary: Record<string, SummaryRow[]>,
@@ -39,16 +45,22 @@ export function accuracyTable(
 ): string {
   const { presets, epochs } = settings;
   const table = new Table({
-    head: ['epoch', ...presets.flatMap((p) => [`${p} (ours)`, `${p} (lesson)`])],
-    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [] },
+    head: ['epoch', ...presets.map(headerName)],
+    style: {
+      head: color ? ['cyan'] : [],
+      border: color ? ['grey'] : [],
+      'padding-left': 1,
+      'padding-right': 1,
+    },
   });
   for (let i = 0; i < epochs; i++)
     table.push([
       String(i + 1),
-      ...presets.flatMap((p) => [
-        fmtPercent(summary[p]?.[i]?.accuracy ?? meanStd([])),
-        formatPercent(summary[p]?.[i]?.lessonAccuracy),
-      ]),
+      ...presets.map((p) => {
+        const lesson = formatPercent(summary[p]?.[i]?.lessonAccuracy);
+        const ours = fmtPercent(summary[p]?.[i]?.accuracy ?? meanStd([]));
+        return lesson === '—' ? ours : `${ours}\nlesson ${lesson}`;
+      }),
     ]);
   return table.toString();
 }
