@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -64,7 +64,9 @@ describe('mnist-lab usage', () => {
       ['train', '--dropout', 'half'],
       "option '--dropout <p>' argument 'half' is invalid. expected a number.",
     ],
-    [['train', '--dropout', '1.5'], '--dropout: Too big: expected number to be <1'],
+    [['train', '--dropout', '1.5'], '--dropout: expected a number < 1, got 1.5'],
+    [['train', '--lr', '0'], 'mnist-lab: invalid flags: --lr: expected a number > 0, got 0'],
+    [['train', '--momentum', '1'], '--momentum: expected a number < 1, got 1'],
     [['train', '--hidden', '512,-3'], "option '--hidden <sizes>' argument '512,-3' is invalid."],
     [['train', '--no-such-flag'], "unknown option '--no-such-flag'"],
     [
@@ -76,6 +78,25 @@ describe('mnist-lab usage', () => {
     const r = runCli(...args);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(message);
+  });
+
+  it("answers a value out of range in mnist-lab's words, not the schema library's", () => {
+    for (const args of [
+      ['--lr', '0'],
+      ['--momentum', '1'],
+      ['--dropout', '1.5'],
+    ]) {
+      const r = runCli('train', ...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).not.toMatch(/Too (small|big)|Invalid input/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('lists only the flags a command takes: data download has no --data (it downloads)', () => {
+    const download = runCli('data', 'download', '--help');
+    expect(download.stdout).not.toMatch(/--data </);
+    expect(runCli('data', 'info', '--help').stdout).toMatch(/--data </);
   });
 
   it('exits 2 for a config file with a bad field, naming it as a flag', async () => {
@@ -435,7 +456,80 @@ describe('mnist-lab train, evaluate, predict', () => {
     const blank = runCli('predict', '--model', model(), 'blank.png');
     expect(blank.status).toBe(1);
     expect(blank.stderr).toContain('blank.png: no digit found');
+    // A batch with files that cannot be read: each says its result or its error, all of them,
+    // and the exit code says some failed.
+    await writeFile(join(work, 'junk.png'), 'not an image');
+    const batch = runCli(
+      ...['predict', '--model', model(), 'zero.png', 'junk.png', 'missing.png', 'seven.png'],
+    );
+    expect(batch.status).toBe(1);
+    expect(batch.stdout).toMatch(/^zero\.png: 0 {2}\(0: [\d.]+%/m);
+    expect(batch.stdout).toMatch(/^seven\.png: 7 {2}\(7: /m);
+    expect(batch.stderr).toContain('mnist-lab: junk.png: not a PNG or JPEG image');
+    expect(batch.stderr).toContain('mnist-lab: missing.png: cannot read the image');
+    expect(batch.stderr).toContain('2 of 4 images could not be classified');
+    expect(batch.stderr).not.toContain('    at ');
+    const json = runCli('predict', '--model', model(), 'junk.png', 'one.png', '--json');
+    expect(json.status).toBe(1);
+    expect(jsonLines(json.stdout)).toMatchObject([
+      { event: 'predict', file: 'junk.png', error: 'not a PNG or JPEG image' },
+      { event: 'predict', file: 'one.png', prediction: 1, className: '1', dataset: 'mnist' },
+    ]);
   });
+
+  it('names a Fashion-MNIST run for its data, and says its classes in evaluate and predict', async () => {
+    const dir = join(work, 'fashion');
+    await mkdir(dir);
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: dir });
+    const t = run(
+      ...['train', '--dataset', 'fashion-mnist', '--epochs', '1'],
+      ...['--train-size', '640', '--test-size', '200', '--quiet'],
+    );
+    expect(t.status, t.stderr).toBe(0);
+    // Not relu-seed1, which an MNIST run of the same network and seed takes.
+    expect(await readdir(join(dir, 'mnist-lab-runs'))).toEqual(['fashion-mnist-relu-seed1']);
+    const model = join('mnist-lab-runs', 'fashion-mnist-relu-seed1');
+    const ev = run('evaluate', '--model', model, '--json');
+    expect(ev.status, ev.stderr).toBe(0);
+    expect(JSON.parse(ev.stdout)).toMatchObject({
+      dataset: 'fashion-mnist',
+      classNames: [
+        'T-shirt/top',
+        'Trouser',
+        'Pullover',
+        'Dress',
+        'Coat',
+        'Sandal',
+        'Shirt',
+        'Sneaker',
+        'Bag',
+        'Ankle boot',
+      ],
+    });
+    const table = run('evaluate', '--model', model);
+    expect(table.stdout).toContain('│ 9 Ankle boot ');
+    await copyFile(join(work, 'one.png'), join(dir, 'one.png'));
+    const p = run('predict', '--model', model, 'one.png', '--json');
+    expect(p.status, p.stderr).toBe(0);
+    const [line] = jsonLines(p.stdout);
+    expect(line).toMatchObject({ dataset: 'fashion-mnist' });
+    expect([
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ]).toContain(line?.className);
+    expect(run('predict', '--model', model, 'one.png').stderr).toContain(
+      'trained on fashion-mnist (classes T-shirt/top, Trouser',
+    );
+  }, 120_000);
 });
 
 describe('mnist-lab train --resume after SIGKILL', () => {
@@ -546,6 +640,12 @@ describe('mnist-lab compare', () => {
       await readFile(join(work, 'report', 'runs', 'relu-no-dropout-seed1', 'config.json'), 'utf8'),
     );
     expect(control.model).toMatchObject({ activation: 'relu', dropout: 0 });
+    // A report folder is not a model: evaluate says where its models are.
+    const wrong = runCli('evaluate', '--model', 'report');
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain(
+      `--model report: a compare report, not a model: its models are in ${join('report', 'runs', '<name>')} (${join('report', 'runs', 'bn-seed1')},`,
+    );
     expect(md).toContain('## What this run shows');
     // A chart's caption says what is drawn; which way the values went is for the readings,
     // computed from the runs.

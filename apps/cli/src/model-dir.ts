@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KNOWN_DATASETS } from '@mnist-lab/data';
 import { Mlp, MlpConfigError, type MlpConfigInput, parseMlpConfig } from '@mnist-lab/layers';
@@ -53,9 +53,7 @@ export async function readModelConfig(dir: string): Promise<SavedModelConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new UsageError(
-      `--model ${dir}: no config.json (${(cause as Error).message}); expected a directory saved by mnist-lab train`,
-    );
+    throw new UsageError(`--model ${dir}: ${await notAModel(dir, cause as Error)}`);
   }
   let value: unknown;
   try {
@@ -126,4 +124,30 @@ export function modelDataset(config: SavedModelConfig): ModelDataset {
       : Array.from({ length: numClasses }, (_, i) => String(i));
   const label = typeof run.data === 'string' ? `${name} (files from ${run.data})` : name;
   return { name, label, classNames };
+}
+
+/**
+ * Why a folder without `config.json` is no model, and where its models are: a `compare` report
+ * (`results.json` and `runs/`) points to its runs, a run still training to its checkpoints.
+ */
+async function notAModel(dir: string, cause: Error): Promise<string> {
+  const has = async (name: string) => {
+    try {
+      await stat(join(dir, name));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if ((await has('results.json')) && (await has('runs'))) {
+    const runs = (await readdir(join(dir, 'runs'), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+    const some = runs.slice(0, 3).map((r) => join(dir, 'runs', r));
+    return `a compare report, not a model: its models are in ${join(dir, 'runs', '<name>')}${some.length > 0 ? ` (${some.join(', ')}${runs.length > 3 ? `, and ${runs.length - 3} more` : ''})` : ''}`;
+  }
+  if (await has('run.json'))
+    return 'a run folder whose run has not finished (no config.json yet): its last checkpoint resumes with mnist-lab train --resume';
+  return `no config.json (${cause.message}); expected a directory saved by mnist-lab train`;
 }

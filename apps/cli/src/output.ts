@@ -59,6 +59,11 @@ export class Output {
     if (!this.json && !this.quiet) process.stdout.write(`${text}\n`);
   }
 
+  /** An error line on stderr, always (also with `--quiet` and `--json`): `mnist-lab: <text>`. */
+  error(text: string): void {
+    process.stderr.write(`mnist-lab: ${text}\n`);
+  }
+
   /** A log line on stderr (not with `--quiet`). */
   log(text: string): void {
     if (!this.quiet) process.stderr.write(`${text}\n`);

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describeMeasurements, type InitBackendReport, initBackend } from '@mnist-lab/backends';
 import { BatchLoader, takeFirst } from '@mnist-lab/data';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
@@ -77,9 +77,20 @@ export function logAutoChoice(report: InitBackendReport, output: Output): void {
   );
 }
 
-/** The directory a run writes to: `--out`, else `mnist-lab-runs/<preset>-seed<seed>`. */
+/**
+ * A run's name: `<preset>-seed<seed>`, after its data where that is not MNIST (`--dataset`, or the
+ * folder of `--data DIR`): `fashion-mnist-relu-seed1`.
+ */
+export function trainRunName(config: RunConfig): string {
+  return runName({
+    ...config,
+    dataset: config.data === undefined ? config.dataset : basename(config.data),
+  });
+}
+
+/** The directory a run writes to: `--out`, else `mnist-lab-runs/<its name>` ({@link trainRunName}). */
 export function outDir(config: RunConfig): string {
-  return resolve(config.out ?? join('mnist-lab-runs', runName(config)));
+  return resolve(config.out ?? join('mnist-lab-runs', trainRunName(config)));
 }
 
 /**

@@ -73,15 +73,40 @@ export function parseRunSpec(
 ):
   | { readonly ok: true; readonly spec: RunSpec }
   | { readonly ok: false; readonly issues: RunSpecIssue[] } {
-  const result = runSpecSchema.safeParse(input);
+  const result = runSpecSchema.safeParse(input, { reportInput: true });
   if (result.success) return { ok: true, spec: result.data };
   return {
     ok: false,
     issues: result.error.issues.map((i) => ({
       path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      message: i.message,
+      message: issueMessage(i),
     })),
   };
+}
+
+/** A value as a message quotes it: JSON, cut at 40 characters. */
+function shown(value: unknown): string {
+  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/** What a field expected and what it got, in the words of mnist-lab's other messages. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  const got = `got ${shown(issue.input)}`;
+  switch (issue.code) {
+    case 'too_small':
+      return `expected ${issue.origin === 'array' ? 'at least' : issue.inclusive ? 'a number ≥' : 'a number >'} ${issue.minimum}${issue.origin === 'array' ? ' entries' : ''}, ${got}`;
+    case 'too_big':
+      return `expected ${issue.origin === 'array' ? 'at most' : issue.inclusive ? 'a number ≤' : 'a number <'} ${issue.maximum}${issue.origin === 'array' ? ' entries' : ''}, ${got}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => shown(v)).join(', ')}, ${got}`;
+    case 'invalid_type':
+      return `expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, ${got}`;
+    case 'unrecognized_keys':
+      return `unknown setting${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}; expected only the run spec's fields`;
+    default:
+      return `${issue.message}, ${got}`;
+  }
 }
 
 /** The fields of a spec that describe the network. */
@@ -117,7 +142,11 @@ export function networkName(spec: NetworkSpec): string {
   return `${spec.preset ?? 'relu'}${changed ? '-custom' : ''}`;
 }
 
-/** A short name for a run: its network and seed (`relu-seed1`). */
-export function runName(spec: NetworkSpec): string {
-  return `${networkName(spec)}-seed${spec.seed ?? LESSON_RECIPE.seed}`;
+/**
+ * A short name for a run: its network and seed (`relu-seed1`), after its data where that is not
+ * MNIST (`fashion-mnist-relu-seed1`), so that runs on two datasets do not take each other's names.
+ */
+export function runName(spec: NetworkSpec & { readonly dataset?: string }): string {
+  const data = spec.dataset === undefined || spec.dataset === 'mnist' ? '' : `${spec.dataset}-`;
+  return `${data}${networkName(spec)}-seed${spec.seed ?? LESSON_RECIPE.seed}`;
 }

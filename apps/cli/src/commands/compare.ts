@@ -69,7 +69,7 @@ export function registerCompareCommand(program: Command): void {
       'runs in parallel (default on a single-threaded backend: one per core, or one more where that ends sooner, e.g. 3 for 5 runs on 2 cores)',
       positiveInt,
     )
-    .option('--quick', "a one-minute version: one epoch of each network (the lesson's first row)")
+    .option('--quick', "a short version: one epoch of each network (the lesson's first row)")
     .option(
       '--out <dir>',
       'report folder (default mnist-lab-report, mnist-lab-report-quick with --quick, or the next free <…>-2, <…>-3)',

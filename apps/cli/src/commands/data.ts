@@ -20,16 +20,16 @@ interface DataOptions {
   cache?: string;
 }
 
-const dataOptions = (cmd: Command) =>
-  cmd
-    .addOption(
-      new Option('--dataset <name>', 'dataset')
-        .choices(['mnist', 'fashion-mnist'])
-        .default('mnist'),
-    )
-    .option('--data <dir>', 'a directory with the four IDX files (gzipped or not)')
+/** The flags of every `data` command; `local` adds `--data DIR` (a download has no local files). */
+const dataOptions = (cmd: Command, local = true) => {
+  cmd.addOption(
+    new Option('--dataset <name>', 'dataset').choices(['mnist', 'fashion-mnist']).default('mnist'),
+  );
+  if (local) cmd.option('--data <dir>', 'a directory with the four IDX files (gzipped or not)');
+  return cmd
     .option('--json', 'one JSON object on stdout')
     .option('-q, --quiet', 'print nothing but errors');
+};
 
 /** The directory whose files `verify` hashes, when the data comes from one. */
 function sourceDir(opts: DataOptions): string | undefined {
@@ -52,6 +52,7 @@ export function registerDataCommand(program: Command): void {
     data
       .command('download')
       .description('download a dataset into the cache, verifying its SHA-256s'),
+    false,
   )
     .option('--cache <dir>', 'cache directory (default $MNIST_LAB_CACHE or ~/.cache/mnist-lab)')
     .option(

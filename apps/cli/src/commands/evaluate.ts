@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
-import { BatchLoader } from '@mnist-lab/data';
+import { BatchLoader, KNOWN_DATASETS } from '@mnist-lab/data';
 import type { Mlp } from '@mnist-lab/layers';
 import { formatPercent, modelFromSpec } from '@mnist-lab/lesson';
 import { type EvaluationResult, evaluate } from '@mnist-lab/trainer';
@@ -53,6 +53,11 @@ export function registerEvaluateCommand(program: Command): void {
           throw new UsageError(
             `${data.test.name}: images of ${data.test.rows}×${data.test.cols} = ${pixels} pixels, but the network takes ${model.config.inputSize} inputs`,
           );
+        const known = KNOWN_DATASETS[config.dataset]?.classNames;
+        const classNames =
+          known?.length === model.config.numClasses
+            ? [...known]
+            : Array.from({ length: model.config.numClasses }, (_, i) => String(i));
         const result = await evaluate(
           model,
           new BatchLoader(data.test, { batchSize: config.batchSize, shuffle: false }),
@@ -66,9 +71,18 @@ export function registerEvaluateCommand(program: Command): void {
           lessonTestLoss: result.lessonTestLoss,
           confusion: result.confusion,
           perClass: result.perClass,
+          dataset: config.dataset,
+          classNames,
           backend: report.backend,
         });
-        printEvaluation(output, data.test.name, result);
+        printEvaluation(
+          output,
+          data.test.name.includes(config.dataset)
+            ? data.test.name
+            : `${data.test.name} (${config.dataset})`,
+          result,
+          classNames,
+        );
       } finally {
         model.dispose();
       }
@@ -108,7 +122,17 @@ async function evaluationConfig(command: Command, opts: EvaluateFlags) {
 }
 
 /** The evaluation for people: a summary line, the confusion matrix and per-class scores. */
-function printEvaluation(output: Output, name: string, result: EvaluationResult): void {
+function printEvaluation(
+  output: Output,
+  name: string,
+  result: EvaluationResult,
+  classNames: readonly string[],
+): void {
+  // Digits name themselves; other classes (Fashion-MNIST's) are shown as `index name`.
+  const label = (i: number) =>
+    classNames[i] === undefined || classNames[i] === String(i)
+      ? String(i)
+      : `${i} ${classNames[i]}`;
   output.line(
     `${name}: ${result.correct}/${result.total} correct, test accuracy ${output.c.bold(formatPercent(result.accuracy))} %, mean loss ${result.loss.toFixed(4)} (the lesson's test loss ${result.lessonTestLoss.toFixed(4)})`,
   );
@@ -117,13 +141,12 @@ function printEvaluation(output: Output, name: string, result: EvaluationResult)
     head: ['true \\ predicted', ...result.confusion.map((_, i) => String(i))],
     style,
   });
-  for (const [i, row] of result.confusion.entries())
-    confusion.push([String(i), ...row.map(String)]);
+  for (const [i, row] of result.confusion.entries()) confusion.push([label(i), ...row.map(String)]);
   output.line(confusion.toString());
   const perClass = new Table({ head: ['class', 'precision', 'recall', 'F1', 'support'], style });
   for (const c of result.perClass)
     perClass.push([
-      String(c.label),
+      label(c.label),
       c.precision.toFixed(4),
       c.recall.toFixed(4),
       c.f1.toFixed(4),

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { runName } from '@mnist-lab/lesson';
 import type { CheckpointData } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { type Command, Option } from 'commander';
@@ -15,7 +14,7 @@ import {
   interruptSignal,
   resolveRunConfig,
 } from '../run-options';
-import { outDir, runTraining } from '../training';
+import { outDir, runTraining, trainRunName } from '../training';
 
 /** What a resumed run may change: how far it goes and where it runs, never what it computes. */
 const RESUMABLE = new Set([
@@ -185,7 +184,7 @@ async function claimTrainingRun(
       explicit: asked.out !== undefined,
       force: opts.force === true,
       kind: 'train',
-      name: runName(asked),
+      name: trainRunName(asked),
       log: (m) => output.log(m),
     });
     config = { ...asked, out: lock.dir };
