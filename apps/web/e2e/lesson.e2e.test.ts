@@ -161,6 +161,11 @@ describeInBrowser('the lesson in the browser lab', () => {
       "In the lesson's network, batch norm undoes the initialization's scale.",
     );
     await page.screenshot({ path: join(artifacts, 'lesson-init-en.png'), fullPage: false });
+    await page.getByRole('button', { name: '한국어' }).click();
+    const ko = (await page.locator('#chapter-readings li').allTextContents())[0] ?? '';
+    expect(ko).toMatch(/^He 초기화: 배치 정규화가 없을 때\(ReLU, 드롭아웃 없음\)/);
+    expect(ko).toContain('레슨의 신경망에서는 배치 정규화가 초기화가 정한 크기를 지웁니다.');
+    await page.screenshot({ path: join(artifacts, 'lesson-init-ko.png'), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
