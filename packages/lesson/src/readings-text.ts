@@ -81,7 +81,7 @@ export const TEXT: Record<LessonLanguage, Texts> = {
       (sigmoid < relu
         ? `So, relative to its last layer, the sigmoid network's first layer gets ${num(relu / sigmoid, 1)}× less gradient to learn from. The sigmoid's slope is at most 0.25 and every layer the gradient passes back through multiplies it by such a slope; ReLU's slope is 1 wherever a unit is active.`
         : `Here the sigmoid network's ratio was not the smaller one, which the lesson's claim predicts; look at the gradient chart for when this changed.`) +
-      (saturated?.saturated === undefined
+      (saturated?.saturated === undefined || sigmoid >= relu
         ? ''
         : saturated.saturated >= 0.01
           ? ` At the last probe ${pct(saturated.saturated)} % of ${saturated.layer}'s sigmoid outputs were saturated (within 0.05 of 0 or 1, where the slope is below 0.05), which shrinks it further.`
@@ -130,7 +130,7 @@ export const TEXT: Record<LessonLanguage, Texts> = {
       (sigmoid < relu
         ? `마지막 층과 비교하면 시그모이드 신경망의 첫 층이 받는 기울기는 ${num(relu / sigmoid, 1)}배 작습니다. 시그모이드의 미분값은 최대 0.25이고, 기울기가 층을 하나 거슬러 갈 때마다 이런 값이 곱해집니다. ReLU의 미분값은 켜져 있는 유닛에서 1입니다.`
         : '이번에는 레슨의 주장과 달리 시그모이드 쪽 비율이 더 작지 않았습니다. 기울기 차트에서 언제 그렇게 되었는지 확인해 보세요.') +
-      (saturated?.saturated === undefined
+      (saturated?.saturated === undefined || sigmoid >= relu
         ? ''
         : saturated.saturated >= 0.01
           ? ` 마지막 프로브에서 ${saturated.layer}의 시그모이드 출력 중 ${pct(saturated.saturated)}%가 포화 상태(0이나 1과의 차이가 0.05 이내, 미분값 0.05 미만)였고, 이것이 기울기를 더 줄입니다.`
