@@ -109,7 +109,22 @@ export function loadStateDictBytes(
   }
 }
 
-/** The optimizer's slots as safetensors bytes, in tfjs's order. */
+/**
+ * What an optimizer keeps besides its slots and that `setWeights` does not put back as it was:
+ * Adam's running products β₁ᵗ and β₂ᵗ, which it multiplies step by step in float32 and which tfjs's
+ * `setWeights` recomputes as `pow(β, t + 1)`, another rounding (a resumed run drifted by up to 7e-4).
+ */
+const RUNNING_PRODUCTS = ['accBeta1', 'accBeta2'] as const;
+
+/** The optimizer's running products (Adam's), where it has them. */
+function runningProducts(optimizer: tf.Optimizer): [string, tf.Variable][] {
+  const o = optimizer as unknown as Record<string, unknown>;
+  return RUNNING_PRODUCTS.flatMap((k) =>
+    o[k] instanceof tf.Variable ? [[k, o[k] as tf.Variable] as [string, tf.Variable]] : [],
+  );
+}
+
+/** The optimizer's slots as safetensors bytes, in tfjs's order, and its running products by name. */
 export async function encodeOptimizer(optimizer: tf.Optimizer): Promise<Uint8Array> {
   const entries: Record<string, StoredTensor> = {};
   const weights = await optimizer.getWeights();
@@ -117,6 +132,8 @@ export async function encodeOptimizer(optimizer: tf.Optimizer): Promise<Uint8Arr
     for (const [i, w] of weights.entries()) {
       entries[`${String(i).padStart(4, '0')}:${w.name.split('/').pop()}`] = await stored(w.tensor);
     }
+    for (const [name, v] of runningProducts(optimizer))
+      entries[`running:${name}`] = await stored(v);
   } finally {
     // tfjs makes a new scalar for the step count (`iter`); the other slots are the optimizer's own.
     tf.dispose(weights.filter((w) => w.name === 'iter').map((w) => w.tensor));
@@ -133,6 +150,7 @@ export async function loadOptimizerBytes(
   const { tensors } = decodeSafetensors(bytes, file);
   assertFinite(tensors, file);
   const named = Object.entries(tensors)
+    .filter(([name]) => !name.startsWith('running:'))
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, t]) => ({
       name,
@@ -145,4 +163,11 @@ export async function loadOptimizerBytes(
   // tfjs keeps `iter` as a number; the other slots become variables made from these tensors.
   await optimizer.setWeights(named);
   tf.dispose(named.map((n) => n.tensor));
+  // Then the running products as they were (setWeights recomputed them); an older checkpoint
+  // without them keeps setWeights' values.
+  for (const [name, v] of runningProducts(optimizer)) {
+    const saved = tensors[`running:${name}`];
+    if (saved !== undefined)
+      tf.tidy(() => v.assign(tf.scalar((saved.data as Float32Array)[0] ?? 1)));
+  }
 }

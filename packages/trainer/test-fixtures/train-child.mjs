@@ -2,6 +2,7 @@
 // lesson's MLP on the first N MNIST examples with file checkpoints, prints one JSON line per
 // checkpoint, and writes the final weights to <out>/final.safetensors.
 // Usage: node train-child.mjs '{"backend":"wasm","out":"/tmp/x","hidden":[512,256],"trainSize":960,"epochs":2,"checkpointEvery":7,"resume":false}'
+// (optional: "blas": "off" for pure wasm; "optimizer": {...} instead of SGD with momentum 0.5)
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
@@ -13,7 +14,10 @@ import { encodeStateDict, fit } from '@mnist-lab/trainer';
 import { FileCheckpointStore, writeHistory } from '@mnist-lab/trainer/node';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
-await initBackend({ prefer: args.backend });
+await initBackend({
+  prefer: args.backend,
+  ...(args.blas === undefined ? {} : { blas: args.blas }),
+});
 const mnist = await loadMnist();
 const train = new BatchLoader(takeFirst(mnist.train, args.trainSize), { batchSize: 32, seed: 7 });
 const test = new BatchLoader(takeFirst(mnist.test, 256), { batchSize: 32, shuffle: false });
@@ -23,7 +27,7 @@ const resume = args.resume ? await store.loadLatest() : undefined;
 if (args.resume && resume === undefined) throw new Error('nothing to resume from');
 const result = await fit(model, train, {
   epochs: args.epochs,
-  optimizer: { name: 'sgd', lr: 0.01, momentum: 0.5 },
+  optimizer: args.optimizer ?? { name: 'sgd', lr: 0.01, momentum: 0.5 },
   validation: test,
   checkpoint: { store, everySteps: args.checkpointEvery },
   ...(resume === undefined ? {} : { resume }),
