@@ -74,6 +74,10 @@ describe('mnist-lab usage', () => {
       "argument 'relu,deep' is invalid. expected names among sigmoid, relu, bn, he, got 'deep'.",
     ],
     [['evaluate'], 'evaluate: give exactly one of --model DIR or --weights FILE'],
+    [
+      ['compare', '--presets', 'relu,relu,relu'],
+      "'relu' is named more than once; each network runs once (more runs of it: --seeds N).",
+    ],
   ])('exits 2 for %j and names the flag', (args, message) => {
     const r = runCli(...args);
     expect(r.status).toBe(2);

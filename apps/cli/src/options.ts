@@ -38,8 +38,8 @@ export function intList(value: string): number[] {
 
 /** Parses a comma-separated list of names from `choices`. */
 export function nameList(choices: readonly string[]) {
-  return (value: string): string[] =>
-    value.split(',').map((part) => {
+  return (value: string): string[] => {
+    const names = value.split(',').map((part) => {
       const name = part.trim();
       if (!choices.includes(name))
         throw new InvalidArgumentError(
@@ -47,4 +47,11 @@ export function nameList(choices: readonly string[]) {
         );
       return name;
     });
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined)
+      throw new InvalidArgumentError(
+        `'${twice}' is named more than once; each network runs once (more runs of it: --seeds N).`,
+      );
+    return names;
+  };
 }

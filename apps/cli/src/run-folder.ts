@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import { z } from 'zod';
 import { UsageError } from './errors';
+import { FolderInUseError, type FolderLock, isLockFile, lockFolder } from './folder-lock';
+
+export type { FolderLock } from './folder-lock';
 
 /** `run.json`: which run a folder belongs to, written when the run claims the folder. */
 const manifestSchema = z.object({
@@ -16,8 +18,6 @@ const manifestSchema = z.object({
   created: z.string(),
 });
 export type RunManifest = z.output<typeof manifestSchema>;
-
-const LOCK = '.lock';
 
 /**
  * Creates a directory and its parents one level at a time. Node's `mkdir({ recursive: true })`
@@ -44,72 +44,6 @@ export async function makeDir(dir: string, flag: string): Promise<void> {
   }
 }
 
-/** True when a process with this id runs on this machine (a lock's owner). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A held `.lock` in a run folder; released when the process exits, however it exits. */
-export interface FolderLock {
-  readonly dir: string;
-  release(): void;
-}
-
-/**
- * Locks `dir` for this process: `dir/.lock` is created exclusively and holds this process's id.
- * A lock held by a live process fails with a usage error naming it; one left by a dead process
- * (kill -9) is taken over. Creating the lock also proves the folder can be written, before any
- * training starts.
- */
-export function lockFolder(dir: string, flag: string): FolderLock {
-  const path = join(dir, LOCK);
-  const body = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), argv: process.argv.slice(2) })}\n`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, body);
-      closeSync(fd);
-      break;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' || attempt > 0)
-        throw new UsageError(
-          `${flag} ${dir}: cannot write in this folder: ${(error as Error).message.replace(/^\w+: /, '')}`,
-        );
-      let owner: { pid?: number; host?: string; started?: string; argv?: string[] } = {};
-      try {
-        owner = JSON.parse(readFileSync(path, 'utf8'));
-      } catch {
-        // A lock that cannot be read is from a process that died while writing it.
-      }
-      if (
-        typeof owner.pid === 'number' &&
-        (owner.host !== hostname() || (owner.pid !== process.pid && alive(owner.pid)))
-      ) {
-        throw new UsageError(
-          `${flag} ${dir}: in use by process ${owner.pid} on ${owner.host} (mnist-lab ${(owner.argv ?? []).join(' ')}, started ${owner.started}); wait for it to finish, or choose another folder`,
-        );
-      }
-      unlinkSync(path);
-    }
-  }
-  const release = () => {
-    process.off('exit', release);
-    try {
-      unlinkSync(path);
-    } catch {
-      // Already gone: nothing to release.
-    }
-  };
-  process.on('exit', release);
-  return { dir, release };
-}
-
 /** Reads a folder's `run.json`, or undefined when it has none (or an unreadable one). */
 export function readManifest(dir: string): RunManifest | undefined {
   try {
@@ -122,7 +56,7 @@ export function readManifest(dir: string): RunManifest | undefined {
 /** What stands in a folder, apart from a lock. */
 async function contents(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((e) => e !== LOCK);
+    return (await readdir(dir)).filter((e) => !isLockFile(e));
   } catch {
     return [];
   }
@@ -156,7 +90,15 @@ export async function claimRunFolder(options: ClaimOptions): Promise<FolderLock>
   for (let n = 1; ; n++) {
     const dir = n === 1 ? asked : `${asked}-${n}`;
     await makeDir(dir, options.flag);
-    const lock = lockFolder(dir, options.flag);
+    let lock: FolderLock;
+    try {
+      lock = lockFolder(dir, options.flag);
+    } catch (error) {
+      // A default folder another process is using: this run takes the next name, as it does for
+      // a folder a finished run holds.
+      if (!options.explicit && error instanceof FolderInUseError) continue;
+      throw error;
+    }
     try {
       const present = await contents(dir);
       if (present.length > 0) {
