@@ -52,6 +52,12 @@ export async function fit(
   let meter: EpochMeter | undefined;
   try {
     const position = opts.resume === undefined ? START : await checkpointer.restore(opts.resume);
+    const perEpoch = train.batchesPerEpoch;
+    if (perEpoch !== undefined && position.batch > perEpoch)
+      throw new TrainerError(
+        'bad-checkpoint',
+        `the checkpoint is at batch ${position.batch} of epoch ${position.epoch + 1}, but an epoch of this data has ${perEpoch} batches: other data or another batch size than the run's`,
+      );
     const progress: Progress = {
       globalStep: position.globalStep,
       history: [...position.history],

@@ -82,11 +82,41 @@ export const trainingPositionSchema = z.object({
  */
 export function parseTrainingPosition(value: unknown, file: string): TrainingPosition {
   const result = trainingPositionSchema.safeParse(value);
-  if (result.success) return result.data as TrainingPosition;
-  const issue = result.error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : 'the top level';
-  throw new TrainerError(
-    'bad-checkpoint',
-    `${file}: not a checkpoint's training position: at ${where}: ${issue?.message ?? 'invalid'}`,
-  );
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'the top level';
+    throw new TrainerError(
+      'bad-checkpoint',
+      `${file}: not a checkpoint's training position: at ${where}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const position = result.data as TrainingPosition;
+  const wrong = inconsistency(position);
+  if (wrong !== undefined)
+    throw new TrainerError(
+      'bad-checkpoint',
+      `${file}: the training position is inconsistent: ${wrong}`,
+    );
+  return position;
+}
+
+/**
+ * What does not add up in a position, or undefined: `fit` records one epoch record per finished
+ * epoch, in order, and takes one step per batch, so the step count is the last record's plus the
+ * batches of the epoch under way.
+ */
+function inconsistency(p: TrainingPosition): string | undefined {
+  if (p.history.length !== p.epoch)
+    return `epoch ${p.epoch} with ${p.history.length} epoch records (one per finished epoch)`;
+  const misplaced = p.history.findIndex((h, i) => h.epoch !== i + 1);
+  if (misplaced >= 0)
+    return `epoch record ${misplaced + 1} says epoch ${p.history[misplaced]?.epoch}`;
+  const before = p.history.at(-1)?.globalStep ?? 0;
+  if (p.globalStep !== before + p.batch)
+    return `step ${p.globalStep}, but ${before} steps before this epoch and ${p.batch} batches into it make ${before + p.batch}`;
+  if ((p.partial.seen === 0) !== (p.batch === 0))
+    return `${p.partial.seen} examples seen in ${p.batch} batches of this epoch`;
+  const late = p.partial.probes?.find((q) => q.step >= p.globalStep);
+  if (late !== undefined) return `a probe of step ${late.step} before step ${p.globalStep}`;
+  return undefined;
 }

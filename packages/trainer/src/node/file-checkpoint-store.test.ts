@@ -75,6 +75,61 @@ describe('FileCheckpointStore', () => {
     expect(await steps(dir)).toEqual(['step-000000011', 'step-000000012', 'step-000000020.broken']);
   });
 
+  it('falls back past a second broken checkpoint of the same step, setting it aside beside the first', async () => {
+    const dir = freshDir();
+    const warnings: string[] = [];
+    const store = new FileCheckpointStore(dir, { keepLast: 3, onWarning: (m) => warnings.push(m) });
+    await store.save(checkpoint(10));
+    for (let round = 0; round < 2; round++) {
+      const newest = await store.save(checkpoint(20));
+      await writeFile(join(newest, 'optimizer.safetensors'), 'damaged');
+      expect((await store.loadLatest())?.position.globalStep).toBe(10);
+    }
+    expect(await steps(dir)).toEqual([
+      'step-000000010',
+      'step-000000020.broken',
+      'step-000000020.broken-2',
+    ]);
+    expect(warnings[1]).toMatch(/set it aside as .*step-000000020\.broken-2 and resuming from/);
+  });
+
+  it.each([
+    ['batch: 1e9', { batch: 1e9 }],
+    ['globalStep: 5', { globalStep: 5 }],
+    ['run.lr edited', { run: { lr: 0.5 } }],
+  ])(
+    'refuses a state.json whose position was edited (%s): its own SHA-256 no longer matches',
+    async (_name, edit) => {
+      const dir = freshDir();
+      const at = await new FileCheckpointStore(dir).save({
+        ...checkpoint(7),
+        position: { ...position(7), run: { lr: 0.01 } },
+      });
+      const state = JSON.parse(await readFile(join(at, 'state.json'), 'utf8'));
+      await writeFile(join(at, 'state.json'), JSON.stringify({ ...state, ...edit }));
+      const error = await loadCheckpointDir(at).catch((e: unknown) => e);
+      expect(TrainerError.isInstance(error) && error.code).toBe('bad-checkpoint');
+      expect((error as Error).message).toMatch(
+        /state\.json: SHA-256 [0-9a-f]{64} of the position does not match [0-9a-f]{64} it records \(the file was edited or damaged\)/,
+      );
+    },
+  );
+
+  it.each([
+    [{ batch: 9 }, /step 7, but 0 steps before this epoch and 9 batches into it make 9/],
+    [{ epoch: 1 }, /epoch 1 with 0 epoch records/],
+    [{ partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 } }, /0 examples seen in 7 batches/],
+  ])('refuses a position that does not add up, even when sealed: %j', async (edit, message) => {
+    const dir = freshDir();
+    const at = await new FileCheckpointStore(dir).save({
+      ...checkpoint(7),
+      position: { ...position(7), ...edit } as TrainingPosition,
+    });
+    const error = await loadCheckpointDir(at).catch((e: unknown) => e);
+    expect(TrainerError.isInstance(error) && error.code).toBe('bad-checkpoint');
+    expect((error as Error).message).toMatch(message);
+  });
+
   it('returns undefined, after warning, when no checkpoint is intact', async () => {
     const dir = freshDir();
     const warnings: string[] = [];

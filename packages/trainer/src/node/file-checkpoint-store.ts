@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { CheckpointData, CheckpointStore } from '../checkpoint';
 import { TrainerError } from '../errors';
 import { parseTrainingPosition } from '../training-position';
 import { writeSynced } from './atomic-write';
+import { ProbeLog, type ProbeLogMark, withoutProbes } from './probe-log';
 
 const STEP_DIR = /^step-(\d{9})$/;
 const FILES = ['model.safetensors', 'optimizer.safetensors'] as const;
@@ -47,11 +48,13 @@ export class FileCheckpointStore implements CheckpointStore {
   readonly dir: string;
   readonly keepLast: number;
   private readonly warn: (message: string) => void;
+  private readonly probes: ProbeLog;
 
   constructor(dir: string, options: FileCheckpointStoreOptions = {}) {
     this.dir = dir;
     this.keepLast = options.keepLast ?? 3;
     this.warn = options.onWarning ?? ((message) => process.stderr.write(`warning: ${message}\n`));
+    this.probes = new ProbeLog(dir);
     if (!Number.isInteger(this.keepLast) || this.keepLast < 1) {
       throw new TrainerError(
         'invalid-option',
@@ -69,11 +72,15 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       await writeSynced(join(temp, FILES[0]), checkpoint.model);
       await writeSynced(join(temp, FILES[1]), checkpoint.optimizer);
+      const probeLog = await this.probes.append(checkpoint.position);
       const state = {
-        ...checkpoint.position,
+        ...withoutProbes(checkpoint.position),
+        probeLog,
         sha256: { [FILES[0]]: sha256(checkpoint.model), [FILES[1]]: sha256(checkpoint.optimizer) },
       };
-      await writeSynced(join(temp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
+      // The position is covered too: the SHA-256 of the rest of state.json, as JSON.
+      const sealed = { ...state, stateSha256: sha256(Buffer.from(JSON.stringify(state))) };
+      await writeSynced(join(temp, 'state.json'), `${JSON.stringify(sealed, null, 1)}\n`);
       await syncDir(temp);
       await rm(final, { recursive: true, force: true });
       await rename(temp, final);
@@ -109,13 +116,14 @@ export class FileCheckpointStore implements CheckpointStore {
     for (let i = dirs.length - 1; i >= 0; i--) {
       const dir = dirs[i] as string;
       try {
-        return await loadCheckpointDir(dir);
+        return await readCheckpointDir(dir, this.probes, true);
       } catch (error) {
         if (!TrainerError.isInstance(error)) throw error;
         const older = dirs[i - 1];
-        await rename(dir, `${dir}.broken`);
+        const aside = await freeName(`${dir}.broken`);
+        await rename(dir, aside);
         this.warn(
-          `${error.message}; set it aside as ${dir}.broken and ${older === undefined ? 'found no older checkpoint' : `resuming from ${older}`}`,
+          `${error.message}; set it aside as ${aside} and ${older === undefined ? 'found no older checkpoint' : `resuming from ${older}`}`,
         );
       }
     }
@@ -132,11 +140,34 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 }
 
+/** `path`, or `path-2`, `path-3`, … : the first that does not exist (a second broken checkpoint of one step). */
+async function freeName(path: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? path : `${path}-${n}`;
+    try {
+      await stat(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}
+
 /**
  * Reads one checkpoint directory and verifies it: both tensor files must match the SHA-256 that
- * `state.json` records, and `state.json` must hold a training position. Errors name the file.
+ * `state.json` records, `state.json` its own (`stateSha256`, over the rest of it; checkpoints from
+ * before it had one are read without), the probes it covers in the checkpoints' `probes.jsonl`, and
+ * the position must add up. Errors name the file.
  */
-export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
+export function loadCheckpointDir(dir: string): Promise<CheckpointData> {
+  return readCheckpointDir(dir, new ProbeLog(dirname(dir)), false);
+}
+
+/** {@link loadCheckpointDir} with the log its probes are in; `resume` makes the log go on from it. */
+async function readCheckpointDir(
+  dir: string,
+  probes: ProbeLog,
+  resume: boolean,
+): Promise<CheckpointData> {
   const read = async (file: string) => {
     try {
       return await readFile(join(dir, file));
@@ -155,6 +186,19 @@ export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
   } catch (cause) {
     if (TrainerError.isInstance(cause)) throw cause;
     throw new TrainerError('bad-checkpoint', `${statePath}: not valid JSON`, { cause });
+  }
+  const sealed =
+    typeof state === 'object' && state !== null
+      ? (state as { stateSha256?: unknown }).stateSha256
+      : undefined;
+  if (sealed !== undefined) {
+    const { stateSha256: _, ...rest } = state as Record<string, unknown>;
+    const actual = sha256(Buffer.from(JSON.stringify(rest)));
+    if (actual !== sealed)
+      throw new TrainerError(
+        'bad-checkpoint',
+        `${statePath}: SHA-256 ${actual} of the position does not match ${String(sealed)} it records (the file was edited or damaged)`,
+      );
   }
   const position = parseTrainingPosition(state, statePath);
   const sums = (state as { sha256?: unknown }).sha256 as Record<string, unknown> | undefined;
@@ -178,5 +222,10 @@ export async function loadCheckpointDir(dir: string): Promise<CheckpointData> {
       );
     }
   }
-  return { model: model as Uint8Array, optimizer: optimizer as Uint8Array, position };
+  const mark = (state as { probeLog?: ProbeLogMark }).probeLog;
+  return {
+    model: model as Uint8Array,
+    optimizer: optimizer as Uint8Array,
+    position: await probes.restore(position, mark, statePath, resume),
+  };
 }
