@@ -16,7 +16,7 @@ async function backendLine(page: Page): Promise<string> {
       message: 'Start enabled (data loaded)',
     })
     .toBe(true);
-  return (await page.locator('#backend-status').textContent()) ?? '';
+  return ((await page.locator('#backend-status').textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /** Trains the form's run and returns its test accuracy (`68.00%`). */
