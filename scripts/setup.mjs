@@ -63,16 +63,40 @@ if (checkOnly || !(root || sudo)) {
 say(`installing ${missing.join(', ')} (apt-get)`);
 const prefix = sudo ? ['sudo', '-n'] : [];
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [
-  ['apt-get', 'update', '-qq'],
-  [...install.slice(0, 2), '-qq', ...install.slice(2)],
+// Each step has a time limit: a mirror that never answers must not hang `npm test` for ever.
+// MNIST_LAB_SETUP_TIMEOUT_S sets both (its tests use a second).
+const limit = (seconds) => 1000 * Number(process.env.MNIST_LAB_SETUP_TIMEOUT_S ?? seconds);
+const tail = (r) => `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
+let updateOutput = '';
+for (const [args, ms] of [
+  [['apt-get', 'update', '-qq'], limit(240)],
+  [[...install.slice(0, 2), '-qq', ...install.slice(2)], limit(900)],
 ]) {
+  const command = [...prefix, ...args].join(' ');
+  say(`running \`${command}\` (at most ${Math.round(ms / 1000)} s)`);
   const [cmd, ...rest] = [...prefix, ...args];
-  const result = run(cmd, rest, { env });
-  if (result.status !== 0) {
+  const result = run(cmd, rest, { env, timeout: ms, killSignal: 'SIGKILL' });
+  if (result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL') {
     say(
-      `\`${[...prefix, ...args].join(' ')}\` failed (exit ${result.status}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-5).join('\n')}`,
+      `\`${command}\` did not finish in ${Math.round(ms / 1000)} s (a mirror that does not answer?); stopped it. Its output so far:\n${tail(result) || '(none)'}`,
     );
     process.exit(1);
   }
+  if (result.status !== 0) {
+    say(`\`${command}\` failed (exit ${result.status}):\n${tail(result)}`);
+    process.exit(1);
+  }
+  if (args[1] === 'update') updateOutput = tail(result);
+}
+// apt-get update exits 0 when a mirror cannot be reached: what counts is whether the packages are
+// there now.
+const still = names.filter((n) => {
+  const q = run('dpkg-query', ['-W', format, n]);
+  return !(q.stdout ?? '').includes(' install ok installed');
+});
+if (still.length > 0) {
+  say(
+    `apt-get did not install ${still.join(', ')}${updateOutput === '' ? '' : `; apt-get update said:\n${updateOutput}`}`,
+  );
+  process.exit(1);
 }

@@ -53,6 +53,25 @@ export function readManifest(dir: string): RunManifest | undefined {
   }
 }
 
+/** What `train` and `compare` write in their folders: all that `--force` may remove. */
+const RUN_ENTRIES = new Set([
+  'run.json',
+  'config.json',
+  'model.safetensors',
+  'history.jsonl',
+  'checkpoints',
+  'report.md',
+  'results.json',
+  'runs',
+]);
+/** A compare report's charts, and the temporary file of a write a kill interrupted. */
+const RUN_PATTERNS = [
+  /^(accuracy|final|loss|gradients|batchnorm|init|dropout)\.(svg|png)$/,
+  /\.\d+\.[0-9a-f]{8}\.tmp$/,
+];
+const isRunEntry = (name: string) =>
+  RUN_ENTRIES.has(name) || RUN_PATTERNS.some((p) => p.test(name));
+
 /** What stands in a folder, apart from a lock. */
 async function contents(dir: string): Promise<string[]> {
   try {
@@ -82,8 +101,9 @@ export interface ClaimOptions {
 /**
  * Gives a new run a folder of its own, locked for this process, with `run.json` naming the run.
  * No run overwrites or prunes another's files: a folder that holds anything else is refused
- * (exit 2, naming what it holds) when the user named it, unless `force` (then its contents are
- * removed first); a default folder that is taken moves on to `<dir>-2`, `<dir>-3`, … and says so.
+ * (exit 2, naming what it holds) when the user named it, unless `force`, which removes what a run
+ * left (and refuses, removing nothing, where the folder holds anything a run does not write); a
+ * default folder that is taken moves on to `<dir>-2`, `<dir>-3`, … and says so.
  */
 export async function claimRunFolder(options: ClaimOptions): Promise<FolderLock> {
   const asked = resolve(options.dir);
@@ -114,6 +134,11 @@ export async function claimRunFolder(options: ClaimOptions): Promise<FolderLock>
         if (!options.force)
           throw new UsageError(
             `${options.flag} ${dir} holds ${what}; choose another folder, resume it with --resume, or pass --force to replace it`,
+          );
+        const foreign = present.filter((e) => !isRunEntry(e));
+        if (foreign.length > 0)
+          throw new UsageError(
+            `${options.flag} ${dir}: --force replaces what a run left there, but the folder also holds ${foreign.slice(0, 6).join(', ')}${foreign.length > 6 ? `, and ${foreign.length - 6} more` : ''}, which no run writes; move them, or choose another folder (nothing was removed)`,
           );
         for (const entry of present) await rm(join(dir, entry), { recursive: true, force: true });
         options.log(`--force: removed what ${dir} held: ${what}`);

@@ -91,6 +91,23 @@ describe('no run overwrites or prunes another run', () => {
     );
   }, 120_000);
 
+  it('refuses --force where the folder holds files no run writes, removing nothing', async () => {
+    const out = join(work, 'thesis');
+    expect(runCli(['train', '--epochs', '1', ...SMALL, '--out', out]).status).toBe(0);
+    await writeFile(join(out, 'thesis.tex'), 'my thesis');
+    await mkdir(join(out, 'src'));
+    await writeFile(join(out, 'src', 'main.ts'), 'mine');
+    const before = (await readdir(out)).sort();
+    const r = runCli(['train', '--epochs', '1', ...SMALL, '--seed', '2', '--out', out, '--force']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      `--out ${out}: --force replaces what a run left there, but the folder also holds src, thesis.tex, which no run writes; move them, or choose another folder (nothing was removed)`,
+    );
+    expect((await readdir(out)).sort()).toEqual(before);
+    expect(await readFile(join(out, 'thesis.tex'), 'utf8')).toBe('my thesis');
+    noStackTrace(r.stderr);
+  }, 120_000);
+
   it('refuses a folder of other files rather than mixing a run into it', async () => {
     const out = join(work, 'my-photos');
     await mkdir(out);

@@ -15,21 +15,35 @@ const tool = (name: string, body: string) =>
 
 beforeAll(async () => {
   bin = await mkdtemp(join(tmpdir(), 'mnist-lab-setup-'));
-  // Every package installed but chromium and libvulkan1.
+  // Every package installed but chromium and libvulkan1, until the stand-in apt-get installs them.
   await tool(
     'dpkg-query',
-    `for p in "$@"; do case "$p" in -*) ;; chromium|libvulkan1) echo "$p deinstall ok config-files";; *) echo "$p install ok installed";; esac; done`,
+    `for p in "$@"; do case "$p" in -*) ;; chromium|libvulkan1) if grep -qx "$p" "${bin}/installed" 2>/dev/null; then echo "$p install ok installed"; else echo "$p deinstall ok config-files"; fi;; *) echo "$p install ok installed";; esac; done`,
   );
-  await tool('apt-get', `echo "$@" >> "${bin}/apt.log"`);
+  // APT_MODE: ok (installs), hang (never answers), unreachable (update warns, nothing installs).
+  await tool(
+    'apt-get',
+    [
+      `echo "$@" >> "${bin}/apt.log"`,
+      'case "$APT_MODE" in',
+      '  hang) sleep 30;;',
+      `  unreachable) [ "$1" = update ] && echo "W: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Could not resolve 'deb.debian.org'";;`,
+      `  *) [ "$1" = install ] && for p in "$@"; do echo "$p" >> "${bin}/installed"; done;;`,
+      'esac',
+      'exit 0',
+    ].join('\n'),
+  );
   await tool('sudo', 'exit 1');
 });
 afterAll(() => rm(bin, { recursive: true, force: true }));
 
-const setup = (args: string[], path = bin) =>
+const setup = (args: string[], path = bin, env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [script, ...args], {
     encoding: 'utf8',
-    env: { PATH: path, HOME: bin },
+    // The stand-ins first; the system's tools (sleep, grep) after them, but not away from Debian.
+    env: { PATH: path === bin ? `${bin}:/bin:/usr/bin` : path, HOME: bin, ...env },
   });
+const fresh = () => rm(join(bin, 'installed'), { force: true });
 
 describe('scripts/setup.mjs', () => {
   it('with --check, names what is missing and the command that installs it, and exits 1', () => {
@@ -40,16 +54,58 @@ describe('scripts/setup.mjs', () => {
     );
   });
 
-  it.runIf(process.getuid?.() === 0)(
-    'as root, installs exactly what is missing with apt-get (skipped when not run as root)',
+  const asRoot = process.getuid?.() === 0;
+  it.runIf(asRoot)(
+    'as root, installs exactly what is missing with apt-get, saying what it runs and for how long at most (skipped when not run as root)',
     async () => {
+      await fresh();
+      await rm(join(bin, 'apt.log'), { force: true });
       const r = setup([]);
-      expect(r.status).toBe(0);
-      expect(r.stderr).toBe('setup: installing chromium, libvulkan1 (apt-get)\n');
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toBe(
+        [
+          'setup: installing chromium, libvulkan1 (apt-get)',
+          'setup: running `apt-get update -qq` (at most 240 s)',
+          'setup: running `apt-get install -qq -y --no-install-recommends chromium libvulkan1` (at most 900 s)',
+          '',
+        ].join('\n'),
+      );
       expect(await readFile(join(bin, 'apt.log'), 'utf8')).toBe(
         'update -qq\ninstall -qq -y --no-install-recommends chromium libvulkan1\n',
       );
     },
+  );
+
+  it.runIf(asRoot)(
+    'stops an apt-get that never answers at its time limit, saying so (exit 1; skipped when not run as root)',
+    async () => {
+      await fresh();
+      const started = Date.now();
+      const r = setup([], bin, { APT_MODE: 'hang', MNIST_LAB_SETUP_TIMEOUT_S: '1' });
+      expect(r.status).toBe(1);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.stderr).toContain(
+        'setup: `apt-get update -qq` did not finish in 1 s (a mirror that does not answer?); stopped it.',
+      );
+    },
+  );
+
+  it.runIf(asRoot)(
+    "fails, with apt-get update's words, where a mirror could not be reached and nothing was installed (skipped when not run as root)",
+    async () => {
+      await fresh();
+      const r = setup([], bin, { APT_MODE: 'unreachable' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        'setup: apt-get did not install chromium, libvulkan1; apt-get update said:',
+      );
+      expect(r.stderr).toContain("Could not resolve 'deb.debian.org'");
+    },
+  );
+
+  it.skipIf(asRoot)(
+    'installs with apt-get only as root or with sudo [skipped: run as root here]',
+    () => {},
   );
 
   it('away from Debian, says what the tests need and how to go on', () => {
