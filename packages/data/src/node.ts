@@ -2,6 +2,7 @@ export type { DirectorySourceOptions } from './node/directory-source';
 export {
   findIdxFiles,
   gunzipNode,
+  gzipHeaderLength,
   loadIdxDirectory,
   readIdxFile,
   sha256Hex,

@@ -48,6 +48,7 @@ export {
   decodeSafetensors,
   encodeSafetensors,
   SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_MAX_TENSORS,
 } from './safetensors';
 export { parseTrainingPosition, trainingPositionSchema } from './training-position';
 export type { TrainingSpeedOptions } from './training-speed';

@@ -78,6 +78,12 @@ export interface DecodedSafetensors {
 /** The format's limit on the JSON header (safetensors refuses larger ones). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * The most tensors (and metadata) a header may name: an MLP of 8 hidden layers with batch norm has
+ * 43; a header of 400 000 keys took 106 s to check when the check was quadratic.
+ */
+export const SAFETENSORS_MAX_TENSORS = 4096;
+
 /** The keys of a JSON object's top level, in order, duplicates included (JSON.parse drops them). */
 function topLevelKeys(json: string): string[] {
   const keys: string[] = [];
@@ -182,8 +188,15 @@ function readHeader(
   }
   if (!isPlainObject(header)) return fail('the header is not a JSON object of tensors');
   const keys = topLevelKeys(text.trim());
-  const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
-  if (duplicate !== undefined) fail(`the header names '${duplicate}' twice`);
+  if (keys.length > SAFETENSORS_MAX_TENSORS)
+    fail(
+      `the header names ${keys.length} tensors; this reader accepts at most ${SAFETENSORS_MAX_TENSORS}`,
+    );
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) fail(`the header names '${k}' twice`);
+    seen.add(k);
+  }
   return { header, base: 8 + headerLength };
 }
 

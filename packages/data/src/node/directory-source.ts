@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { constants, gunzipSync } from 'node:zlib';
+import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
 import { type DatasetSplits, datasetFromIdx, type IdxFiles } from '../dataset';
 import { IDX_FILE_NAMES, type IdxFileRole, KNOWN_DATASETS } from '../dataset-facts';
 import { DataError } from '../errors';
@@ -30,8 +30,18 @@ export function gunzipNode(bytes: Uint8Array, file: string, limit = MAX_IDX_BYTE
       });
     }
   };
-  // 8 KB of deflate inflate to at most ~8 MB, and hold the longest IDX header (1024 bytes).
-  const head = gunzip(bytes.subarray(0, 8192), { finishFlush: constants.Z_SYNC_FLUSH });
+  // 8 KB of deflate after the gzip header inflate to at most ~8 MB, and hold the longest IDX header
+  // (1024 bytes). The gzip header's own fields (a name, a comment, extra data) may be of any length:
+  // they are skipped, not counted in the 8 KB.
+  const start = gzipHeaderLength(bytes, file);
+  let head: Uint8Array | undefined;
+  try {
+    head = inflateRawSync(bytes.subarray(start, start + 8192), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+    });
+  } catch (cause) {
+    throw new DataError('bad-gzip', file, `cannot gunzip: ${(cause as Error).message}`, { cause });
+  }
   const declared = head === undefined ? undefined : idxDeclaredSize(head);
   if (declared !== undefined && declared > limit) {
     throw new DataError(
@@ -51,6 +61,35 @@ export function gunzipNode(bytes: Uint8Array, file: string, limit = MAX_IDX_BYTE
     );
   }
   return out;
+}
+
+/** gzip's header flags: extra field, file name, comment, header CRC (RFC 1952). */
+const FEXTRA = 4;
+const FNAME = 8;
+const FCOMMENT = 16;
+const FHCRC = 2;
+
+/** Where a gzip member's deflate data starts: after its 10 bytes and the optional fields it flags. */
+export function gzipHeaderLength(bytes: Uint8Array, file: string): number {
+  const bad = (why: string): never => {
+    throw new DataError('bad-gzip', file, `cannot gunzip: ${why}`);
+  };
+  if (bytes.length < 10 || bytes[2] !== 8) bad('not a gzip header of deflate data');
+  const flags = bytes[3] as number;
+  let at = 10;
+  if (flags & FEXTRA) {
+    if (at + 2 > bytes.length) bad('the header ends inside its extra field');
+    at += 2 + ((bytes[at] as number) | ((bytes[at + 1] as number) << 8));
+  }
+  for (const flag of [FNAME, FCOMMENT]) {
+    if (!(flags & flag)) continue;
+    const end = bytes.indexOf(0, at);
+    if (end < 0) bad(`the header's ${flag === FNAME ? 'file name' : 'comment'} does not end`);
+    at = end + 1;
+  }
+  if (flags & FHCRC) at += 2;
+  if (at > bytes.length) bad('the header runs past the end of the file');
+  return at;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -80,6 +80,19 @@ beforeAll(async () => {
     createGzip({ level: 9 }),
     createWriteStream(join(dir, 'bomb-one-member.gz')),
   );
+  // The same member with 20 KB each of gzip header fields (extra data, a file name, a comment)
+  // before its deflate data: an 8 KB probe of the file's start would see none of the IDX header.
+  const member = await readFile(join(dir, 'bomb-one-member.gz'));
+  const xlen = 20_000;
+  const extra = Buffer.concat([Buffer.from([xlen & 0xff, xlen >> 8]), Buffer.alloc(xlen, 0x41)]);
+  const name = Buffer.concat([Buffer.alloc(20_000, 0x6e), Buffer.from([0])]);
+  const comment = Buffer.concat([Buffer.alloc(20_000, 0x63), Buffer.from([0])]);
+  const flagged = Buffer.from(member.subarray(0, 10));
+  flagged[3] = (flagged[3] as number) | 4 | 8 | 16;
+  await writeFile(
+    join(dir, 'bomb-long-header.gz'),
+    Buffer.concat([flagged, extra, name, comment, member.subarray(10)]),
+  );
   // A header that declares 10^12 bytes.
   await writeFile(join(dir, 'huge-header.gz'), gzipSync(header([100000, 100000, 100])));
   // A sparse 2 GiB file on disk: no memory until someone reads it.
@@ -118,6 +131,15 @@ describe('hostile IDX files', () => {
     expect(r.code).toBe('size-mismatch');
     expect(r.error).toBe(
       'bomb.gz: decompresses past the 47040016 bytes its IDX header declares; refusing the rest',
+    );
+    expect(r.maxRssMB).toBeLessThan(250);
+  }, 60_000);
+
+  it('stops it there too when 60 KB of gzip header fields come before the IDX header', async () => {
+    const r = await child(`await data.readIdxFile('bomb-long-header.gz')`);
+    expect(r.code).toBe('size-mismatch');
+    expect(r.error).toBe(
+      'bomb-long-header.gz: decompresses past the 47040016 bytes its IDX header declares; refusing the rest',
     );
     expect(r.maxRssMB).toBeLessThan(250);
   }, 60_000);
