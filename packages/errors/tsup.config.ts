@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tooling/tsup.config.base';
 
-export default defineConfig(libraryConfig());
+export default defineConfig(libraryConfig({ entry: ['src/index.ts', 'src/node.ts'] }));

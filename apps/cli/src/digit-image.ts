@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { RgbaImage } from '@mnist-lab/data';
+import { FileError, readRegularFile } from '@mnist-lab/errors/node';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { UsageError } from './errors';
@@ -63,19 +63,15 @@ function checkHeader(bytes: Buffer, path: string): 'png' | 'jpeg' {
  * before anything is decoded, so a small file that declares a huge image takes no memory.
  */
 export async function readImage(path: string): Promise<RgbaImage> {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    const { size } = await stat(path);
-    if (size > IMAGE_LIMITS.maxFileBytes)
-      throw new UsageError(
-        `${path}: the file holds ${size} bytes; predict reads images of at most ${IMAGE_LIMITS.maxFileBytes} bytes`,
-      );
-    bytes = await readFile(path);
+    // A regular file only: /dev/zero behind a symbolic link, or a FIFO, is refused unread.
+    bytes = await readRegularFile(path, IMAGE_LIMITS.maxFileBytes, 'the image');
   } catch (cause) {
-    if (cause instanceof UsageError) throw cause;
-    throw new UsageError(`${path}: cannot read the image: ${(cause as Error).message}`);
+    if (FileError.isInstance(cause)) throw new UsageError(cause.message);
+    throw cause;
   }
-  return decodeImage(bytes, path);
+  return decodeImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }
 
 /**

@@ -1,11 +1,28 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KNOWN_DATASETS } from '@mnist-lab/data';
-import { Mlp, MlpConfigError, type MlpConfigInput, parseMlpConfig } from '@mnist-lab/layers';
-import { type EpochRecord, encodeStateDict, loadStateDictBytes } from '@mnist-lab/trainer';
+import { FileError, readRegularFile } from '@mnist-lab/errors/node';
+import {
+  MLP_LIMITS,
+  Mlp,
+  MlpConfigError,
+  type MlpConfigInput,
+  parseMlpConfig,
+} from '@mnist-lab/layers';
+import {
+  type EpochRecord,
+  encodeStateDict,
+  loadStateDictBytes,
+  SAFETENSORS_MAX_HEADER_BYTES,
+} from '@mnist-lab/trainer';
 import { writeFileAtomic, writeHistory } from '@mnist-lab/trainer/node';
 import { z } from 'zod';
 import { UsageError } from './errors';
+
+/** The largest `config.json` read: a run spec and an architecture take a few kilobytes. */
+const CONFIG_MAX_BYTES = 1 << 20;
+/** The largest weights file read: the builder's most parameters as float64, and a header. */
+const WEIGHTS_MAX_BYTES = MLP_LIMITS.maxParameters * 8 + SAFETENSORS_MAX_HEADER_BYTES;
 
 /** `config.json` of a saved model: the architecture, and how it was trained. */
 export interface SavedModelConfig {
@@ -51,9 +68,12 @@ export async function readModelConfig(dir: string): Promise<SavedModelConfig> {
   const path = join(dir, 'config.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = new TextDecoder().decode(await readRegularFile(path, CONFIG_MAX_BYTES, 'config.json'));
   } catch (cause) {
-    throw new UsageError(`--model ${dir}: ${await notAModel(dir, cause as Error)}`);
+    if (FileError.isInstance(cause) && cause.code === 'ENOENT')
+      throw new UsageError(`--model ${dir}: ${await notAModel(dir, cause)}`);
+    if (FileError.isInstance(cause)) throw new UsageError(`--model ${dir}: ${cause.message}`);
+    throw cause;
   }
   let value: unknown;
   try {
@@ -82,10 +102,12 @@ export async function loadWeights(architecture: MlpConfigInput, weightsPath: str
   const model = new Mlp(parseMlpConfig(architecture));
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(weightsPath);
+    // A regular file only, at most what the largest network the builder makes takes (float64).
+    bytes = await readRegularFile(weightsPath, WEIGHTS_MAX_BYTES, 'the weights');
   } catch (cause) {
     model.dispose();
-    throw new UsageError(`${weightsPath}: cannot read the weights: ${(cause as Error).message}`);
+    if (FileError.isInstance(cause)) throw new UsageError(cause.message);
+    throw cause;
   }
   try {
     loadStateDictBytes(model, bytes, weightsPath);

@@ -2,10 +2,10 @@
 // would change a run, hostile files refused within stated memory (run folders and bad output
 // folders: run-folders.test.ts). Each case checks the exit code, the message and what is on disk
 // afterwards; every command runs in its own process.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,6 +247,87 @@ describe('hostile and wrong inputs', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('mnist-lab: notes.txt: not a PNG or JPEG image\n');
     noStackTrace(r.stderr);
+  });
+
+  it('refuses files that are not files (a device behind a link, a FIFO) at once, reading nothing', async () => {
+    const fake = join(work, 'zero-model');
+    await mkdir(fake);
+    await writeFile(join(fake, 'config.json'), await readFile(join(modelDir, 'config.json')));
+    await symlink('/dev/zero', join(fake, 'model.safetensors'));
+    const ev = runCli(['evaluate', '--model', fake], { timeout: 60_000 });
+    expect(ev.status).toBe(2);
+    expect(ev.stderr).toContain(
+      `${join(fake, 'model.safetensors')}: a device, not a regular file; expected the weights`,
+    );
+    expect(ev.peakMB).toBeLessThan(400);
+    noStackTrace(ev.stderr);
+    await symlink('/dev/zero', join(work, 'zero.png'));
+    execFileSync('mkfifo', [join(work, 'pipe.png')]);
+    execFileSync('mkfifo', [join(work, 'pipe.yaml')]);
+    const pr = runCli(['predict', '--model', modelDir, 'zero.png', 'pipe.png'], {
+      timeout: 60_000,
+    });
+    expect(pr.status).toBe(1);
+    expect(pr.stderr).toContain('zero.png: a device, not a regular file; expected the image');
+    expect(pr.stderr).toContain(
+      'pipe.png: a FIFO (named pipe), not a regular file; expected the image',
+    );
+    const config = runCli(['train', '--config', 'pipe.yaml'], { timeout: 60_000 });
+    expect(config.status).toBe(2);
+    expect(config.stderr).toBe(
+      'mnist-lab: --config pipe.yaml: a FIFO (named pipe), not a regular file; expected a run config\n',
+    );
+  });
+
+  it('reads a config and a model config.json that start with a UTF-8 byte-order mark', async () => {
+    await writeFile(
+      join(work, 'bom.json'),
+      `\ufeff${JSON.stringify({ preset: 'relu', epochs: 1 })}`,
+    );
+    const bomModel = join(work, 'bom-model');
+    await mkdir(bomModel);
+    await writeFile(
+      join(bomModel, 'config.json'),
+      `\ufeff${await readFile(join(modelDir, 'config.json'), 'utf8')}`,
+    );
+    await writeFile(
+      join(bomModel, 'model.safetensors'),
+      await readFile(join(modelDir, 'model.safetensors')),
+    );
+    const t = runCli(['train', '--config', 'bom.json', ...SMALL, '--out', join(work, 'bom-run')]);
+    expect(t.status, t.stderr).toBe(0);
+    const ev = runCli(['evaluate', '--model', bomModel, '--test-size', '64']);
+    expect(ev.status, ev.stderr).toBe(0);
+  });
+
+  it('writes exports through one helper: no hang under /proc/self, one line for a folder in the way', async () => {
+    const proc = runCli(
+      ['export', '--model', modelDir, '--format', 'onnx', '--out', '/proc/self/x'],
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(proc.status).toBe(2);
+    expect(proc.stderr).toMatch(
+      /^mnist-lab: --out \/proc\/self\/x: \/proc\/self\/x: cannot make this folder: /,
+    );
+    const blocked = join(work, 'export-blocked');
+    await mkdir(join(blocked, 'model.onnx'), { recursive: true });
+    const dir = runCli([
+      'export',
+      '--model',
+      modelDir,
+      '--format',
+      'onnx',
+      '--out',
+      blocked,
+      '--force',
+    ]);
+    expect(dir.status).toBe(1);
+    expect(dir.stderr).toBe(
+      `mnist-lab: ${join(blocked, 'model.onnx')}: cannot write the export: is a folder, where a file was expected; choose another path\n`,
+    );
+    expect(await readdir(blocked)).toEqual(['model.onnx']);
   });
 
   it('refuses NaN weights at load, naming the tensor (predict and evaluate)', async () => {

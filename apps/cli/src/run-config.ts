@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { FileError, readRegularFile } from '@mnist-lab/errors/node';
 import { parseRunSpec, type RunSpec } from '@mnist-lab/lesson';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors';
@@ -22,9 +22,10 @@ export function parseRunConfig(input: unknown, source: string): RunConfig {
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = new TextDecoder().decode(await readRegularFile(path, 1 << 20, 'a run config'));
   } catch (cause) {
-    throw new UsageError(`--config ${path}: cannot read: ${(cause as Error).message}`);
+    if (FileError.isInstance(cause)) throw new UsageError(`--config ${cause.message}`);
+    throw cause;
   }
   let value: unknown;
   try {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FileError, makeDirectory } from '@mnist-lab/errors/node';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import { z } from 'zod';
 import { UsageError } from './errors';
@@ -20,27 +21,19 @@ const manifestSchema = z.object({
 export type RunManifest = z.output<typeof manifestSchema>;
 
 /**
- * Creates a directory and its parents one level at a time. Node's `mkdir({ recursive: true })`
- * never returns for some paths (`/proc/self/x` loops for ever); this fails at once, naming the
- * level that cannot be made.
+ * Creates a directory and its parents one level at a time (`makeDirectory`: `/proc/self/x` fails at
+ * once instead of hanging), as a usage error that names the flag.
  */
 export async function makeDir(dir: string, flag: string): Promise<void> {
-  const parts = resolve(dir).split(sep).filter(Boolean);
-  let path: string = sep;
-  for (const part of parts) {
-    path = join(path, part);
-    try {
-      await mkdir(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') {
-        if ((await stat(path)).isDirectory()) continue;
-        throw new UsageError(`${flag} ${dir}: ${path} is a file, not a folder`);
-      }
-      throw new UsageError(
-        `${flag} ${dir}: cannot create ${path}: ${(error as Error).message.replace(/^\w+: /, '')}`,
-      );
-    }
+  try {
+    await makeDirectory(dir);
+  } catch (error) {
+    if (!FileError.isInstance(error)) throw error;
+    throw new UsageError(
+      error.kind === 'not-regular'
+        ? `${flag} ${dir}: ${error.path} is a file, not a folder`
+        : `${flag} ${dir}: cannot create ${error.message}`,
+    );
   }
 }
 

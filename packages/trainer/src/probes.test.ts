@@ -226,7 +226,10 @@ function probeSuite(): void {
     // (its taps come from a side computation that is undone): counted below, so that this test
     // cannot pass by every step quietly falling back to tfjs's ops.
     const fusedKernel = tf.getKernel(MLP_SGD_STEP_KERNEL, tf.getBackend());
-    for (const network of HASH_NETWORKS) {
+    // Without the kernel (cpu, webgpu: slow on SwiftShader) a probed step is the unfused step
+    // itself: one network shows it.
+    const networks = fusedKernel === undefined ? HASH_NETWORKS.slice(1, 2) : HASH_NETWORKS;
+    for (const network of networks) {
       // Without the kernel (cpu, webgpu) both settings take the same unfused steps: one is enough.
       for (const fusedSteps of fusedKernel === undefined ? [false] : [true, false]) {
         const plain = await hashedRun(network, undefined, fusedSteps);

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '@mnist-lab/backends';
 import { inputPreprocessing } from '@mnist-lab/data';
+import { FileError, fileError, makeDirectory } from '@mnist-lab/errors/node';
 import {
   type ExportMetadata,
   LayersError,
@@ -69,14 +70,26 @@ async function filesFor(
  * file, and a failure leaves no partial export.
  */
 async function writeAll(dir: string, files: [string, Uint8Array][]): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const temps = files.map(([name]) => join(dir, `.${name}.${process.pid}.tmp`));
   try {
-    await Promise.all(files.map(([, bytes], i) => writeFile(temps[i] as string, bytes)));
-    for (const [i, [name]] of files.entries()) await rename(temps[i] as string, join(dir, name));
+    await makeDirectory(dir);
+  } catch (error) {
+    if (FileError.isInstance(error)) throw new UsageError(`--out ${dir}: ${error.message}`);
+    throw error;
+  }
+  const temps = files.map(([name]) => join(dir, `.${name}.${process.pid}.tmp`));
+  let at = '';
+  try {
+    for (const [i, [, bytes]] of files.entries()) {
+      at = temps[i] as string;
+      await writeFile(at, bytes);
+    }
+    for (const [i, [name]] of files.entries()) {
+      at = join(dir, name);
+      await rename(temps[i] as string, at);
+    }
   } catch (error) {
     await Promise.all(temps.map((t) => rm(t, { force: true })));
-    throw error;
+    throw fileError(at, error, 'cannot write the export');
   }
   return files.map(([name]) => join(dir, name));
 }

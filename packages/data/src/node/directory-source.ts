@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, gunzipSync, inflateRawSync } from 'node:zlib';
+import { FileError, readRegularFile } from '@mnist-lab/errors/node';
 import { type DatasetSplits, datasetFromIdx, type IdxFiles } from '../dataset';
 import { IDX_FILE_NAMES, type IdxFileRole, KNOWN_DATASETS } from '../dataset-facts';
 import { DataError } from '../errors';
@@ -99,18 +100,14 @@ export function gzipHeaderLength(bytes: Uint8Array, file: string): number {
 export async function readIdxFile(path: string, limit = MAX_IDX_BYTES): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    const { size } = await stat(path);
-    if (size > limit) {
-      throw new DataError(
-        'too-large',
-        path,
-        `the file holds ${size} bytes, more than the ${limit} bytes this reader accepts`,
-      );
-    }
-    bytes = await readFile(path);
+    // A regular file only: /dev/urandom behind a symbolic link, or a FIFO, is refused unread.
+    bytes = await readRegularFile(path, limit, 'an IDX file');
   } catch (cause) {
-    if (DataError.isInstance(cause)) throw cause;
-    throw new DataError('not-found', path, `cannot read: ${(cause as Error).message}`, { cause });
+    if (!FileError.isInstance(cause)) throw cause;
+    const message = cause.message.slice(path.length + 2);
+    throw new DataError(cause.kind === 'too-large' ? 'too-large' : 'not-found', path, message, {
+      cause,
+    });
   }
   return isGzip(bytes) ? gunzipNode(bytes, path, limit) : bytes;
 }

@@ -1,10 +1,10 @@
 // Untrusted data files and mirrors: each is refused with a clear error while the process's peak
 // memory stays near what a legitimate file would take. Every case runs in its own child process
 // (the built package), which reports its error and its peak resident memory.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -95,6 +95,9 @@ beforeAll(async () => {
   );
   // A header that declares 10^12 bytes.
   await writeFile(join(dir, 'huge-header.gz'), gzipSync(header([100000, 100000, 100])));
+  // Files that are not files: a device behind a symbolic link, and a FIFO (reading it would wait).
+  await symlink('/dev/urandom', join(dir, 'urandom-idx'));
+  execFileSync('mkfifo', [join(dir, 'fifo-idx')]);
   // A sparse 2 GiB file on disk: no memory until someone reads it.
   const sparse = await open(join(dir, 'sparse-idx'), 'w');
   await sparse.truncate(2 ** 31);
@@ -157,8 +160,26 @@ describe('hostile IDX files', () => {
     const r = await child(`await data.readIdxFile('sparse-idx')`);
     expect(r.code).toBe('too-large');
     expect(r.error).toBe(
-      'sparse-idx: the file holds 2147483648 bytes, more than the 1073741824 bytes this reader accepts',
+      'sparse-idx: the file holds 2147483648 bytes, more than the 1073741824 bytes read for an IDX file',
     );
+    expect(r.maxRssMB).toBeLessThan(150);
+  });
+
+  it.each([
+    [
+      'a symbolic link to /dev/urandom',
+      'urandom-idx',
+      'a device, not a regular file; expected an IDX file',
+    ],
+    [
+      'a FIFO nobody writes to',
+      'fifo-idx',
+      'a FIFO (named pipe), not a regular file; expected an IDX file',
+    ],
+  ])('refuses %s at once, reading nothing', async (_name, file, message) => {
+    const r = await child(`await data.readIdxFile('${file}')`);
+    expect(r.code).toBe('not-found');
+    expect(r.error).toBe(`${file}: ${message}`);
     expect(r.maxRssMB).toBeLessThan(150);
   });
 

@@ -1,14 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
+import { fileError } from '@mnist-lab/errors/node';
 
-/** Writes a new file (refusing one that exists) and flushes it to the disk before returning. */
+/**
+ * Writes a new file (refusing one that exists) and flushes it to the disk before returning. A
+ * failure is a `FileError` naming the path and what to do (`the disk is full; free some space…`).
+ */
 export async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(path, 'wx');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(path, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // A full disk, a read-only file system, a path through a file: one line that says what to do.
+    throw fileError(path, error, 'cannot write');
   }
 }
 
@@ -20,7 +29,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeSynced(temp, data);
-    await rename(temp, path);
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      throw fileError(path, error, 'cannot write');
+    }
   } finally {
     await rm(temp, { force: true });
   }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readRegularFile } from '@mnist-lab/errors/node';
 import type { CheckpointData, CheckpointStore } from '../checkpoint';
 import { TrainerError } from '../errors';
 import { parseTrainingPosition } from '../training-position';
@@ -8,6 +9,8 @@ import { writeSynced } from './atomic-write';
 import { ProbeLog, type ProbeLogMark, withoutProbes } from './probe-log';
 
 const STEP_DIR = /^step-(\d{9})$/;
+/** The largest checkpoint file read: the builder's most parameters with Adam's two slots, as float64. */
+const CHECKPOINT_FILE_MAX_BYTES = 2 ** 32;
 const FILES = ['model.safetensors', 'optimizer.safetensors'] as const;
 
 /** Options of {@link FileCheckpointStore}. */
@@ -170,19 +173,17 @@ async function readCheckpointDir(
 ): Promise<CheckpointData> {
   const read = async (file: string) => {
     try {
-      return await readFile(join(dir, file));
+      // A regular file only: a symbolic link to /dev/zero, or a FIFO, is a damaged checkpoint.
+      return await readRegularFile(join(dir, file), CHECKPOINT_FILE_MAX_BYTES, 'the checkpoint');
     } catch (cause) {
-      throw new TrainerError(
-        'bad-checkpoint',
-        `${join(dir, file)}: cannot read the checkpoint: ${(cause as Error).message}`,
-        { cause },
-      );
+      // Its message names the file: `…/state.json: cannot read the checkpoint: no such file…`.
+      throw new TrainerError('bad-checkpoint', (cause as Error).message, { cause });
     }
   };
   const statePath = join(dir, 'state.json');
   let state: unknown;
   try {
-    state = JSON.parse((await read('state.json')).toString('utf8'));
+    state = JSON.parse(new TextDecoder().decode(await read('state.json')));
   } catch (cause) {
     if (TrainerError.isInstance(cause)) throw cause;
     throw new TrainerError('bad-checkpoint', `${statePath}: not valid JSON`, { cause });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '@mnist-lab/errors/node';
 import { TrainerError } from '../errors';
 import type { EpochRecord } from '../events';
 import { writeFileAtomic } from './atomic-write';
@@ -10,7 +10,7 @@ export function writeHistory(path: string, history: readonly EpochRecord[]): Pro
 
 /** Reads a `history.jsonl` back, naming the line that is not a JSON object. */
 export async function readHistory(path: string): Promise<EpochRecord[]> {
-  const text = await readFile(path, 'utf8');
+  const text = new TextDecoder().decode(await readRegularFile(path, 2 ** 30, 'a history'));
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')

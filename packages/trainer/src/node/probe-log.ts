@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFile } from '@mnist-lab/errors/node';
 import type { TrainingPosition } from '../checkpoint';
 import { TrainerError } from '../errors';
 import type { ProbeRecord } from '../probes';
@@ -91,7 +92,7 @@ export class ProbeLog {
     }
     let text = '';
     try {
-      text = await readFile(path, 'utf8');
+      text = new TextDecoder().decode(await readRegularFile(path, 2 ** 30, 'the probe log'));
     } catch (cause) {
       if (mark.count > 0)
         throw new TrainerError('bad-checkpoint', `${path}: cannot read the probes of ${file}`, {
