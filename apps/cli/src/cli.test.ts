@@ -62,7 +62,11 @@ describe('mnist-lab usage', () => {
     ],
     [
       ['train', '--dropout', 'half'],
-      "option '--dropout <p>' argument 'half' is invalid. expected a number.",
+      "option '--dropout <p>' argument 'half' is invalid. expected a decimal number.",
+    ],
+    [
+      ['train', '--lr', '0x10'],
+      "option '--lr <rate>' argument '0x10' is invalid. expected a decimal number.",
     ],
     [['train', '--dropout', '1.5'], '--dropout: expected a number < 1, got 1.5'],
     [['train', '--lr', '0'], 'mnist-lab: invalid flags: --lr: expected a number > 0, got 0'],

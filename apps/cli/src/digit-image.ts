@@ -89,7 +89,9 @@ export function decodeImage(bytes: Buffer, path: string): RgbaImage {
       useTArray: true,
       formatAsRGBA: true,
       maxResolutionInMP: IMAGE_LIMITS.maxPixels / 1e6,
-      maxMemoryUsageInMB: 256,
+      // What a 16-megapixel JPEG of four components takes in jpeg-js (each component's blocks at
+      // 4 bytes a pixel, and the RGBA output): 256 MB refused a 4096×4096 image.
+      maxMemoryUsageInMB: 512,
     });
     return { width: img.width, height: img.height, data: img.data };
   } catch (cause) {

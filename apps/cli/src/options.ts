@@ -15,11 +15,17 @@ export function integer(value: string): number {
   return n;
 }
 
-/** Parses a finite number. */
+/** A decimal number as people write it: `0.01`, `1e-3`, `-2`, `.5` (not `0x10`, `0b1`, `Infinity`). */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/**
+ * Parses a finite decimal number. The same rule as the integer flags: decimal only, so `0x10` is
+ * refused rather than read as 16.
+ */
 export function finite(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
-    throw new InvalidArgumentError('expected a number.');
+  if (!DECIMAL.test(value.trim()) || !Number.isFinite(n))
+    throw new InvalidArgumentError('expected a decimal number.');
   return n;
 }
 

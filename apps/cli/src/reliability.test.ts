@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { encodeIdxUint8 } from '@mnist-lab/data';
 import { decodeSafetensors, encodeSafetensors } from '@mnist-lab/trainer';
+import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliProcesses, noStackTrace, SMALL } from './cli-processes';
@@ -52,12 +53,23 @@ describe('--resume keeps what a run means', () => {
     [['--optimizer', 'adam'], '--optimizer "adam" (the run has "sgd")'],
     [['--lr', '0.1'], '--lr 0.1 (the run has 0.01)'],
     [['--seed', '3'], '--seed 3 (the run has 1)'],
+    [['--hidden', '64,32'], '--hidden [64,32] (the run has [32,16])'],
   ])('refuses %j with exit 2, naming the setting and what the run has', (flags, named) => {
     const r = runCli(['train', '--resume', 'half', ...flags]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${named}: a resumed run keeps the settings it started with`);
     noStackTrace(r.stderr);
   });
+
+  it("accepts a network flag that says what the run's preset already has (--hidden 512,256 on relu)", () => {
+    const first = runCli([
+      ...['train', '--preset', 'relu', '--epochs', '1', '--train-size', '320', '--test-size', '64'],
+      ...['--out', join(work, 'preset-run')],
+    ]);
+    expect(first.status, first.stderr).toBe(0);
+    const r = runCli(['train', '--resume', 'preset-run', '--hidden', '512,256', '--epochs', '2']);
+    expect(r.status, r.stderr).toBe(0);
+  }, 120_000);
 
   it('refuses --epochs below what the run has done', () => {
     const r = runCli(['train', '--resume', 'half', '--epochs', '0']);
@@ -240,6 +252,21 @@ describe('hostile and wrong inputs', () => {
     expect(r.peakMB).toBeLessThan(200);
     noStackTrace(r.stderr);
   });
+
+  it('decodes a JPEG of exactly the documented 16 megapixels (4096×4096)', async () => {
+    const side = 4096;
+    const rgba = Buffer.alloc(side * side * 4, 255);
+    // A dark vertical bar: a one.
+    for (let y = 800; y < 3300; y++)
+      for (let x = 1900; x < 2200; x++) rgba.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
+    await writeFile(
+      join(work, 'big.jpg'),
+      jpeg.encode({ data: rgba, width: side, height: side }, 50).data,
+    );
+    const r = runCli(['predict', '--model', modelDir, 'big.jpg', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).file).toBe('big.jpg');
+  }, 120_000);
 
   it('refuses a file that is no image', async () => {
     await writeFile(join(work, 'notes.txt'), 'hello');

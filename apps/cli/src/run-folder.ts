@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FileError, makeDirectory } from '@mnist-lab/errors/node';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
@@ -167,4 +167,23 @@ export async function claimResumeFolder(dir: string): Promise<FolderLock> {
       `--resume ${dir}: no such folder; expected a run folder of mnist-lab train`,
     );
   return lockFolder(path, '--resume');
+}
+
+/**
+ * A run folder's `checkpoints/`, checked to be a folder of its own: a symbolic link (into another
+ * run's folder, say) is refused, so that pruning never reaches another run's checkpoints.
+ */
+export async function ownCheckpoints(dir: string, flag: string): Promise<string> {
+  const path = join(dir, 'checkpoints');
+  let info: Awaited<ReturnType<typeof lstat>> | undefined;
+  try {
+    info = await lstat(path);
+  } catch {
+    return path;
+  }
+  if (info.isSymbolicLink() || !info.isDirectory())
+    throw new UsageError(
+      `${flag} ${dir}: ${path} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; a run keeps its checkpoints in a folder of its own (and prunes only those): remove it`,
+    );
+  return path;
 }

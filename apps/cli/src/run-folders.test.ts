@@ -3,7 +3,7 @@
 // afterwards; every command runs in its own process.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,21 @@ describe('no run overwrites or prunes another run', () => {
     expect((await readdir(out)).sort()).toEqual(before);
     expect(await readFile(join(out, 'thesis.tex'), 'utf8')).toBe('my thesis');
     noStackTrace(r.stderr);
+  }, 120_000);
+
+  it("refuses a run whose checkpoints/ is a link into another run's folder, touching neither", async () => {
+    const a = join(work, 'run-a');
+    expect(runCli(['train', '--epochs', '1', ...SMALL, '--out', a]).status).toBe(0);
+    const before = (await readdir(join(a, 'checkpoints'))).sort();
+    const b = join(work, 'run-b');
+    await mkdir(b);
+    await symlink(join(a, 'checkpoints'), join(b, 'checkpoints'));
+    const r = runCli(['train', '--resume', b, '--epochs', '3']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      `--resume ${b}: ${join(b, 'checkpoints')} is a symbolic link; a run keeps its checkpoints in a folder of its own (and prunes only those): remove it`,
+    );
+    expect((await readdir(join(a, 'checkpoints'))).sort()).toEqual(before);
   }, 120_000);
 
   it('refuses a folder of other files rather than mixing a run into it', async () => {

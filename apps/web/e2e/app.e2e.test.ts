@@ -28,6 +28,28 @@ async function trainQuickRun(page: Page, extra = '') {
 }
 
 describeInBrowser('the browser lab in headless Chromium', () => {
+  it.each(['foo', 'WASM', '', '__proto__'])(
+    'says so and starts on auto for ?backend=%j, which it does not know',
+    async (name) => {
+      const browser = await launch(['--disable-features=WebGPU']);
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}${QUICK}&backend=${encodeURIComponent(name)}`);
+        await expect
+          .poll(() => page.getByRole('button', { name: 'Start' }).isEnabled(), { timeout: 60_000 })
+          .toBe(true);
+        const line = (await page.locator('#backend').textContent()) ?? '';
+        expect(line).toMatch(/^Backend: \w+ on /);
+        expect(line).toContain(
+          `?backend=${JSON.stringify(name)} is not a backend the lab knows (auto, measure, webgpu, webgl, wasm, cpu): starting with auto instead.`,
+        );
+      } finally {
+        await browser.close();
+      }
+    },
+    90_000,
+  );
+
   it('trains on WebGPU (SwiftShader), updates chart and accuracy, stays responsive, and predicts a drawn digit', async () => {
     const browser = await launch(['--enable-unsafe-webgpu']);
     try {

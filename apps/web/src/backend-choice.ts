@@ -28,7 +28,21 @@ function remembered(): Remembered | undefined {
  * timed fastest here before; else `auto`, which times them (about a second) and keeps the fastest.
  */
 export function backendToAsk(fromUrl: string | undefined): string {
+  if (fromUrl !== undefined && !isKnownBackend(fromUrl)) return 'auto';
   return fromUrl ?? remembered()?.backend ?? 'auto';
+}
+
+/** What `?backend=` may name: a backend the lab starts, `auto`, or `measure`. */
+const KNOWN_BACKENDS = ['auto', 'measure', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+const isKnownBackend = (name: string) => (KNOWN_BACKENDS as readonly string[]).includes(name);
+
+/**
+ * What the page says of a `?backend=` it does not know (`foo`, `WASM`, empty): that it is passing it
+ * over for `auto`; undefined for a known one.
+ */
+export function unknownBackendNote(fromUrl: string | undefined): string | undefined {
+  if (fromUrl === undefined || isKnownBackend(fromUrl)) return undefined;
+  return `?backend=${JSON.stringify(fromUrl).slice(0, 40)} is not a backend the lab knows (${KNOWN_BACKENDS.join(', ')}): starting with auto instead.`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MlpConfig } from '@mnist-lab/layers';
 import { $ } from './dom';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 import { forgetRun, type KeptRun, keepRun, keptRuns } from './kept-runs';
 import { MAX_MODEL_FILE_BYTES } from './model-file';
 import type { FromWorker, ToWorker } from './protocol';
@@ -137,10 +138,20 @@ export class Keeper {
     let config: unknown;
     if (configFile !== undefined) {
       try {
-        const json = JSON.parse(await configFile.text()) as { model?: unknown };
+        if (configFile.size > 1 << 20)
+          throw new Error(
+            `${(configFile.size / 1e6).toFixed(1)} MB, more than a config.json holds`,
+          );
+        const text = await configFile.text();
+        if (jsonDepth(text) > MAX_JSON_DEPTH)
+          throw new Error(`it nests deeper than ${MAX_JSON_DEPTH} levels; a config.json nests 3`);
+        const json = JSON.parse(text) as { model?: unknown };
         config = json.model ?? json;
       } catch (error) {
-        this.say(`${configFile.name} is not JSON: ${(error as Error).message}`, true);
+        this.say(
+          `${configFile.name} is not a config.json to read: ${(error as Error).message}`,
+          true,
+        );
         return;
       }
     }

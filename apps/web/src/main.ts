@@ -1,7 +1,7 @@
 // The browser lab's page: it wires the settings form, the run list, the charts, the results and
 // the drawing pad to the training worker. Each part lives in its own module.
 import { imageToMnist } from '@mnist-lab/data';
-import { backendToAsk, describeBackend } from './backend-choice';
+import { backendToAsk, describeBackend, unknownBackendNote } from './backend-choice';
 import { LessonPanel } from './chapters';
 import { $ } from './dom';
 import { drawPad } from './draw-pad';
@@ -111,7 +111,8 @@ function onWorkerMessage(m: FromWorker) {
   switch (m.type) {
     case 'backend': {
       const { line, details } = describeBackend(m, askedBackend);
-      $('backend').textContent = line;
+      const note = unknownBackendNote(settings.preferredBackend);
+      $('backend').textContent = note === undefined ? line : `${line}. ${note}`;
       $('backend-more').textContent = details;
       $('backend-details').hidden = details === '';
       document.body.dataset.backend = m.report.backend;

@@ -3,6 +3,7 @@ import { decodeSafetensors, encodeSafetensors, encodeStateDict } from '@mnist-la
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonDepth } from './json-depth';
 import { MODEL_METADATA_KEY, ModelFileError, modelFromFile } from './model-file';
 
 // The draw pad's model files: what the lab downloads (architecture in the metadata), what a CLI
@@ -92,5 +93,20 @@ describe('modelFromFile', () => {
     const mixed = encodeSafetensors(tensors, metadata);
     expect(() => modelFromFile('mixed.safetensors', mixed, FALLBACK)).toThrow(/fc2\.weight/);
     expect(ModelFileError.name).toBe('ModelFileError');
+    // Metadata nested 100 000 deep: refused before JSON.parse (whose result would overflow the
+    // stack when handed between the page and its worker).
+    const deep = encodeSafetensors(tensors, {
+      [MODEL_METADATA_KEY]: `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    });
+    expect(() => modelFromFile('deep.safetensors', deep, FALLBACK)).toThrow(
+      'deep.safetensors: its mnist-lab.model metadata nests deeper than 64 levels',
+    );
+  });
+
+  it('counts nesting without parsing, over strings and escapes', () => {
+    expect(jsonDepth('{"a": [1, {"b": "]]]{{{"}], "c": "\\"}')).toBe(3);
+    expect(jsonDepth('[]')).toBe(1);
+    expect(jsonDepth('"[[["')).toBe(0);
+    expect(jsonDepth('['.repeat(100_000))).toBe(100_000);
   });
 });

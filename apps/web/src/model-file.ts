@@ -7,6 +7,7 @@ import {
   parseMlpConfig,
 } from '@mnist-lab/layers';
 import { decodeSafetensors, loadStateDictBytes } from '@mnist-lab/trainer';
+import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 
 /** The safetensors metadata key under which the lab writes a model's architecture (JSON). */
 export const MODEL_METADATA_KEY = 'mnist-lab.model';
@@ -110,6 +111,10 @@ export function modelFromFile(
   } else if (written !== undefined) {
     architecture = 'file';
     let value: unknown;
+    if (jsonDepth(written) > MAX_JSON_DEPTH)
+      throw new ModelFileError(
+        `${name}: its ${MODEL_METADATA_KEY} metadata nests deeper than ${MAX_JSON_DEPTH} levels`,
+      );
     try {
       value = JSON.parse(written);
     } catch {

@@ -85,13 +85,16 @@ const CASES: [string, RunArgs][] = [
   ['wasm, SGD without momentum', { ...WASM, optimizer: { name: 'sgd', lr: 0.01, momentum: 0 } }],
 ];
 
-describe.each(CASES)('determinism and kill-and-resume in child processes [%s]', (_name, args) => {
+// Determinism is the backends' (the optimizer changes nothing of it): on cpu and wasm.
+describe.each(CASES.slice(0, 2))('determinism in child processes [%s]', (_name, args) => {
   it('two runs with the same seed end with bit-identical weights', async () => {
     const [a, b] = await Promise.all([fullRun(args), fullRun(args)]);
     expect(a.length).toBeGreaterThan(1000);
     expect(b.equals(a)).toBe(true);
   }, 120_000);
+});
 
+describe.each(CASES)('kill-and-resume in child processes [%s]', (_name, args) => {
   it('a run killed with SIGKILL and resumed ends with exactly the weights of an uninterrupted run', async () => {
     const reference = await fullRun(args);
     const out = await mkdtemp(join(tmpdir(), 'mnist-lab-kill-'));

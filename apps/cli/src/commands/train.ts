@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { parseMlpConfig } from '@mnist-lab/layers';
+import { modelFromSpec } from '@mnist-lab/lesson';
 import type { CheckpointData } from '@mnist-lab/trainer';
 import { FileCheckpointStore } from '@mnist-lab/trainer/node';
 import { type Command, Option } from 'commander';
@@ -6,7 +8,7 @@ import { UsageError } from '../errors';
 import { finite, positiveInt } from '../options';
 import { Output } from '../output';
 import { parseRunConfig, type RunConfig } from '../run-config';
-import { claimResumeFolder, claimRunFolder, type FolderLock } from '../run-folder';
+import { claimResumeFolder, claimRunFolder, type FolderLock, ownCheckpoints } from '../run-folder';
 import {
   addDataOptions,
   addModelOptions,
@@ -41,14 +43,16 @@ async function resumeConfig(
     `run settings in ${checkpoints}'s newest checkpoint`,
   );
   const given = await givenSettings(command);
+  // What the run has for each setting: the network's as its preset makes it (a relu run has
+  // hidden [512, 256] though its spec names no hidden), the rest as stored.
+  const network = parseMlpConfig(modelFromSpec(stored)) as unknown as Record<string, unknown>;
+  const has = (key: string) => (key in network ? network[key] : stored[key as keyof RunConfig]);
   const refused = Object.entries(given)
     .filter(([key]) => !RESUMABLE.has(key) && key !== 'out')
-    .filter(
-      ([key, value]) => JSON.stringify(value) !== JSON.stringify(stored[key as keyof RunConfig]),
-    )
+    .filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(has(key)))
     .map(
       ([key, value]) =>
-        `${flagName(key)} ${JSON.stringify(value)} (the run has ${JSON.stringify(stored[key as keyof RunConfig]) ?? 'none'})`,
+        `${flagName(key)} ${JSON.stringify(value)} (the run has ${JSON.stringify(has(key)) ?? 'none'})`,
     );
   if (refused.length > 0) {
     throw new UsageError(
@@ -159,7 +163,7 @@ async function claimTrainingRun(
     if (command.getOptionValueSource('out') === 'cli' || opts.force)
       throw new UsageError('--resume continues a run in its own folder: drop --out and --force');
     lock = await claimResumeFolder(opts.resume);
-    const checkpoints = join(lock.dir, 'checkpoints');
+    const checkpoints = await ownCheckpoints(lock.dir, '--resume');
     const latest = await new FileCheckpointStore(checkpoints, {
       onWarning: (m) => output.log(`warning: ${m}`),
     }).loadLatest();

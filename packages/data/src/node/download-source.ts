@@ -88,7 +88,19 @@ async function fetchBytes(url: string, timeoutMs: number, limit: number): Promis
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (error) {
+      // A server that declared more than it sent (a lying Content-Length), then closed.
+      if (Number.isFinite(declared) && size < declared)
+        throw new Error(
+          `the connection closed after ${size} of the ${declared} bytes its Content-Length header declared`,
+          { cause: error },
+        );
+      throw error;
+    }
+    const { done, value } = next;
     if (done) break;
     size += value.length;
     if (size > limit) {
@@ -98,6 +110,35 @@ async function fetchBytes(url: string, timeoutMs: number, limit: number): Promis
     chunks.push(value);
   }
   return Buffer.concat(chunks, size);
+}
+
+/** What undici's codes mean (Node's fetch says only "fetch failed" and keeps the reason in `cause`). */
+const FETCH_CAUSES: Readonly<Record<string, string>> = {
+  UND_ERR_HEADERS_OVERFLOW: "the response's headers are larger than Node accepts (16 KB)",
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH:
+    'the body did not match the length its Content-Length header declared',
+  UND_ERR_SOCKET: 'the connection closed before the response was complete',
+  UND_ERR_CONNECT_TIMEOUT: 'the server did not accept the connection in time',
+  ECONNREFUSED: 'the connection was refused (no server on that port)',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be looked up (no network?)',
+};
+
+/**
+ * Why a fetch failed, in words: Node's fetch throws "fetch failed" (or "terminated" mid-body) with
+ * the reason in `cause`: a redirect loop, a lying Content-Length, headers too large, no host.
+ */
+export function fetchFailure(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return `no complete answer within ${timeoutMs / 1000} s`;
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  if (cause === undefined || !/^(fetch failed|terminated)$/.test(error.message))
+    return error.message;
+  if (/redirect count exceeded/i.test(cause.message ?? ''))
+    return 'too many redirects (a redirect loop)';
+  const known = cause.code === undefined ? undefined : FETCH_CAUSES[cause.code];
+  return known ?? `${error.message}: ${cause.message ?? cause.code ?? 'no reason given'}`;
 }
 
 /**
@@ -186,7 +227,7 @@ export async function downloadDataset(options: DownloadOptions): Promise<Dataset
         saved = true;
         break;
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = fetchFailure(error, options.timeoutMs ?? 60_000);
         failures.push(`${url}: ${reason}`);
         emit({ type: 'failed', url, reason });
       }

@@ -116,6 +116,21 @@ beforeAll(async () => {
       pump();
       return;
     }
+    if (req.url?.startsWith('/loop/')) {
+      res.writeHead(302, { location: req.url }).end();
+      return;
+    }
+    if (req.url?.startsWith('/short/')) {
+      // Declares 1 MB, sends 10 bytes, closes.
+      res.writeHead(200, { 'content-length': String(1 << 20) });
+      res.end(Buffer.alloc(10));
+      res.socket?.destroy();
+      return;
+    }
+    if (req.url?.startsWith('/big-headers/')) {
+      res.writeHead(200, { 'x-filler': 'a'.repeat(200_000) }).end();
+      return;
+    }
     res.writeHead(404).end(req.url);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -208,6 +223,25 @@ describe('hostile mirrors', () => {
     expect(r.maxRssMB).toBeLessThan(300);
     expect(await readdir(join(cache, 'mnist'))).toEqual([]);
   }, 60_000);
+
+  it.each([
+    ['loop', 'too many redirects (a redirect loop)'],
+    [
+      'short',
+      'the connection closed after 10 of the 1048576 bytes its Content-Length header declared',
+    ],
+    ['big-headers', "the response's headers are larger than Node accepts (16 KB)"],
+  ])(
+    'says why a mirror failed (%s), not only "fetch failed"',
+    async (path, reason) => {
+      const r = await child(
+        `await data.downloadDataset({ dataset: 'mnist', mirrors: ['${base}/${path}/'], cacheDir: 'c-${path}', timeoutMs: 20000 })`,
+      );
+      expect(r.code).toBe('download-failed');
+      expect(r.error).toContain(`${base}/${path}/train-images-idx3-ubyte.gz: ${reason}`);
+    },
+    60_000,
+  );
 
   it.each([
     ['not a url', 'not a url: not a valid URL; expected an http:// or https:// base URL'],
