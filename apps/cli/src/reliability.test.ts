@@ -458,6 +458,73 @@ describe('hostile and wrong inputs', () => {
   }, 120_000);
 });
 
+/** Mounts a tmpfs of `size` at `dir` (root only): undefined, or why it cannot. */
+function mountTmpfs(dir: string, size: string): string | undefined {
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], {
+    encoding: 'utf8',
+  });
+  return r.status === 0
+    ? undefined
+    : `cannot mount a tmpfs here (${(r.stderr || String(r.error)).trim()})`;
+}
+const mountProbe = (() => {
+  const dir = join(tmpdir(), `mnist-lab-mount-probe-${process.pid}`);
+  spawnSync('mkdir', ['-p', dir]);
+  const why = mountTmpfs(dir, '64k');
+  if (why === undefined) spawnSync('umount', [dir]);
+  return why;
+})();
+
+describe.skipIf(mountProbe !== undefined)(
+  `a full disk and a read-only file system${mountProbe === undefined ? '' : ` [skipped: ${mountProbe}]`}`,
+  () => {
+    let disk: string;
+    beforeAll(async () => {
+      disk = join(work, 'small-disk');
+      await mkdir(disk);
+      expect(mountTmpfs(disk, '300k')).toBeUndefined();
+    });
+    afterAll(() => {
+      spawnSync('umount', [disk]);
+    });
+
+    it('stops on a full disk during a checkpoint with one line naming the file, keeping the last checkpoint', async () => {
+      const out = join(disk, 'run');
+      const r = runCli([
+        'train',
+        '--epochs',
+        '1',
+        ...SMALL,
+        '--checkpoint-every',
+        '2',
+        '--out',
+        out,
+      ]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^mnist-lab: \S+: cannot write: the disk is full; free some space, or choose a folder on another disk\n$/m,
+      );
+      noStackTrace(r.stderr);
+      // The checkpoint before is intact: a resume elsewhere would take it.
+      const steps = (await readdir(join(out, 'checkpoints'))).filter((d) => d.startsWith('step-'));
+      expect(steps).toEqual(['step-000000002']);
+    }, 120_000);
+
+    it('says a read-only file system is read-only, naming the folder', () => {
+      expect(spawnSync('mount', ['-o', 'remount,ro', disk]).status).toBe(0);
+      try {
+        const r = runCli(['train', '--epochs', '1', ...SMALL, '--out', join(disk, 'ro-run')]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe(
+          `mnist-lab: --out ${join(disk, 'ro-run')}: cannot create ${join(disk, 'ro-run')}: cannot make this folder: the file system is read-only; choose a folder you can write to\n`,
+        );
+      } finally {
+        spawnSync('mount', ['-o', 'remount,rw', disk]);
+      }
+    });
+  },
+);
+
 describe('same seed, same backend: the same weights as before', () => {
   // SHA-256 of model.safetensors after two epochs of a small BatchNorm network, pinned from the
   // code as it was before the first-contact and structure work (commit 4674fc0); the cpu backend and
