@@ -137,4 +137,72 @@ describeInBrowser('keeping models in the browser and loading model files', () =>
       await browser.close();
     }
   }, 300_000);
+
+  it('lists kept runs without reading their models, reads one when opened, and keeps no more than its limit', async () => {
+    const browser = await launchChromium([]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+      await page.goto(`${server.url}${QUICK}`);
+      await waitReady(page);
+      // Fifty kept runs, as metadata, each with a model of 16 MB that was never read.
+      await page.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((done, fail) => {
+          const r = indexedDB.open('mnist-lab', 2);
+          r.onsuccess = () => done(r.result);
+          r.onerror = () => fail(r.error);
+        });
+        const tx = db.transaction(['kept-runs', 'kept-models'], 'readwrite');
+        const config = {
+          inputSize: 784,
+          hidden: [8],
+          numClasses: 10,
+          activation: 'relu',
+          dropout: 0,
+          batchNorm: false,
+          init: 'torch-default',
+          output: 'log-softmax',
+          seed: 1,
+        };
+        for (let i = 0; i < 50; i++) {
+          const add = tx.objectStore('kept-runs').add({
+            label: `old ${i}`,
+            keptAt: i,
+            config,
+            epochs: [],
+            losses: [],
+            modelBytes: 16 << 20,
+            file: `old-${i}.safetensors`,
+          });
+          add.onsuccess = () =>
+            tx.objectStore('kept-models').put(new Uint8Array(16 << 20), add.result);
+        }
+        await new Promise((done) => {
+          tx.oncomplete = done;
+        });
+        db.close();
+      });
+      // Listed from metadata: 800 MB of models are not read (the tab's memory stays low). Only the
+      // newest, opened at once, is read (and refused: its bytes are no model).
+      await page.reload();
+      await waitReady(page);
+      await expect.poll(() => page.locator('#runs li').count(), { timeout: 30_000 }).toBe(50);
+      const heap = await page.evaluate(
+        () =>
+          (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
+            ?.usedJSHeapSize ?? 0,
+      );
+      // Chromium says its heap (a 0 would mean no reading, and this check nothing).
+      expect(heap).toBeGreaterThan(0);
+      expect(heap).toBeLessThan(200 << 20);
+      // A run trained now is not kept: the limit, said beside the chooser.
+      await page.getByRole('button', { name: 'Start' }).click();
+      await expect
+        .poll(() => page.locator('#model-file-status').textContent(), { timeout: 120_000 })
+        .toMatch(
+          /could not be kept in this browser: the lab keeps at most 50 runs and 256 MB of models in this browser \(it keeps 50 runs, 800 MB\); forget some to keep more/,
+        );
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
 });

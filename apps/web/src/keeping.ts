@@ -1,7 +1,7 @@
 import type { MlpConfig } from '@mnist-lab/layers';
 import { $ } from './dom';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
-import { forgetRun, type KeptRun, keepRun, keptRuns } from './kept-runs';
+import { forgetRun, type KeptRun, keepRun, keptModel, keptRuns } from './kept-runs';
 import { MAX_MODEL_FILE_BYTES } from './model-file';
 import type { FromWorker, ToWorker } from './protocol';
 import type { Run, RunList } from './run-list';
@@ -44,6 +44,8 @@ export function settingsFromConfig(config: MlpConfig): RunSettings {
 export class Keeper {
   /** Model files sent to the worker, by the run id reserved for them. */
   private readonly pending = new Map<number, string>();
+  /** Kept runs on the list whose models are still in IndexedDB only, by run id. */
+  private readonly unloaded = new Map<number, KeptRun>();
 
   constructor(
     private readonly list: RunList,
@@ -67,19 +69,18 @@ export class Keeper {
   async store(run: Run, m: Extract<FromWorker, { type: 'exported' }>): Promise<void> {
     const model = m.files[0]?.bytes;
     if (model === undefined) return;
-    const kept: KeptRun = {
+    const kept = {
       label: run.label,
       keptAt: Date.now(),
       config: m.config,
       epochs: run.epochs,
       losses: run.losses,
-      model,
       ...(run.origin?.kind === 'file'
         ? { file: run.origin.file as string }
         : { settings: run.settings }),
     };
     try {
-      run.key = await keepRun(kept);
+      run.key = await keepRun(kept, model);
       this.list.render(run);
     } catch (error) {
       this.say(
@@ -89,7 +90,10 @@ export class Keeper {
     }
   }
 
-  /** Puts the runs kept in this browser back on the list; the worker loads their models. */
+  /**
+   * Puts the runs kept in this browser back on the list from their metadata; a model is read and
+   * sent to the worker only when its run is opened ({@link Keeper.opened}), the newest at once.
+   */
   async restore(): Promise<void> {
     let kept: KeptRun[];
     try {
@@ -105,16 +109,32 @@ export class Keeper {
         losses: k.losses,
         ...(k.key === undefined ? {} : { key: k.key }),
       });
-      const name = k.file ?? 'model.safetensors';
-      this.send({
-        type: 'load',
-        runId: run.id,
-        name,
-        bytes: k.model,
-        config: k.config,
-        fallback: this.fallback(),
-      });
+      this.unloaded.set(run.id, k);
     }
+    await this.opened(this.list.selected);
+  }
+
+  /** A run was opened (selected): a kept run's model is read and sent to the worker, once. */
+  async opened(run: Run | undefined): Promise<void> {
+    const k = run === undefined ? undefined : this.unloaded.get(run.id);
+    if (run === undefined || k?.key === undefined) return;
+    this.unloaded.delete(run.id);
+    let model: Uint8Array | undefined;
+    try {
+      model = await keptModel(k.key);
+    } catch (error) {
+      this.say(`The model of run ${run.id} could not be read: ${(error as Error).message}`, true);
+      return;
+    }
+    if (model === undefined) return;
+    this.send({
+      type: 'load',
+      runId: run.id,
+      name: k.file ?? 'model.safetensors',
+      bytes: model,
+      config: k.config,
+      fallback: this.fallback(),
+    });
   }
 
   /** Model files the user chose: a `.safetensors`, with a CLI model folder's `config.json` or not. */
@@ -207,6 +227,7 @@ export class Keeper {
         return;
       }
     }
+    this.unloaded.delete(run.id);
     this.list.remove(run);
     this.send({ type: 'forget', runId: run.id });
   }

@@ -21,7 +21,9 @@ const form = $<HTMLFormElement>('settings');
 const settings = settingsForm(form);
 const askedBackend = backendToAsk(settings.preferredBackend);
 const list = new RunList(
-  () => {
+  (run) => {
+    // A kept run's model is read when it is opened (no run is selected before keeper exists).
+    void keeper.opened(run);
     renderResults();
     predictDrawing();
   },
@@ -160,7 +162,10 @@ function onWorkerMessage(m: FromWorker) {
         ...m,
         confusion: m.confusion.length > 0 ? m.confusion : (run.inspection?.confusion ?? []),
       };
-      if (run === list.selected) renderResults();
+      if (run === list.selected) {
+        renderResults();
+        predictDrawing();
+      }
       break;
     case 'prediction':
       showPrediction(m);

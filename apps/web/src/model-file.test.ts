@@ -93,6 +93,13 @@ describe('modelFromFile', () => {
     const mixed = encodeSafetensors(tensors, metadata);
     expect(() => modelFromFile('mixed.safetensors', mixed, FALLBACK)).toThrow(/fc2\.weight/);
     expect(ModelFileError.name).toBe('ModelFileError');
+    // A network the builder allows (50 M parameters) but the lab does not (10 M): refused.
+    const wide = encodeSafetensors(tensors, {
+      [MODEL_METADATA_KEY]: JSON.stringify({ hidden: [4096, 4096] }),
+    });
+    expect(() => modelFromFile('wide.safetensors', wide, FALLBACK)).toThrow(
+      'wide.safetensors: a network of hidden widths [4096, 4096] is larger than the lab builds (at most 10000000 parameters, 8 hidden layers of 4096)',
+    );
     // Metadata nested 100 000 deep: refused before JSON.parse (whose result would overflow the
     // stack when handed between the page and its worker).
     const deep = encodeSafetensors(tensors, {

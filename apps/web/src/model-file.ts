@@ -1,6 +1,5 @@
 import {
   type ActivationName,
-  MLP_LIMITS,
   Mlp,
   type MlpConfig,
   MlpConfigError,
@@ -8,6 +7,7 @@ import {
 } from '@mnist-lab/layers';
 import { decodeSafetensors, loadStateDictBytes } from '@mnist-lab/trainer';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
+import { hiddenWithinLimits, WEB_LIMITS } from './settings';
 
 /** The safetensors metadata key under which the lab writes a model's architecture (JSON). */
 export const MODEL_METADATA_KEY = 'mnist-lab.model';
@@ -15,7 +15,7 @@ export const MODEL_METADATA_KEY = 'mnist-lab.model';
  * The largest model file taken: the builder's parameter limit in float32, and room for the header
  * and batch norm's statistics. A bigger file is refused before it is read into memory.
  */
-export const MAX_MODEL_FILE_BYTES = MLP_LIMITS.maxParameters * 4 + (16 << 20);
+export const MAX_MODEL_FILE_BYTES = WEB_LIMITS.maxParameters * 4 + (16 << 20);
 
 /** What the architecture not written in a file is taken from (the lab's form). */
 export interface ArchitectureFallback {
@@ -71,12 +71,19 @@ export function inferArchitecture(
 }
 
 function parseConfig(value: unknown, where: string): MlpConfig {
+  let config: MlpConfig;
   try {
-    return parseMlpConfig(value);
+    config = parseMlpConfig(value);
   } catch (error) {
     if (MlpConfigError.isInstance(error)) throw new ModelFileError(`${where}: ${error.message}`);
     throw error;
   }
+  // The lab's own bounds (a tab's memory), not the builder's (the CLI's): 10 M parameters.
+  if (!hiddenWithinLimits(config.hidden))
+    throw new ModelFileError(
+      `${where}: a network of hidden widths [${config.hidden.join(', ')}] is larger than the lab builds (at most ${WEB_LIMITS.maxParameters} parameters, ${WEB_LIMITS.maxHiddenLayers} hidden layers of ${WEB_LIMITS.maxHiddenWidth})`,
+    );
+  return config;
 }
 
 /**
