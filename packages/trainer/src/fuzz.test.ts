@@ -83,6 +83,38 @@ describe('fuzzed safetensors', () => {
 });
 
 describe('fuzzed state.json', () => {
+  it('refuses 10 headers of 4097 to 50 000 keys by their count, and finds a key named twice among many', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4097, max: 50_000 }),
+        fc.integer({ min: 2, max: 4096 }),
+        fc.nat(),
+        (many, few, twice) => {
+          const keys = (n: number) => Array.from({ length: n }, (_, i) => `"t${i}": {}`);
+          const over = new TextEncoder().encode(`{${keys(many).join(',')}}`);
+          const bytes = new Uint8Array(8 + over.length);
+          new DataView(bytes.buffer).setBigUint64(0, BigInt(over.length), true);
+          bytes.set(over, 8);
+          expect(() => decodeSafetensors(bytes, 'f')).toThrow(
+            `f: the header names ${many} tensors; this reader accepts at most 4096`,
+          );
+          const listed = keys(few);
+          listed.push(`"t${twice % few}": {}`);
+          const dup = new TextEncoder().encode(`{${listed.join(',')}}`);
+          const withDup = new Uint8Array(8 + dup.length);
+          new DataView(withDup.buffer).setBigUint64(0, BigInt(dup.length), true);
+          withDup.set(dup, 8);
+          expect(() => decodeSafetensors(withDup, 'f')).toThrow(
+            few + 1 > 4096
+              ? 'tensors; this reader accepts at most 4096'
+              : `names 't${twice % few}' twice`,
+          );
+        },
+      ),
+      { numRuns: 10, seed: 5 },
+    );
+  }, 60_000);
+
   it('accepts or refuses 2000 arbitrary JSON values with a TrainerError naming the file', () => {
     fc.assert(
       fc.property(jsonValue, (value) => {
