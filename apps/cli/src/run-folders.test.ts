@@ -187,6 +187,16 @@ describe('no run overwrites or prunes another run', () => {
   }, 120_000);
 });
 
+describe('a bad --cache for data download', () => {
+  it('is said in one line, naming the flag and the level that is no folder (exit 2)', () => {
+    const r = runCli(['data', 'download', '--cache', '/dev/null/c']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'mnist-lab: --cache /dev/null/c: /dev/null: a device is there, not a folder; choose another path\n',
+    );
+  });
+});
+
 describe('a bad --out is found before the first step', () => {
   it.each([
     ['an existing file', () => join(work, 'a-file'), /is a file, not a folder/],

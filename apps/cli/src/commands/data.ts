@@ -8,8 +8,10 @@ import {
   readIdxFile,
   sha256Hex,
 } from '@mnist-lab/data/node';
+import { FileError } from '@mnist-lab/errors/node';
 import { type Command, Option } from 'commander';
 import { DEBIAN_FASHION_MNIST, dataLocation, loadData } from '../data-source';
+import { UsageError } from '../errors';
 import { Output } from '../output';
 
 interface DataOptions {
@@ -130,15 +132,24 @@ async function dataVerify(opts: DataOptions): Promise<void> {
 async function dataDownload(opts: DataOptions & { mirror?: string[] }): Promise<void> {
   const output = new Output(opts);
   const cacheDir = opts.cache ?? defaultCacheDir();
-  const splits = await downloadDataset({
-    dataset: opts.dataset,
-    cacheDir,
-    ...(opts.mirror === undefined ? {} : { mirrors: opts.mirror }),
-    onEvent: (e) =>
-      output.log(
-        e.type === 'failed' ? `${e.url}: ${e.reason}` : `${e.type} ${'url' in e ? e.url : e.file}`,
-      ),
-  });
+  let splits: Awaited<ReturnType<typeof downloadDataset>>;
+  try {
+    splits = await downloadDataset({
+      dataset: opts.dataset,
+      cacheDir,
+      ...(opts.mirror === undefined ? {} : { mirrors: opts.mirror }),
+      onEvent: (e) =>
+        output.log(
+          e.type === 'failed'
+            ? `${e.url}: ${e.reason}`
+            : `${e.type} ${'url' in e ? e.url : e.file}`,
+        ),
+    });
+  } catch (error) {
+    // The cache folder cannot be made or written: said as the flag's fault, not a mirror's.
+    if (FileError.isInstance(error)) throw new UsageError(`--cache ${cacheDir}: ${error.message}`);
+    throw error;
+  }
   output.event({
     event: 'data-download',
     dataset: splits.name,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ArgumentError } from '@mnist-lab/errors';
+import { fileError, makeDirectory } from '@mnist-lab/errors/node';
 import type { DatasetSplits } from '../dataset';
 import {
   type DatasetFacts,
@@ -112,6 +113,13 @@ async function fetchBytes(url: string, timeoutMs: number, limit: number): Promis
   return Buffer.concat(chunks, size);
 }
 
+/** A write to this machine's cache that failed: not a mirror's failure, so no other mirror is tried. */
+class LocalWriteError extends Error {
+  constructor(readonly fileError: Error) {
+    super(fileError.message);
+  }
+}
+
 /** What undici's codes mean (Node's fetch says only "fetch failed" and keeps the reason in `cause`). */
 const FETCH_CAUSES: Readonly<Record<string, string>> = {
   UND_ERR_HEADERS_OVERFLOW: "the response's headers are larger than Node accepts (16 KB)",
@@ -189,7 +197,8 @@ export async function downloadDataset(options: DownloadOptions): Promise<Dataset
   if (mirrors.length === 0)
     throw new ArgumentError('downloadDataset', `downloadDataset: no mirrors for '${facts.name}'`);
   const dir = join(options.cacheDir ?? defaultCacheDir(), facts.name);
-  await mkdir(dir, { recursive: true });
+  // Level by level, failing with one line that names the folder (no hang under /proc/self).
+  await makeDirectory(dir);
   const emit = options.onEvent ?? (() => {});
 
   for (const [role, name] of Object.entries(IDX_FILE_NAMES) as [IdxFileRole, string][]) {
@@ -218,8 +227,13 @@ export async function downloadDataset(options: DownloadOptions): Promise<Dataset
         if (actual !== expected) throw new Error(`SHA-256 ${actual}, expected ${expected}`);
         const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
         try {
-          await writeFile(temp, content);
-          await rename(temp, target);
+          // A local failure (a full disk) is this machine's, not the mirror's: it ends the download.
+          try {
+            await writeFile(temp, content);
+            await rename(temp, target);
+          } catch (error) {
+            throw new LocalWriteError(fileError(target, error, 'cannot save the download'));
+          }
         } finally {
           await rm(temp, { force: true });
         }
@@ -227,6 +241,7 @@ export async function downloadDataset(options: DownloadOptions): Promise<Dataset
         saved = true;
         break;
       } catch (error) {
+        if (error instanceof LocalWriteError) throw error.fileError;
         const reason = fetchFailure(error, options.timeoutMs ?? 60_000);
         failures.push(`${url}: ${reason}`);
         emit({ type: 'failed', url, reason });

@@ -62,7 +62,7 @@ describe('makeDirectory and fileError', () => {
     await makeDirectory(join(dir, 'a', 'b', 'c'));
     await writeFile(join(dir, 'file'), 'x');
     await expect(makeDirectory(join(dir, 'file', 'below'))).rejects.toThrow(
-      `${join(dir, 'file')}: not a regular file is there, not a folder; choose another path`,
+      `${join(dir, 'file')}: a file is there, not a folder; choose another path`,
     );
   });
 

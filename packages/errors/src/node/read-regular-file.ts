@@ -9,6 +9,7 @@ function kindOf(info: Stats): string {
   if (info.isFIFO()) return 'a FIFO (named pipe)';
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isFile()) return 'a file';
   return 'not a regular file';
 }
 
