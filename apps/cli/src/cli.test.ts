@@ -37,6 +37,7 @@ describe('mnist-lab usage', () => {
     '',
     'train',
     'compare',
+    'sweep',
     'evaluate',
     'predict',
     'data',

@@ -1,9 +1,10 @@
 // Property-based fuzzing of what the CLI reads from users: PNG and JPEG files mutated thousands of
-// times, and arbitrary JSON as a run config or a network. Every run ends in a result or a typed
+// times, and arbitrary JSON as a run config, a network or a sweep spec. Every run ends in a result or a typed
 // error (what the CLI prints without a stack trace), never another exception, and no image is
 // decoded past the size limits.
 import { imageToMnist } from '@mnist-lab/data';
 import { MlpConfigError, parseMlpConfig } from '@mnist-lab/layers';
+import { expandSweep, SWEEP_LIMITS, SweepSpecError } from '@mnist-lab/lesson';
 import fc from 'fast-check';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -98,6 +99,45 @@ describe('fuzzed configs', () => {
         }
       }),
       { numRuns: 3000, seed: 4 },
+    );
+  });
+});
+
+describe('fuzzed sweep specs', () => {
+  const field = fc.constantFrom('lr', 'momentum', 'hidden', 'batchSize', 'preset', 'dropout', 'x');
+  const axis = fc.oneof(
+    fc.record({ field, values: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 120 }) }),
+    fc.jsonValue({ maxDepth: 2 }),
+  );
+  const spec = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.record(
+      {
+        base: fc.dictionary(
+          fc.constantFrom('epochs', 'lr', 'hidden', 'seed', 'out', 'x'),
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
+        axes: fc.array(axis, { maxLength: 6 }),
+        seeds: fc.oneof(fc.integer({ min: -2, max: 40 }), fc.jsonValue({ maxDepth: 0 })),
+        mode: fc.constantFrom('grid', 'random', 'x'),
+        samples: fc.integer({ min: -1, max: 2000 }),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+
+  it('expands or refuses 2000 sweep specs with a SweepSpecError, within SWEEP_LIMITS', () => {
+    fc.assert(
+      fc.property(spec, (value) => {
+        try {
+          const runs = expandSweep(value as never);
+          expect(runs.length).toBeLessThanOrEqual(SWEEP_LIMITS.maxRuns);
+          for (const r of runs) expect(r.id).toMatch(/^[0-9a-f]{16}$/);
+        } catch (error) {
+          if (!SweepSpecError.isInstance(error)) throw error;
+        }
+      }),
+      { numRuns: 2000, seed: 34 },
     );
   });
 });

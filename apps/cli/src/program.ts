@@ -8,6 +8,7 @@ import { registerDataCommand } from './commands/data';
 import { registerEvaluateCommand } from './commands/evaluate';
 import { registerExportCommand } from './commands/export';
 import { registerPredictCommand } from './commands/predict';
+import { registerSweepCommand } from './commands/sweep';
 import { registerTrainCommand } from './commands/train';
 import { UsageError } from './errors';
 import { MNIST_LAB_VERSION } from './version';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTrainCommand(program);
   registerCompareCommand(program);
+  registerSweepCommand(program);
   registerEvaluateCommand(program);
   registerPredictCommand(program);
   registerExportCommand(program);

@@ -19,12 +19,16 @@ export function parseRunConfig(input: unknown, source: string): RunConfig {
 }
 
 /** Reads a JSON or YAML run config file. */
-export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+export async function readConfigFile(
+  path: string,
+  flag = '--config',
+  what = 'a run config',
+): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = new TextDecoder().decode(await readRegularFile(path, 1 << 20, 'a run config'));
+    text = new TextDecoder().decode(await readRegularFile(path, 1 << 20, what));
   } catch (cause) {
-    if (FileError.isInstance(cause)) throw new UsageError(`--config ${cause.message}`);
+    if (FileError.isInstance(cause)) throw new UsageError(`${flag} ${cause.message}`);
     throw cause;
   }
   let value: unknown;
@@ -32,11 +36,13 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
     value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
     throw new UsageError(
-      `--config ${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(cause as Error).message}`,
+      `${flag} ${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(cause as Error).message}`,
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`--config ${path}: expected an object of run settings`);
+    throw new UsageError(
+      `${flag} ${path}: expected an object of ${what === 'a run config' ? 'run settings' : 'settings'}`,
+    );
   }
   return value as Record<string, unknown>;
 }

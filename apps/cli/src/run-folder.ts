@@ -14,7 +14,7 @@ export type { FolderLock } from './folder-lock';
 const manifestSchema = z.object({
   format: z.literal('mnist-lab-run'),
   id: z.string(),
-  kind: z.enum(['train', 'compare']),
+  kind: z.enum(['train', 'compare', 'sweep']),
   name: z.string(),
   created: z.string(),
 });
@@ -46,7 +46,7 @@ export function readManifest(dir: string): RunManifest | undefined {
   }
 }
 
-/** What `train` and `compare` write in their folders: all that `--force` may remove. */
+/** What `train`, `compare` and `sweep` write in their folders: all that `--force` may remove. */
 const RUN_ENTRIES = new Set([
   'run.json',
   'config.json',
@@ -56,10 +56,13 @@ const RUN_ENTRIES = new Set([
   'report.md',
   'results.json',
   'runs',
+  'sweep.json',
+  'results.jsonl',
+  'specs',
 ]);
 /** A compare report's charts, and the temporary file of a write a kill interrupted. */
 const RUN_PATTERNS = [
-  /^(accuracy|final|loss|gradients|batchnorm|init|dropout)\.(svg|png)$/,
+  /^(accuracy|final|loss|gradients|batchnorm|init|dropout|heatmap|axes|curves)\.(svg|png)$/,
   /\.\d+\.[0-9a-f]{8}\.tmp$/,
 ];
 const isRunEntry = (name: string) =>
@@ -154,7 +157,10 @@ export async function claimRunFolder(options: ClaimOptions): Promise<FolderLock>
 }
 
 /** Locks the folder of a run being resumed, after checking that it is a run's folder. */
-export async function claimResumeFolder(dir: string): Promise<FolderLock> {
+export async function claimResumeFolder(
+  dir: string,
+  made = 'a run folder of mnist-lab train',
+): Promise<FolderLock> {
   const path = resolve(dir);
   let isDir = false;
   try {
@@ -162,10 +168,7 @@ export async function claimResumeFolder(dir: string): Promise<FolderLock> {
   } catch {
     // Reported below.
   }
-  if (!isDir)
-    throw new UsageError(
-      `--resume ${dir}: no such folder; expected a run folder of mnist-lab train`,
-    );
+  if (!isDir) throw new UsageError(`--resume ${dir}: no such folder; expected ${made}`);
   return lockFolder(path, '--resume');
 }
 

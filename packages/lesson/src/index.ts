@@ -15,6 +15,7 @@ export {
   probeEventSchema,
   runEventSchema,
 } from './events';
+export { particle } from './korean';
 export type {
   ClaimPair,
   ComparedNetwork,
@@ -60,3 +61,13 @@ export {
   runName,
   runSpecSchema,
 } from './run-spec';
+export type { SweepField, SweepRun, SweepSpec, SweepSpecInput, SweepValue } from './sweep-spec';
+export {
+  expandSweep,
+  parseAxis,
+  runSpecId,
+  SWEEP_FIELDS,
+  SWEEP_LIMITS,
+  SweepSpecError,
+  sweepSpecSchema,
+} from './sweep-spec';
