@@ -15,6 +15,7 @@ const SYSTEM_PACKAGES = {
   'fonts-dejavu-core': 'the text of the PNG charts',
   'libopenblas0-pthread': "OpenBLAS under wasm's matrix products in Node (its tests require it)",
   'python3-onnx': "ONNX's own loader and checker, which read an exported model's metadata back",
+  'redis-server': "the sweep queue's tests: each starts its own Redis on a free loopback port",
 };
 
 const names = Object.keys(SYSTEM_PACKAGES);

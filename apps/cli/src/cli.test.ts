@@ -38,6 +38,7 @@ describe('mnist-lab usage', () => {
     'train',
     'compare',
     'sweep',
+    'worker',
     'evaluate',
     'predict',
     'data',

@@ -29,6 +29,13 @@ export function finite(value: string): number {
   return n;
 }
 
+/** Parses a finite decimal number that is 0 or more (seconds, hours). */
+export function nonNegative(value: string): number {
+  const n = finite(value);
+  if (n < 0) throw new InvalidArgumentError('expected a number ≥ 0.');
+  return n;
+}
+
 /** Parses a comma-separated list of positive integers: `512,256`. */
 export function intList(value: string): number[] {
   if (value.trim() === '') return [];

@@ -10,6 +10,7 @@ import { registerExportCommand } from './commands/export';
 import { registerPredictCommand } from './commands/predict';
 import { registerSweepCommand } from './commands/sweep';
 import { registerTrainCommand } from './commands/train';
+import { registerWorkerCommand } from './commands/worker';
 import { UsageError } from './errors';
 import { MNIST_LAB_VERSION } from './version';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerCompareCommand(program);
   registerSweepCommand(program);
+  registerWorkerCommand(program);
   registerEvaluateCommand(program);
   registerPredictCommand(program);
   registerExportCommand(program);

@@ -1,111 +1,12 @@
-import { availableParallelism } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import {
-  expandSweep,
-  OPTIMIZER_CHOICES,
-  parseAxis,
-  type SweepRun,
-  type SweepSpec,
-  SweepSpecError,
-  type SweepSpecInput,
-  sweepSpecSchema,
-} from '@mnist-lab/lesson';
+import { OPTIMIZER_CHOICES, SweepSpecError } from '@mnist-lab/lesson';
 import { type Command, Option } from 'commander';
-import { balancedJobs } from '../compare/plan';
-import { stopChildrenOnInterrupt } from '../compare/progress';
 import { UsageError } from '../errors';
-import { finite, positiveInt } from '../options';
+import { finite, nonNegative, positiveInt } from '../options';
 import { Output } from '../output';
-import { readConfigFile } from '../run-config';
-import { claimResumeFolder, claimRunFolder } from '../run-folder';
-import { addDataOptions, addModelOptions, givenSettings } from '../run-options';
-import { durationText, estimateSweep, type SweepEstimate } from '../sweep/estimate';
-import { readSweepFile, type SweepFile, writeSweepFile } from '../sweep/folder';
-import { writeSweepReport } from '../sweep/report';
-import { describe, runSweep } from '../sweep/run';
-
-interface SweepFlags {
-  vary?: string[];
-  spec?: string;
-  seeds?: number;
-  mode?: 'grid' | 'random';
-  samples?: number;
-  sampleSeed?: number;
-  dryRun?: boolean;
-  out?: string;
-  force?: boolean;
-  resume?: string;
-  jobs?: number;
-  maxHours: number;
-  json?: boolean;
-  quiet?: boolean;
-}
+import { addDataOptions, addModelOptions } from '../run-options';
+import { type SweepFlags, sweepAction } from '../sweep/action';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The sweep the flags (or `--spec FILE`) describe, checked: its spec and every run. */
-async function sweepOf(
-  command: Command,
-  opts: SweepFlags,
-): Promise<{ spec: SweepSpec; runs: SweepRun[] }> {
-  let input: SweepSpecInput;
-  if (opts.spec !== undefined) {
-    if (opts.vary !== undefined)
-      throw new UsageError('sweep: give --vary flags or --spec FILE, not both');
-    input = (await readConfigFile(opts.spec, '--spec', 'a sweep spec')) as SweepSpecInput;
-  } else {
-    if (opts.vary === undefined)
-      throw new UsageError('sweep: give at least one --vary FIELD=VALUES (or --spec FILE)');
-    const { out: _out, seed: _seed, ...base } = await givenSettings(command);
-    input = {
-      base,
-      axes: opts.vary.map(parseAxis),
-      ...(opts.seeds === undefined ? {} : { seeds: opts.seeds }),
-      ...(opts.mode === undefined ? {} : { mode: opts.mode }),
-      ...(opts.samples === undefined ? {} : { samples: opts.samples }),
-      ...(opts.sampleSeed === undefined ? {} : { sampleSeed: opts.sampleSeed }),
-    };
-  }
-  const runs = expandSweep(input);
-  return { spec: sweepSpecSchema.parse(input), runs };
-}
-
-/** The plan, for `--dry-run` and the log: runs, axes, the first few runs, the estimate. */
-function plan(
-  output: Output,
-  spec: SweepSpec,
-  runs: readonly SweepRun[],
-  jobs: number,
-  estimate: SweepEstimate,
-): void {
-  output.event({
-    event: 'sweep-plan',
-    runs: runs.length,
-    jobs,
-    estimate,
-    spec,
-    ids: runs.map((r) => r.id),
-  });
-  output.line(
-    `${runs.length} runs: ${spec.axes.map((a) => `${a.field} (${a.values.length})`).join(' × ')}${spec.mode === 'random' ? `, ${runs.length / spec.seeds} points drawn` : ''} × ${spec.seeds} seed${spec.seeds > 1 ? 's' : ''}`,
-  );
-  for (const r of runs.slice(0, 8)) output.line(`  ${r.id}  ${describe(r)}`);
-  if (runs.length > 8) output.line(`  … and ${runs.length - 8} more`);
-  output.line(
-    `estimate: about ${durationText(estimate.wallSeconds)} with ${jobs} at a time (a step of the first network took ${estimate.msPerStep.toFixed(2)} ms just now on ${estimate.backend}, ${estimate.device})`,
-  );
-}
-
-/** The sweep's runs at a time, and its estimate, checked against `--max-hours`. */
-async function estimated(runs: readonly SweepRun[], opts: SweepFlags) {
-  const jobs = opts.jobs ?? balancedJobs(runs.length, availableParallelism());
-  const estimate = await estimateSweep(runs, jobs, availableParallelism());
-  if (estimate.wallSeconds > opts.maxHours * 3600)
-    throw new UsageError(
-      `the sweep would take about ${durationText(estimate.wallSeconds)} on this machine (${runs.length} runs, ${jobs} at a time); at most --max-hours ${opts.maxHours}: fewer values, seeds, epochs or examples, or a larger --max-hours`,
-    );
-  return { jobs, estimate };
-}
 
 export function registerSweepCommand(program: Command): void {
   const cmd = program
@@ -152,9 +53,14 @@ export function registerSweepCommand(program: Command): void {
     .option(
       '--max-hours <h>',
       'refuse a sweep estimated to take longer on this machine (default 24)',
-      finite,
+      nonNegative,
       24,
     )
+    .option(
+      '--queue [url]',
+      'put the runs on a queue for mnist-lab worker: redis://[:password@]host:port/db, or rediss:// (alone: MNIST_LAB_QUEUE)',
+    )
+    .option('--status <dir>', "the sweep's runs done, running (on which worker), waiting, failed")
     .option('--json', 'one JSON object per line on stdout')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (_opts: unknown, command: Command) => {
@@ -167,71 +73,4 @@ export function registerSweepCommand(program: Command): void {
         throw error;
       }
     });
-}
-
-async function sweepAction(command: Command, opts: SweepFlags, output: Output): Promise<void> {
-  let file: SweepFile;
-  let lock: Awaited<ReturnType<typeof claimRunFolder>>;
-  if (opts.resume !== undefined) {
-    if (opts.vary !== undefined || opts.spec !== undefined)
-      throw new UsageError(
-        '--resume DIR goes on with the sweep DIR holds: give no --vary or --spec with it',
-      );
-    lock = await claimResumeFolder(opts.resume, 'a folder made by mnist-lab sweep');
-    try {
-      file = await readSweepFile(lock.dir, opts.resume);
-    } catch (error) {
-      lock.release();
-      throw error;
-    }
-    output.log(`resuming the sweep in ${lock.dir}`);
-  } else {
-    const { spec, runs } = await sweepOf(command, opts);
-    const { jobs, estimate } = await estimated(runs, opts);
-    if (opts.dryRun === true) return plan(output, spec, runs, jobs, estimate);
-    const name = spec.axes.map((a) => a.field).join('-');
-    lock = await claimRunFolder({
-      dir: opts.out ?? join('mnist-lab-sweeps', name),
-      flag: '--out',
-      explicit: opts.out !== undefined,
-      force: opts.force === true,
-      kind: 'sweep',
-      name,
-      log: (m) => output.log(m),
-    });
-    file = { format: 'mnist-lab-sweep', version: 1, name: basename(lock.dir), spec, runs };
-    await writeSweepFile(lock.dir, file);
-    plan(output, spec, runs, jobs, estimate);
-  }
-  try {
-    const stop = stopChildrenOnInterrupt(output);
-    const outcome = await runSweep(resolve(lock.dir), file.runs, {
-      ...(opts.jobs === undefined ? {} : { jobs: opts.jobs }),
-      output,
-      stop,
-    });
-    const results = file.runs.flatMap((r) => outcome.results.get(r.id) ?? []);
-    const report = await writeSweepReport(lock.dir, file.name, file.spec, results);
-    output.event({
-      event: 'sweep',
-      dir: lock.dir,
-      runs: file.runs.length,
-      finished: results.length,
-      readings: report.readings,
-    });
-    for (const r of report.readings.en) output.line(`- ${r}`);
-    if (outcome.stopped) {
-      output.log(
-        `stopped: ${results.length} of ${file.runs.length} runs finished. Continue with: npx mnist-lab sweep --resume ${lock.dir}`,
-      );
-      process.exitCode = 130;
-      return;
-    }
-    output.line(
-      `${results.length} runs; report in ${lock.dir} (report.md, results.jsonl, ${report.charts.join(', ')})`,
-    );
-    if (outcome.failures.length > 0) process.exitCode = 1;
-  } finally {
-    lock.release();
-  }
 }

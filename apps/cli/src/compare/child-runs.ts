@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
+  type CheckpointEventLine,
   type ComparedNetwork,
   type EpochEventLine,
   type ProbeEventLine,
@@ -28,6 +29,7 @@ export interface PoolResult {
 export interface ChildEvents {
   readonly onEpoch: (e: EpochEventLine) => void;
   readonly onProbe: (e: ProbeEventLine) => void;
+  readonly onCheckpoint?: (e: CheckpointEventLine) => void;
 }
 
 // The bundled CLI itself (dist/cli.js), run once per child.
@@ -70,6 +72,7 @@ export function runChild(
         }
         if (event.event === 'epoch') on.onEpoch(event);
         if (event.event === 'probe') on.onProbe(event);
+        if (event.event === 'checkpoint') on.onCheckpoint?.(event);
         if (event.event === 'done') model = event.model;
       }
     });

@@ -21,6 +21,8 @@ export interface SweepFile {
   readonly name: string;
   readonly spec: SweepSpec;
   readonly runs: readonly SweepRun[];
+  /** The queue its runs go to (`redis://host:port/db`, never with a password); absent: local. */
+  readonly queue?: string;
 }
 
 /** One line of `results.jsonl`: a finished run (accuracy a fraction, as everywhere). */
@@ -55,7 +57,11 @@ export async function writeSweepFile(dir: string, file: SweepFile): Promise<void
 }
 
 /** Reads `sweep.json` of a sweep folder, or a usage error naming what it is not. */
-export async function readSweepFile(dir: string, given = dir): Promise<SweepFile> {
+export async function readSweepFile(
+  dir: string,
+  given = dir,
+  flag = '--resume',
+): Promise<SweepFile> {
   const path = sweepPaths(dir).sweep;
   let value: SweepFile;
   try {
@@ -64,12 +70,12 @@ export async function readSweepFile(dir: string, given = dir): Promise<SweepFile
     );
   } catch (error) {
     throw new UsageError(
-      `--resume ${given}: ${(error as Error).message}; expected a folder made by mnist-lab sweep`,
+      `${flag} ${given}: ${(error as Error).message}; expected a folder made by mnist-lab sweep`,
     );
   }
   if (value?.format !== 'mnist-lab-sweep' || !Array.isArray(value.runs))
     throw new UsageError(
-      `--resume ${given}: ${path} is not a sweep's; expected a folder made by mnist-lab sweep`,
+      `${flag} ${given}: ${path} is not a sweep's; expected a folder made by mnist-lab sweep`,
     );
   // The plan is made again from the spec, checked as a new sweep's is: an edited file cannot
   // name a run folder outside runs/ or a run the spec does not make.
@@ -77,11 +83,11 @@ export async function readSweepFile(dir: string, given = dir): Promise<SweepFile
   try {
     runs = expandSweep(value.spec);
   } catch (error) {
-    throw new UsageError(`--resume ${given}: ${path}: ${(error as Error).message}`);
+    throw new UsageError(`${flag} ${given}: ${path}: ${(error as Error).message}`);
   }
   if (JSON.stringify(runs.map((r) => r.id)) !== JSON.stringify(value.runs.map((r) => r?.id)))
     throw new UsageError(
-      `--resume ${given}: ${path}: its runs are not the ones its spec makes (the file was edited, or made by another version); start the sweep again in a new folder`,
+      `${flag} ${given}: ${path}: its runs are not the ones its spec makes (the file was edited, or made by another version); start the sweep again in a new folder`,
     );
   return { ...value, spec: sweepSpecSchema.parse(value.spec), runs };
 }
@@ -130,7 +136,7 @@ export async function appendResult(dir: string, result: SweepResult): Promise<vo
 }
 
 /** How the trainer says that a run's loss diverged. */
-const DIVERGED = /loss became NaN or infinite/;
+export const DIVERGED = /loss became NaN or infinite/;
 
 /** A failed run's result line: no model, the reason, what history it saved. */
 export function failedResult(run: SweepRun, reason: string, seconds: number): SweepResult {
