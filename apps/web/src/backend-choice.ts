@@ -1,6 +1,7 @@
 import type { BackendMeasurement, BackendReport } from '@mnist-lab/backends/browser';
 import { describeMeasurements } from '@mnist-lab/backends/browser';
 import type { FromWorker } from './protocol';
+import { words } from './words';
 
 /** The choice made by timing the backends on this device, kept across visits. */
 interface Remembered {
@@ -42,24 +43,26 @@ const isKnownBackend = (name: string) => (KNOWN_BACKENDS as readonly string[]).i
  */
 export function unknownBackendNote(fromUrl: string | undefined): string | undefined {
   if (fromUrl === undefined || isKnownBackend(fromUrl)) return undefined;
-  return `?backend=${JSON.stringify(fromUrl).slice(0, 40)} is not a backend the lab knows (${KNOWN_BACKENDS.join(', ')}): starting with auto instead.`;
+  return words().unknownBackend(JSON.stringify(fromUrl).slice(0, 40), KNOWN_BACKENDS.join(', '));
 }
 
 /**
  * What the page says of the backend, keeping a new timing for the next visit: one short `line`
  * (the backend and device), and the `details` of how it was chosen (timings, backends passed over
- * and why), which the page keeps behind a disclosure.
+ * and why), which the page keeps behind a disclosure. A function of the page's language, so that
+ * the line can be said again after a switch.
  */
 export function describeBackend(
   m: Extract<FromWorker, { type: 'backend' }>,
   asked: string,
-): { line: string; details: string } {
+): () => { line: string; details: string } {
   const r: BackendReport = m.report;
-  const base = `Backend: ${r.backend} on ${r.device} (${r.deviceKind}${r.threads > 1 ? `, ${r.threads} threads` : ''})`;
-  const skipped = m.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-  let timing = '';
+  const skipped = (w: ReturnType<typeof words>) =>
+    m.skipped.map((s) => `${s.backend}: ${w.reason(s.reason ?? '')}`).join('; ');
+  let timing: ((w: ReturnType<typeof words>) => string) | undefined;
   if (m.measured.length > 0) {
-    timing = ` — timed here: ${describeMeasurements(m.measured, r.backend)}`;
+    const measured = describeMeasurements(m.measured, r.backend);
+    timing = (w) => w.timedHere(w.measured(measured));
     if (m.measured.length > 1) {
       const entry: Remembered = {
         key: deviceKey(),
@@ -71,9 +74,17 @@ export function describeBackend(
     }
   } else {
     const before = remembered();
-    if (before !== undefined && before.backend === asked && before.measured.length > 1)
-      timing = ` — chosen by timing on this device (${describeMeasurements(before.measured, before.backend)}; ?backend=measure times them again)`;
+    if (before !== undefined && before.backend === asked && before.measured.length > 1) {
+      const measured = describeMeasurements(before.measured, before.backend);
+      timing = (w) => w.timedBefore(w.measured(measured));
+    }
   }
-  const details = `${timing}${skipped === '' ? '' : ` — passed over: ${skipped}`}`;
-  return { line: base, details: details.replace(/^ — /, '') };
+  return () => {
+    const w = words();
+    const parts = [timing?.(w), m.skipped.length === 0 ? undefined : w.passedOver(skipped(w))];
+    return {
+      line: w.backend(r.backend, w.device(r.device), w.deviceKind(r.deviceKind), r.threads),
+      details: parts.filter((p) => p !== undefined).join(' — '),
+    };
+  };
 }

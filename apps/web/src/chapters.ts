@@ -9,9 +9,11 @@ import {
   type RunRecord,
 } from '@mnist-lab/lesson';
 import { $ } from './dom';
+import { lang, onLanguage } from './i18n';
 import { MechanismChart, runRecord } from './mechanism-chart';
 import type { Run } from './run-list';
 import { DEFAULT_SETTINGS, PRESET_SETTINGS, type PresetName, type RunSettings } from './settings';
+import { words } from './words';
 
 /** A chapter's pair, quick or the lesson's full recipe (README.md: how long each took, where). */
 export const PAIR_SIZES = {
@@ -20,13 +22,6 @@ export const PAIR_SIZES = {
   /** A claim's control pair, whatever the pair's size: its chart reads only the first step. */
   control: { trainSize: 3200, epochs: 1, testSize: 2000, trainEval: 2000, probeEvery: 25 },
 } as const;
-
-/** How the lab names a network of a pair in its run list and status line. */
-const NETWORK_LABELS: Record<string, string> = {
-  'relu-no-dropout': 'relu, no dropout',
-  'relu-he-no-dropout': 'relu, no dropout, He',
-};
-const networkLabel = (network: string) => NETWORK_LABELS[network] ?? network;
 
 const UI = {
   en: {
@@ -86,14 +81,6 @@ export function networkSettings(network: string, size: keyof typeof PAIR_SIZES):
   };
 }
 
-/** The language asked for: `?lang=`, else the last one chosen here, else the browser's. */
-function initialLanguage(): LessonLanguage {
-  const asked =
-    new URLSearchParams(location.search).get('lang') ?? localStorage.getItem('mnist-lab-lang');
-  if (asked === 'en' || asked === 'ko') return asked;
-  return navigator.language.startsWith('ko') ? 'ko' : 'en';
-}
-
 interface Pair {
   readonly runs: Run[];
   readonly started: number;
@@ -121,7 +108,9 @@ const isControl = (c: LessonChapter, network: string) => {
  * and the readings computed from the pair's runs.
  */
 export class LessonPanel {
-  private lang = initialLanguage();
+  private get lang(): LessonLanguage {
+    return lang();
+  }
   private chapter = LESSON_CHAPTERS[0] as LessonChapter;
   private readonly pairs = new Map<string, Pair>();
   private readonly chart = new MechanismChart($<HTMLCanvasElement>('mechanism-chart'));
@@ -143,10 +132,7 @@ export class LessonPanel {
       return tab;
     });
     $('chapter-tabs').replaceChildren(...this.tabs);
-    for (const button of document.querySelectorAll<HTMLButtonElement>('#lesson-lang button'))
-      button.addEventListener('click', () =>
-        this.setLanguage(button.dataset.lang === 'ko' ? 'ko' : 'en'),
-      );
+    onLanguage(() => this.render());
     $('chapter-quick').addEventListener('click', () => this.runPair('quick'));
     $('chapter-full').addEventListener('click', () => this.runPair('full'));
     $('chapter-stop').addEventListener('click', () => {
@@ -163,20 +149,11 @@ export class LessonPanel {
     requestAnimationFrame(() => this.render());
   }
 
-  private setLanguage(lang: LessonLanguage): void {
-    this.lang = lang;
-    localStorage.setItem('mnist-lab-lang', lang);
-    const url = new URL(location.href);
-    url.searchParams.set('lang', lang);
-    history.replaceState(null, '', url);
-    this.render();
-  }
-
   private runPair(size: keyof typeof PAIR_SIZES): void {
     const runs = pairOf(this.chapter).map((network) =>
       this.deps.start(
         networkSettings(network, isControl(this.chapter, network) ? 'control' : size),
-        networkLabel(network),
+        network,
       ),
     );
     this.pairs.set(this.chapter.claim, { runs, started: performance.now() });
@@ -189,7 +166,7 @@ export class LessonPanel {
     if (!this.deps.ready()) return t.waiting;
     const pair = this.pairs.get(this.chapter.claim);
     if (pair === undefined) return '';
-    const names = pair.runs.map((r) => r.label).join(' / ');
+    const names = pair.runs.map((r) => words().network(r.label)).join(' / ');
     if (!pair.runs.some(isActive)) {
       pair.ended ??= performance.now();
       if (pair.runs.some((r) => r.state === 'stopped' || r.state === 'failed'))
@@ -219,11 +196,8 @@ export class LessonPanel {
     this.dirty = false;
     const { lang, chapter } = this;
     const t = UI[lang];
-    document.documentElement.lang = lang;
     $('lesson-h').textContent = t.heading;
     $('lesson-intro').textContent = t.intro;
-    for (const button of document.querySelectorAll<HTMLButtonElement>('#lesson-lang button'))
-      button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
     for (const [i, tab] of this.tabs.entries()) {
       const c = LESSON_CHAPTERS[i] as LessonChapter;
       tab.textContent = c.title[lang];

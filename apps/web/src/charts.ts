@@ -33,12 +33,11 @@ export { Chart };
 type Point = { x: number; y: number };
 export type LineDataset = ChartDataset<'line', Point[]>;
 
-/** A line chart of {x, y} points with one dataset per run (and the lesson's, dashed). */
-export function lineChart(
-  canvas: HTMLCanvasElement,
-  xTitle: string,
-  yTitle: string,
-): Chart<'line', Point[]> {
+/**
+ * A line chart of {x, y} points with one dataset per run (and the lesson's, dashed); `wholeX`: the
+ * x axis counts whole things (epochs: 1, 2, 3, never 1.5). Its axis titles are set by whoever draws.
+ */
+export function lineChart(canvas: HTMLCanvasElement, wholeX: boolean): Chart<'line', Point[]> {
   return new Chart(canvas, {
     type: 'line',
     data: { datasets: [] },
@@ -52,11 +51,10 @@ export function lineChart(
       scales: {
         x: {
           type: 'linear',
-          title: { display: true, text: xTitle },
-          // Whole epochs (1, 2, 3), never 1.5.
-          ...(xTitle === 'epoch' ? { ticks: { stepSize: 1, precision: 0 } } : {}),
+          title: { display: true, text: '' },
+          ...(wholeX ? { ticks: { stepSize: 1, precision: 0 } } : {}),
         },
-        y: { type: 'linear', title: { display: true, text: yTitle } },
+        y: { type: 'linear', title: { display: true, text: '' } },
       },
       plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
       elements: { point: { radius: 2 }, line: { borderWidth: 2 } },

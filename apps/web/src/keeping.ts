@@ -1,5 +1,6 @@
 import type { MlpConfig } from '@mnist-lab/layers';
 import { $ } from './dom';
+import { show } from './i18n';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 import { forgetRun, type KeptRun, keepRun, keptModel, keptRuns } from './kept-runs';
 import { MAX_MODEL_FILE_BYTES } from './model-file';
@@ -12,6 +13,7 @@ import {
   PRESET_SETTINGS,
   type RunSettings,
 } from './settings';
+import { words } from './words';
 
 /** The settings shown for a model that was not trained here: its architecture on the lesson's recipe. */
 export function settingsFromConfig(config: MlpConfig): RunSettings {
@@ -53,9 +55,10 @@ export class Keeper {
     private readonly fallback: () => { activation: RunSettings['activation']; dropout: number },
   ) {}
 
-  private say(message: string, error = false): void {
+  /** Says `message` (in the page's language, again after a switch) beside the file chooser. */
+  private say(message: () => string, error = false): void {
     const status = $('model-file-status');
-    status.textContent = message;
+    show(status, message);
     status.classList.toggle('error', error);
   }
 
@@ -75,6 +78,7 @@ export class Keeper {
       config: m.config,
       epochs: run.epochs,
       losses: run.losses,
+      ...(run.dataset === undefined ? {} : { dataset: run.dataset }),
       ...(run.origin?.kind === 'file'
         ? { file: run.origin.file as string }
         : { settings: run.settings }),
@@ -83,10 +87,7 @@ export class Keeper {
       run.key = await keepRun(kept, model);
       this.list.render(run);
     } catch (error) {
-      this.say(
-        `Run ${run.id} could not be kept in this browser: ${(error as Error).message}`,
-        true,
-      );
+      this.say(() => words().notKept(run.id, (error as Error).message), true);
     }
   }
 
@@ -99,7 +100,7 @@ export class Keeper {
     try {
       kept = await keptRuns();
     } catch (error) {
-      this.say(`Kept runs could not be read: ${(error as Error).message}`, true);
+      this.say(() => words().keptUnreadable((error as Error).message), true);
       return;
     }
     for (const k of kept) {
@@ -108,6 +109,7 @@ export class Keeper {
         epochs: k.epochs,
         losses: k.losses,
         ...(k.key === undefined ? {} : { key: k.key }),
+        ...(k.dataset === undefined ? {} : { dataset: k.dataset }),
       });
       this.unloaded.set(run.id, k);
     }
@@ -123,7 +125,7 @@ export class Keeper {
     try {
       model = await keptModel(k.key);
     } catch (error) {
-      this.say(`The model of run ${run.id} could not be read: ${(error as Error).message}`, true);
+      this.say(() => words().modelUnreadable(run.id, (error as Error).message), true);
       return;
     }
     if (model === undefined) return;
@@ -142,42 +144,31 @@ export class Keeper {
     const model = files.find((f) => !f.name.endsWith('.json'));
     const configFile = files.find((f) => f.name.endsWith('.json'));
     if (model === undefined) {
-      this.say(
-        'Choose a .safetensors model file (and, from an mnist-lab model folder, its config.json).',
-        true,
-      );
+      this.say(() => words().chooseModel, true);
       return;
     }
     if (model.size > MAX_MODEL_FILE_BYTES) {
-      this.say(
-        `${model.name} is ${(model.size / 1e6).toFixed(0)} MB: larger than any network the lab builds.`,
-        true,
-      );
+      this.say(() => words().modelTooLarge(model.name, (model.size / 1e6).toFixed(0)), true);
       return;
     }
     let config: unknown;
     if (configFile !== undefined) {
       try {
         if (configFile.size > 1 << 20)
-          throw new Error(
-            `${(configFile.size / 1e6).toFixed(1)} MB, more than a config.json holds`,
-          );
+          throw new Error(words().configTooLarge((configFile.size / 1e6).toFixed(1)));
         const text = await configFile.text();
         if (jsonDepth(text) > MAX_JSON_DEPTH)
-          throw new Error(`it nests deeper than ${MAX_JSON_DEPTH} levels; a config.json nests 3`);
+          throw new Error(words().configTooDeep(MAX_JSON_DEPTH));
         const json = JSON.parse(text) as { model?: unknown };
         config = json.model ?? json;
       } catch (error) {
-        this.say(
-          `${configFile.name} is not a config.json to read: ${(error as Error).message}`,
-          true,
-        );
+        this.say(() => words().notAConfig(configFile.name, (error as Error).message), true);
         return;
       }
     }
     const runId = this.list.reserveId();
     this.pending.set(runId, model.name);
-    this.say(`Reading ${model.name}…`);
+    this.say(() => words().reading(model.name));
     const bytes = new Uint8Array(await model.arrayBuffer());
     this.send({
       type: 'load',
@@ -200,11 +191,10 @@ export class Keeper {
       { origin: { kind: 'file', file } },
       m.runId,
     );
-    const hidden = m.config.hidden.join('-');
-    this.say(
-      m.architecture === 'shapes'
-        ? `${file}: 784-${hidden}-10${m.config.batchNorm ? ' with batch norm' : ''}; the file does not name its activation, so the form's (${m.config.activation}) is used. Draw a digit.`
-        : `${file}: 784-${hidden}-10 ${m.config.activation}${m.config.batchNorm ? ' with batch norm' : ''}. Draw a digit.`,
+    const shape = `784-${m.config.hidden.join('-')}-10`;
+    const { activation, batchNorm } = m.config;
+    this.say(() =>
+      words().loadedModel(file, shape, activation, batchNorm, m.architecture === 'shapes'),
     );
     this.send({ type: 'export', runId: run.id, format: 'safetensors', keep: true });
   }
@@ -213,7 +203,7 @@ export class Keeper {
   failed(runId: number | undefined, message: string): boolean {
     if (runId === undefined || !this.pending.has(runId)) return false;
     this.pending.delete(runId);
-    this.say(message, true);
+    this.say(() => message, true);
     return true;
   }
 
@@ -223,7 +213,7 @@ export class Keeper {
       try {
         await forgetRun(run.key);
       } catch (error) {
-        this.say(`Run ${run.id} could not be forgotten: ${(error as Error).message}`, true);
+        this.say(() => words().notForgotten(run.id, (error as Error).message), true);
         return;
       }
     }

@@ -1,5 +1,6 @@
 import type { MlpConfig } from '@mnist-lab/layers';
 import type { EpochRecord } from '@mnist-lab/trainer';
+import type { DatasetIdentity } from './dataset-identity';
 import type { RunSettings } from './settings';
 
 /** A run kept in this browser, as listed: enough to show it again; its model is stored apart. */
@@ -18,6 +19,8 @@ export interface KeptRun {
   readonly losses: readonly { x: number; y: number }[];
   /** The size of its model file, in bytes. */
   readonly modelBytes: number;
+  /** The data it trained on (absent for runs kept before datasets could change). */
+  readonly dataset?: DatasetIdentity;
 }
 
 /**

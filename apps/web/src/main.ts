@@ -1,21 +1,26 @@
 // The browser lab's page: it wires the settings form, the run list, the charts, the results and
 // the drawing pad to the training worker. Each part lives in its own module.
-import { imageToMnist } from '@mnist-lab/data';
 import { backendToAsk, describeBackend, unknownBackendNote } from './backend-choice';
 import { LessonPanel } from './chapters';
+import type { DatasetIdentity } from './dataset-identity';
+import { DatasetChooser } from './datasets';
 import { $ } from './dom';
-import { drawPad } from './draw-pad';
+import { saveFile, wireExports } from './downloads';
+import { classNamesOf, wireDrawing } from './drawing';
+import { onLanguage, show, startLanguage } from './i18n';
 import { Keeper } from './keeping';
-import type { ExportFormat, FromWorker, ToWorker } from './protocol';
+import type { FromWorker, ToWorker } from './protocol';
 import { runCharts } from './run-charts';
 import { type Run, RunList } from './run-list';
 import type { RunSettings } from './settings';
 import { settingsForm } from './settings-form';
 import { installTestHooks } from './test-hooks';
-import { renderConfusion, renderDigits, renderProbabilities, renderWeights } from './views';
+import { renderConfusion, renderDigits, renderWeights } from './views';
+import { words } from './words';
 
-let samples: { images: Uint8Array; labels: number[] } | undefined;
-let predictRequest = 0;
+startLanguage();
+let samples: { images: Uint8Array; labels: number[]; dataset: DatasetIdentity } | undefined;
+let restored = false;
 
 const form = $<HTMLFormElement>('settings');
 const settings = settingsForm(form);
@@ -49,25 +54,42 @@ function renderResults() {
     button.disabled = list.selected?.inspection === undefined;
   const inspection = list.selected?.inspection;
   if (samples !== undefined)
-    renderDigits($('digits'), samples.images, samples.labels, inspection?.samplePredictions);
+    renderDigits(
+      $('digits'),
+      samples.images,
+      samples.labels,
+      inspection?.samplePredictions,
+      samples.dataset.classNames.map((n) => words().className(n)),
+    );
   if (inspection === undefined) return;
   if (inspection.confusion.length > 0)
-    renderConfusion($<HTMLTableElement>('confusion'), inspection.confusion);
+    renderConfusion($<HTMLTableElement>('confusion'), inspection.confusion, classNamesOf(list));
   renderWeights($('weights'), inspection.weights, inspection.weightCount);
 }
 
+// A switch of language redraws what the code drew (the static text and status lines follow).
+onLanguage(() => {
+  for (const run of list.runs) list.render(run);
+  list.setButtons();
+  renderResults();
+  charts.redraw();
+});
+
 function showError(message: string) {
-  $('progress').textContent = `Error: ${message}`;
+  show($('progress'), () => words().error(message));
   $('progress').classList.add('error');
 }
 function failRun(run: Run, message: string) {
   list.fail(run, message);
-  showError(`run ${run.id} failed (why: under Runs). Start is free for the next run.`);
+  show($('progress'), () => words().error(words().runFailed(run.id)));
+  $('progress').classList.add('error');
 }
 
 // The worker trains; the page shows what it says.
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker) => worker.postMessage(message);
+const mnistUrl = new URL('data/mnist/', document.baseURI).href;
+const datasets = new DatasetChooser(send, mnistUrl);
 const keeper = new Keeper(list, send, () => {
   const { activation, dropout } = settings.read();
   return { activation, dropout };
@@ -80,56 +102,65 @@ function onBatch(run: Run, m: Extract<FromWorker, { type: 'batch' }>) {
     done: ((m.epoch - 1) * m.batchesPerEpoch + m.batch) * run.settings.batchSize,
   };
   lesson.update();
-  $('progress').textContent =
-    `run ${run.id}: epoch ${m.epoch}/${run.settings.epochs}, batch ${m.batch}/${m.batchesPerEpoch}, ${Math.round(m.samplesPerSecond)} samples/s`;
+  const sps = Math.round(m.samplesPerSecond);
+  show($('progress'), () =>
+    words().batchLine(run.id, m.epoch, run.settings.epochs, m.batch, m.batchesPerEpoch, sps),
+  );
   charts.redraw();
-}
-
-function showPrediction(m: Extract<FromWorker, { type: 'prediction' }>) {
-  // Only the newest drawing's answer: the stroke asked again since the older ones.
-  if (m.requestId !== predictRequest) return;
-  $('prediction').dataset.answered = String(m.requestId);
-  const best = m.probabilities.indexOf(Math.max(...m.probabilities));
-  $('prediction').textContent =
-    `${best} (${((m.probabilities[best] as number) * 100).toFixed(1)}%)`;
-  renderProbabilities($<HTMLOListElement>('probabilities'), m.probabilities);
 }
 
 /** The data is in: Start can start, and the runs kept in this browser come back. */
 function onReady(m: Extract<FromWorker, { type: 'ready' }>) {
-  samples = { images: m.samples, labels: m.sampleLabels };
+  samples = { images: m.samples, labels: m.sampleLabels, dataset: m.dataset };
   $<HTMLProgressElement>('data-progress').value = 1;
-  $('data-text').textContent =
-    `${m.trainCount} training and ${m.testCount} test images, served by this page`;
+  show($('data-text'), () => words().dataReady(m.trainCount, m.testCount));
+  datasets.ready(m.dataset);
   list.ready = true;
   renderResults();
-  void keeper.restore();
+  if (!restored) void keeper.restore();
+  restored = true;
   list.setButtons();
   lesson.update();
+}
+
+/** The backend line, and how it was chosen behind a disclosure, in the page's language. */
+function showBackend(m: Extract<FromWorker, { type: 'backend' }>) {
+  const described = describeBackend(m, askedBackend);
+  show($('backend'), () => {
+    const note = unknownBackendNote(settings.preferredBackend);
+    return note === undefined ? described().line : `${described().line}. ${note}`;
+  });
+  show($('backend-more'), () => described().details);
+  $('backend-details').hidden = described().details === '';
+  document.body.dataset.backend = m.report.backend;
+  document.body.dataset.deviceKind = m.report.deviceKind;
+}
+
+/** Start, Pause, Stop as the runs stand; the dataset can change only while none trains. */
+function setButtons() {
+  list.setButtons();
+  datasets.setBusy(list.active() !== undefined);
 }
 
 function onWorkerMessage(m: FromWorker) {
   const run = 'runId' in m && m.runId !== undefined ? list.byId(m.runId) : undefined;
   switch (m.type) {
-    case 'backend': {
-      const { line, details } = describeBackend(m, askedBackend);
-      const note = unknownBackendNote(settings.preferredBackend);
-      $('backend').textContent = note === undefined ? line : `${line}. ${note}`;
-      $('backend-more').textContent = details;
-      $('backend-details').hidden = details === '';
-      document.body.dataset.backend = m.report.backend;
-      document.body.dataset.deviceKind = m.report.deviceKind;
+    case 'backend':
+      showBackend(m);
       break;
-    }
     case 'data-progress': {
       const progress = $<HTMLProgressElement>('data-progress');
       if (m.total > 0) progress.value = m.loaded / m.total;
-      $('data-text').textContent =
-        `${(m.loaded / 1e6).toFixed(1)} MB${m.total > 0 ? ` of ${(m.total / 1e6).toFixed(1)} MB` : ''}`;
+      const mb = (m.loaded / 1e6).toFixed(1);
+      const total = m.total > 0 ? (m.total / 1e6).toFixed(1) : undefined;
+      show($('data-text'), () => words().dataProgress(mb, total));
       break;
     }
     case 'ready':
       onReady(m);
+      break;
+    case 'data-error':
+      datasets.refused(m.message);
       break;
     case 'batch':
       if (run !== undefined) onBatch(run, m);
@@ -143,8 +174,9 @@ function onWorkerMessage(m: FromWorker) {
       if (run === undefined) break;
       run.epochs.push(m.record);
       lesson.update();
-      $('accuracy').textContent =
-        `${((m.record.validation?.accuracy ?? 0) * 100).toFixed(2)}% (run ${run.id}, epoch ${m.record.epoch})`;
+      show($('accuracy'), () =>
+        words().latest(m.record.validation?.accuracy ?? 0, run.id, m.record.epoch),
+      );
       list.render(run);
       charts.redraw();
       break;
@@ -153,7 +185,7 @@ function onWorkerMessage(m: FromWorker) {
       run.state = m.state;
       if (m.state === 'done' || m.state === 'stopped') keeper.ended(run);
       list.render(run);
-      list.setButtons();
+      setButtons();
       lesson.update();
       break;
     case 'inspection':
@@ -168,7 +200,7 @@ function onWorkerMessage(m: FromWorker) {
       }
       break;
     case 'prediction':
-      showPrediction(m);
+      drawing.show(m);
       break;
     case 'exported':
       // A model to keep in this browser, or files to download.
@@ -192,7 +224,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => onWorkerMessage(event.da
 // A worker that dies takes its run with it; the page stays usable and says so.
 worker.onerror = (event) => {
   event.preventDefault();
-  const message = event.message || 'the training worker stopped';
+  const message = event.message || words().workerStopped;
   const active = list.active();
   if (active !== undefined) failRun(active, message);
   else showError(message);
@@ -201,8 +233,10 @@ worker.onerror = (event) => {
 // The controls: Pause and Stop act on every active run (a chapter's pair runs side by side).
 function startRun(runSettings: RunSettings, label?: string): Run {
   const run = list.add(runSettings, label);
+  if (datasets.current !== undefined) run.dataset = datasets.current;
+  list.render(run);
   $('progress').classList.remove('error');
-  list.setButtons();
+  setButtons();
   charts.redraw();
   send({ type: 'start', runId: run.id, settings: run.settings });
   return run;
@@ -219,56 +253,18 @@ $('stop').addEventListener('click', () => {
   for (const run of list.allActive()) send({ type: 'stop', runId: run.id });
 });
 
-/** Saves bytes as a file the browser downloads. */
-function saveFile(name: string, bytes: Uint8Array) {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart]));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-for (const button of document.querySelectorAll<HTMLButtonElement>('[data-export]')) {
-  button.addEventListener('click', () => {
-    const run = list.selected;
-    if (run !== undefined)
-      send({ type: 'export', runId: run.id, format: button.dataset.export as ExportFormat });
-  });
-}
+wireExports(list, send);
 
-// Drawing: the digit is converted as MNIST's were, then classified by the selected run.
-const pad = $<HTMLCanvasElement>('pad');
-function predictDrawing() {
-  if (list.selected === undefined) return;
-  const ctx = pad.getContext('2d', { willReadFrequently: true });
-  if (ctx === null) return;
-  let pixels: Float32Array;
-  try {
-    pixels = imageToMnist(ctx.getImageData(0, 0, pad.width, pad.height), 'drawing');
-  } catch {
-    $('prediction').textContent = '—';
-    return;
-  }
-  predictRequest++;
-  // Which drawing the shown prediction is for: the tests wait until it is the newest.
-  pad.dataset.requested = String(predictRequest);
-  send({ type: 'predict', runId: list.selected.id, pixels, requestId: predictRequest });
-}
-const { clear } = drawPad(pad, predictDrawing);
+const drawing = wireDrawing(list, send);
+const predictDrawing = drawing.predict;
 const modelFile = $<HTMLInputElement>('model-file');
 modelFile.addEventListener('change', () => {
   void keeper.open(Array.from(modelFile.files ?? []));
   modelFile.value = '';
 });
-$('clear').addEventListener('click', () => {
-  clear();
-  $('prediction').textContent = '—';
-  $('probabilities').replaceChildren();
-});
-
 send({
   type: 'init',
-  dataUrl: new URL('data/mnist/', document.baseURI).href,
+  dataUrl: mnistUrl,
   wasmUrl: new URL('wasm/', document.baseURI).href,
   prefer: askedBackend,
   network: settings.read(),

@@ -13,6 +13,7 @@ import type { ProbeRecord } from '@mnist-lab/trainer';
 import type { ChartDataset } from 'chart.js';
 import { Chart } from './charts';
 import type { Run } from './run-list';
+import { words as pageWords } from './words';
 
 const lines = new WeakMap<ProbeRecord, ProbeEventLine>();
 /**
@@ -97,6 +98,10 @@ const INIT_BARS: Record<string, { color: string; en: string; ko: string }> = {
   'relu-he-no-dropout': { color: '#7fb2e5', en: 'He, no batch norm', ko: 'He, 배치 정규화 없음' },
 };
 
+/** A network in a legend: its id in English (`relu-no-dropout`), its words in Korean. */
+const named = (lang: LessonLanguage, network: string) =>
+  lang === 'ko' ? pageWords().network(network) : network;
+
 /** What one claim's chart draws from its pair's records: datasets and axis titles. */
 function chartData(
   lang: LessonLanguage,
@@ -117,7 +122,7 @@ function chartData(
       kind: 'line',
       datasets: pair.flatMap(({ network, color }) =>
         ['fc1', 'fc3'].map((layer) => ({
-          label: `${network} ${layer}`,
+          label: `${named(lang, network)} ${layer}`,
           data: gradientSeries(records, network)
             .filter((p) => p.layer === layer && p.gradNorm > 0)
             .map((p) => ({ x: p.step, y: p.gradNorm })),
@@ -133,7 +138,7 @@ function chartData(
       kind: 'line',
       datasets: pair.flatMap(({ network, color }) =>
         ['fc1', 'fc2'].map((layer) => ({
-          label: `${network} ${layer}`,
+          label: `${named(lang, network)} ${layer}`,
           data: preActivationSeries(records, network)
             .filter((p) => p.layer === layer)
             .map((p) => ({ x: p.step, y: p.std })),
@@ -150,7 +155,7 @@ function chartData(
     datasets: pair.flatMap(({ network, color }) => {
       const series = overfitSeries(records, network);
       return (['train', 'test'] as const).map((set) => ({
-        label: `${network} ${set === 'train' ? w.train : w.test}`,
+        label: `${named(lang, network)} ${set === 'train' ? w.train : w.test}`,
         data: series
           .filter((e) => Number.isFinite(e[set]))
           .map((e) => ({ x: e.epoch, y: e[set] * 100 })),
@@ -177,7 +182,7 @@ function initBars(
       const spreads = initialSpread(records, network);
       const look = INIT_BARS[network];
       return {
-        label: `${network} (${look?.[lang] ?? ''})`,
+        label: `${named(lang, network)} (${look?.[lang] ?? ''})`,
         // null, not 0, where a layer has no value yet: a log scale has no 0.
         data: labels.map((l) => spreads.find((s) => s.layer === l)?.std ?? null),
         backgroundColor: look?.color ?? '#6b717a',

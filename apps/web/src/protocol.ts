@@ -1,6 +1,8 @@
 import type { BackendMeasurement, BackendProbe, BackendReport } from '@mnist-lab/backends/browser';
+import type { IdxFileRole } from '@mnist-lab/data';
 import type { MlpConfig } from '@mnist-lab/layers';
 import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
+import type { DatasetIdentity } from './dataset-identity';
 import type { ArchitectureFallback, ModelFromFile } from './model-file';
 import type { RunSettings } from './settings';
 
@@ -18,6 +20,12 @@ export type ToWorker =
       readonly wasmThreads?: number;
     }
   | { readonly type: 'start'; readonly runId: number; readonly settings: RunSettings }
+  /** A dataset of the user's own: its four IDX files (gzipped or not), as blob URLs. */
+  | {
+      readonly type: 'data';
+      readonly name: string;
+      readonly urls: Readonly<Record<IdxFileRole, string>>;
+    }
   | { readonly type: 'pause' | 'resume' | 'stop'; readonly runId: number }
   | {
       readonly type: 'predict';
@@ -65,7 +73,10 @@ export type FromWorker =
       readonly testCount: number;
       readonly samples: Uint8Array;
       readonly sampleLabels: number[];
+      readonly dataset: DatasetIdentity;
     }
+  /** The user's dataset was refused: why. The one before stays. */
+  | { readonly type: 'data-error'; readonly message: string }
   | {
       readonly type: 'batch';
       readonly runId: number;

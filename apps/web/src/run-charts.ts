@@ -3,6 +3,7 @@ import { type LineDataset, lineChart } from './charts';
 import { $ } from './dom';
 import type { Run } from './run-list';
 import { PRESET_SETTINGS } from './settings';
+import { words } from './words';
 
 /**
  * The three live charts (training loss per step, test accuracy and test loss per epoch) for every
@@ -10,12 +11,26 @@ import { PRESET_SETTINGS } from './settings';
  * a frame.
  */
 export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
-  const lossChart = lineChart($('loss-chart'), 'step', 'training loss');
-  const accuracyChart = lineChart($('accuracy-chart'), 'epoch', 'test accuracy (%)');
-  const testLossChart = lineChart($('test-loss-chart'), 'epoch', 'test loss');
+  const lossChart = lineChart($('loss-chart'), false);
+  const accuracyChart = lineChart($('accuracy-chart'), true);
+  const testLossChart = lineChart($('test-loss-chart'), true);
+  /** The axes' titles in the page's language. */
+  const titles = () => {
+    const w = words();
+    const set = (chart: typeof lossChart, x: string, y: string) => {
+      const scales = chart.options.scales as Record<'x' | 'y', { title: { text: string } }>;
+      scales.x.title.text = x;
+      scales.y.title.text = y;
+    };
+    set(lossChart, w.step, w.trainingLoss);
+    set(accuracyChart, w.epoch, w.testAccuracy);
+    set(testLossChart, w.epoch, w.testLoss);
+  };
   let dirty = false;
   const draw = () => {
     dirty = false;
+    titles();
+    const w = words();
     const showLesson = $<HTMLInputElement>('lesson-ref').checked;
     // A model from a file has no training to draw.
     const runs = allRuns.filter((r) => r.origin?.kind !== 'file');
@@ -25,7 +40,7 @@ export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
     ): LineDataset[] =>
       showLesson
         ? presets.map((p) => ({
-            label: `lesson: ${p}`,
+            label: w.lessonCurve(p),
             data: LESSON_RESULTS[p].map((e) => ({ x: e.epoch, y: pick(e) })),
             // The colour of the first run of that network: lesson relu and lesson bn apart.
             borderColor: runs.find((r) => r.settings.preset === p)?.color ?? '#6b717a',
@@ -34,7 +49,10 @@ export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
           }))
         : [];
     const name = (r: Run) =>
-      `run ${r.id}: ${r.settings.preset}${r.settings.activation !== PRESET_SETTINGS[r.settings.preset].activation ? ` (${r.settings.activation})` : ''}`;
+      w.runName(
+        r.id,
+        `${r.settings.preset}${r.settings.activation !== PRESET_SETTINGS[r.settings.preset].activation ? ` (${r.settings.activation})` : ''}`,
+      );
     lossChart.data.datasets = runs.map((r) => ({
       label: name(r),
       data: r.losses,

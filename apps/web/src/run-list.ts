@@ -1,7 +1,9 @@
 import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
+import type { DatasetIdentity } from './dataset-identity';
 import { $ } from './dom';
 import type { FromWorker } from './protocol';
 import type { RunSettings } from './settings';
+import { words } from './words';
 
 const COLORS = [
   '#0b5cad',
@@ -28,6 +30,8 @@ export interface Run {
   readonly origin?: { readonly kind: 'kept' | 'file'; readonly file?: string };
   /** Its key in this browser's store once kept there (IndexedDB). */
   key?: number;
+  /** The data it trained on (a run of this page, or kept); none for a model from a file. */
+  dataset?: DatasetIdentity;
   readonly epochs: EpochRecord[];
   readonly losses: { x: number; y: number }[];
   /** Probes (chapter runs): what the mechanism charts draw. */
@@ -44,6 +48,7 @@ export interface RestoredRun {
   readonly epochs?: readonly EpochRecord[];
   readonly losses?: readonly { x: number; y: number }[];
   readonly key?: number;
+  readonly dataset?: DatasetIdentity;
 }
 
 /**
@@ -90,6 +95,7 @@ export class RunList {
       item,
       ...(restored === undefined ? {} : { origin: restored.origin }),
       ...(restored?.key === undefined ? {} : { key: restored.key }),
+      ...(restored?.dataset === undefined ? {} : { dataset: restored.dataset }),
     };
     this.runs.push(run);
     this.select(run);
@@ -150,15 +156,17 @@ export class RunList {
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
     swatch.style.background = run.color;
+    const w = words();
+    const name = w.network(run.label);
     const what =
       run.origin?.kind === 'file'
-        ? `${run.label}, from ${run.origin.file}`
-        : `${run.label}, ${run.settings.epochs} epoch${run.settings.epochs === 1 ? '' : 's'}, seed ${run.settings.seed}`;
+        ? w.runFromFile(name, run.origin.file ?? '')
+        : `${w.runOf(name, run.settings.epochs, run.settings.seed)}${run.dataset !== undefined && run.dataset.name !== 'mnist' ? `, ${run.dataset.name}` : ''}`;
     const state = run.origin?.kind === 'file' && run.state === 'done' ? 'ready' : run.state;
     label.append(
       radio,
       swatch,
-      ` run ${run.id}: ${what} — ${state}${last === undefined ? '' : `, ${(last * 100).toFixed(2)}%`}${run.key === undefined ? '' : ' · kept in this browser'}`,
+      w.runLine(run.id, what, w.state(state), last, run.key !== undefined),
     );
     run.item.append(label);
     run.item.dataset.state = run.state;
@@ -166,8 +174,8 @@ export class RunList {
       const forget = Object.assign(document.createElement('button'), {
         type: 'button',
         className: 'secondary',
-        textContent: 'Forget',
-        title: 'Remove this run and its model from this browser',
+        textContent: w.forget,
+        title: w.forgetTitle,
       });
       forget.addEventListener('click', () => this.onForget(run));
       run.item.append(forget);
@@ -185,7 +193,8 @@ export class RunList {
     const active = this.active();
     $<HTMLButtonElement>('start').disabled = !this.ready || active !== undefined;
     $<HTMLButtonElement>('pause').disabled = active === undefined;
-    $<HTMLButtonElement>('pause').textContent = active?.state === 'paused' ? 'Resume' : 'Pause';
+    $<HTMLButtonElement>('pause').textContent =
+      active?.state === 'paused' ? words().resume : words().pause;
     $<HTMLButtonElement>('stop').disabled = active === undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { $ } from './dom';
+import { onLanguage } from './i18n';
 import {
   ACTIVATIONS,
   INITS,
@@ -8,6 +9,7 @@ import {
   settingsFromQuery,
   settingsToQuery,
 } from './settings';
+import { words } from './words';
 
 /** The knobs that are plain number inputs, named as the settings and the inputs' ids are. */
 const NUMBER_KNOBS = [
@@ -33,10 +35,15 @@ export function settingsForm(form: HTMLFormElement): {
   preferredBackend: string | undefined;
   wasmThreads: number | undefined;
 } {
-  const fill = (select: HTMLSelectElement, values: readonly string[]) =>
-    select.replaceChildren(...values.map((v) => new Option(v, v)));
+  const fill = (select: HTMLSelectElement, values: readonly string[], text = (v: string) => v) => {
+    const chosen = select.value;
+    select.replaceChildren(...values.map((v) => new Option(text(v), v)));
+    if (chosen !== '') select.value = chosen;
+  };
   fill($('activation'), ACTIVATIONS);
-  fill($('init'), INITS);
+  const fillInits = () => fill($('init'), INITS, (v) => words().initName(v));
+  fillInits();
+  onLanguage(fillInits);
 
   const show = (s: RunSettings) => {
     for (const input of form.querySelectorAll<HTMLInputElement>('input[name="preset"]'))

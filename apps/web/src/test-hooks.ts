@@ -1,9 +1,11 @@
 import { BatchLoader, type Dataset } from '@mnist-lab/data';
+import { Chart } from './charts';
 
 /**
  * What the end-to-end tests read from the page, on `window.__lab`: the gaps between animation
- * frames while the lab runs (responsiveness), the runs, and the batch order a seed gives, taken
- * from `BatchLoader`'s public `order` (the tests check that this browser draws Node's order).
+ * frames while the lab runs (responsiveness), the runs, the batch order a seed gives, taken from
+ * `BatchLoader`'s public `order` (the tests check that this browser draws Node's order), and the
+ * words the charts draw on their canvases (the language test reads them).
  */
 export function installTestHooks(runs: readonly unknown[]): void {
   const frameGaps: number[] = [];
@@ -28,5 +30,13 @@ export function installTestHooks(runs: readonly unknown[]): void {
     };
     return Array.from(new BatchLoader(dataset, { batchSize: 1, seed }).order(epoch));
   };
-  Object.assign(window, { __lab: { frameGaps, runs, shuffleOrder } });
+  /** The words every chart draws on its canvas: axis titles and legend labels. */
+  const chartTexts = () =>
+    Object.values(Chart.instances).flatMap((chart) => [
+      ...Object.values(chart.options.scales ?? {}).map(
+        (scale) => (scale as { title?: { text?: string } } | undefined)?.title?.text ?? '',
+      ),
+      ...chart.data.datasets.map((d) => d.label ?? ''),
+    ]);
+  Object.assign(window, { __lab: { frameGaps, runs, shuffleOrder, chartTexts } });
 }

@@ -1,3 +1,5 @@
+import { words } from './words';
+
 /** Draws 28×28 grey values (0..1 floats or 0..255 bytes) into a new canvas. */
 export function digitCanvas(pixels: ArrayLike<number>, scale255 = false): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
@@ -20,6 +22,7 @@ export function renderDigits(
   samples: Uint8Array,
   labels: readonly number[],
   predictions: readonly number[] | undefined,
+  names: readonly string[],
 ): void {
   container.replaceChildren(
     ...labels.map((label, i) => {
@@ -35,13 +38,16 @@ export function renderDigits(
         tag.textContent = String(predicted);
         cell.append(tag);
         if (predicted !== label) cell.classList.add('wrong');
-        cell.setAttribute(
-          'aria-label',
-          `a ${label}, predicted ${predicted}${predicted === label ? '' : ' (wrong)'}`,
-        );
-      } else {
-        cell.setAttribute('aria-label', `a ${label}`);
       }
+      cell.setAttribute(
+        'aria-label',
+        words().digit(
+          names[label] ?? String(label),
+          predicted === undefined ? undefined : (names[predicted] ?? String(predicted)),
+          predicted === label,
+        ),
+      );
+      cell.title = cell.getAttribute('aria-label') ?? '';
       return cell;
     }),
   );
@@ -51,19 +57,32 @@ export function renderDigits(
 export function renderConfusion(
   table: HTMLTableElement,
   confusion: readonly (readonly number[])[],
+  names: readonly string[],
 ): void {
+  // Column heads are the classes' numbers (narrow); each says its name, and the row heads name it.
+  const named = names.some((n, i) => n !== String(i));
   const head = document.createElement('tr');
   head.append(
-    Object.assign(document.createElement('th'), { textContent: 'true \\ pred', scope: 'col' }),
+    Object.assign(document.createElement('th'), {
+      textContent: words().confusionCorner,
+      scope: 'col',
+    }),
   );
   for (let c = 0; c < confusion.length; c++)
     head.append(
-      Object.assign(document.createElement('th'), { textContent: String(c), scope: 'col' }),
+      Object.assign(document.createElement('th'), {
+        textContent: String(c),
+        scope: 'col',
+        title: names[c] ?? String(c),
+      }),
     );
   const rows = confusion.map((row, r) => {
     const tr = document.createElement('tr');
     tr.append(
-      Object.assign(document.createElement('th'), { textContent: String(r), scope: 'row' }),
+      Object.assign(document.createElement('th'), {
+        textContent: named ? `${r} ${names[r] ?? ''}` : String(r),
+        scope: 'row',
+      }),
     );
     const total = row.reduce((a, b) => a + b, 0) || 1;
     for (const [c, n] of row.entries()) {
@@ -87,7 +106,7 @@ export function renderWeights(container: HTMLElement, weights: Float32Array, cou
     ...Array.from({ length: count }, (_, u) => {
       const item = document.createElement('li');
       const canvas = digitCanvas(weights.subarray(u * 784, (u + 1) * 784));
-      canvas.setAttribute('aria-label', `weights of unit ${u + 1}`);
+      canvas.setAttribute('aria-label', words().unitWeights(u + 1));
       item.append(canvas);
       return item;
     }),
@@ -98,6 +117,7 @@ export function renderWeights(container: HTMLElement, weights: Float32Array, cou
 export function renderProbabilities(
   list: HTMLOListElement,
   probabilities: readonly number[],
+  names: readonly string[],
 ): void {
   list.replaceChildren(
     ...probabilities.map((p, c) => {
@@ -105,7 +125,7 @@ export function renderProbabilities(
       const bar = document.createElement('span');
       bar.className = 'bar';
       bar.style.width = `${Math.round(p * 150)}px`;
-      li.append(`${c}: ${(p * 100).toFixed(1)}%`, bar);
+      li.append(`${names[c] ?? c}: ${(p * 100).toFixed(1)}%`, bar);
       return li;
     }),
   );

@@ -1,20 +1,16 @@
 /// <reference lib="webworker" />
 import { initBackend } from '@mnist-lab/backends/browser';
-import {
-  BatchLoader,
-  type DatasetSplits,
-  idxUrls,
-  loadIdxFromUrls,
-  takeFirst,
-} from '@mnist-lab/data';
+import { BatchLoader, type DatasetSplits, idxUrls, takeFirst } from '@mnist-lab/data';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import { modelFromSpec, probabilities } from '@mnist-lab/lesson';
 import { evaluate, fit, trainingSpeed } from '@mnist-lab/trainer';
 import * as tf from '@tensorflow/tfjs-core';
+import type { DatasetIdentity } from './dataset-identity';
 import { modelFromFile } from './model-file';
 import { modelFiles } from './model-files';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
-import type { RunSettings } from './settings';
+import { type RunSettings, WEB_DATA_LIMITS } from './settings';
+import { loadDataset } from './worker-data';
 
 // Training runs here, off the page's thread: the page stays responsive whatever the backend does.
 declare const self: DedicatedWorkerGlobalScope;
@@ -23,12 +19,14 @@ const post = (message: FromWorker, transfer: Transferable[] = []) =>
 
 interface Run {
   readonly model: Mlp;
+  /** The data it trained on (none for a model from a file). */
+  readonly dataset?: DatasetIdentity;
   readonly controller: AbortController;
   paused: boolean;
   resumeWaiter?: () => void;
 }
 const runs = new Map<number, Run>();
-let data: DatasetSplits | undefined;
+let data: (DatasetSplits & { identity: DatasetIdentity }) | undefined;
 /** The whole test set in batches of 500, for the confusion matrix and the sample digits. */
 let inspectLoader: BatchLoader | undefined;
 
@@ -57,21 +55,7 @@ async function init(message: Extract<ToWorker, { type: 'init' }>) {
       }),
   });
   post({ type: 'backend', report, skipped: report.skipped, measured: report.measured ?? [] });
-  data = await loadIdxFromUrls(idxUrls(message.dataUrl, '.gz'), {
-    name: 'mnist',
-    onProgress: (loaded, total) => post({ type: 'data-progress', loaded, total }),
-  });
-  const samples = data.test.images.slice(0, SAMPLE_COUNT * 784);
-  post(
-    {
-      type: 'ready',
-      trainCount: data.train.count,
-      testCount: data.test.count,
-      samples,
-      sampleLabels: Array.from(data.test.labels.subarray(0, SAMPLE_COUNT)),
-    },
-    [samples.buffer],
-  );
+  data = await loadDataset('mnist', idxUrls(message.dataUrl, '.gz'), post);
 }
 
 function modelFor(settings: RunSettings): Mlp {
@@ -80,7 +64,12 @@ function modelFor(settings: RunSettings): Mlp {
 
 async function start(runId: number, settings: RunSettings) {
   if (data === undefined) throw new Error('the data is not loaded yet');
-  const run: Run = { model: modelFor(settings), controller: new AbortController(), paused: false };
+  const run: Run = {
+    model: modelFor(settings),
+    dataset: data.identity,
+    controller: new AbortController(),
+    paused: false,
+  };
   runs.set(runId, run);
   try {
     await train(runId, run, settings, data);
@@ -189,7 +178,7 @@ async function inspect(runId: number, confusion: boolean) {
 async function exportModel(message: Extract<ToWorker, { type: 'export' }>) {
   const run = runs.get(message.runId);
   if (run === undefined) return;
-  const files = await modelFiles(run.model, message.format);
+  const files = await modelFiles(run.model, message.format, run.dataset);
   post(
     {
       type: 'exported',
@@ -240,6 +229,15 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         break;
       case 'start':
         await start(message.runId, message.settings);
+        break;
+      case 'data':
+        // A user's dataset: the one before stays until this one has loaded whole.
+        try {
+          data = await loadDataset(message.name, message.urls, post, WEB_DATA_LIMITS.fileBytes);
+          inspectLoader = undefined;
+        } catch (error) {
+          post({ type: 'data-error', message: (error as Error).message });
+        }
         break;
       case 'pause':
       case 'resume': {

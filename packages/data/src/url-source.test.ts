@@ -40,6 +40,19 @@ describe('loadIdxFromUrls (fetch + DecompressionStream, as in the browser)', () 
     expect(last?.[0]).toBeGreaterThan(0);
   });
 
+  it("refuses a file past the caller's limit, fetched or once decompressed, naming it", async () => {
+    // The tiny train images are 16 + 12 × 4 × 4 = 208 bytes, the other files at most 96: a limit
+    // of 150 refuses the train images only.
+    for (const dir of ['gz', 'plain'] as const) {
+      const error = await loadIdxFromUrls(idxUrls(`${base}/${dir}/`, dir === 'gz' ? '.gz' : ''), {
+        name: 'tiny',
+        limit: 150,
+      }).catch((e: unknown) => e);
+      expect(DataError.isInstance(error), dir).toBe(true);
+      expect((error as DataError).message).toMatch(/train-images-idx3-ubyte.*150 bytes/);
+    }
+  });
+
   it('loads uncompressed files', async () => {
     const ds = await loadIdxFromUrls(idxUrls(`${base}/plain/`, ''), { name: 'tiny' });
     expect(ds.test.count).toBe(5);

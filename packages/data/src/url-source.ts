@@ -14,6 +14,11 @@ export interface UrlSourceOptions {
   readonly onProgress?: (loaded: number, total: number) => void;
   /** The `fetch` to use. Defaults to the global one. */
   readonly fetch?: typeof fetch;
+  /**
+   * The most bytes one file may hold, as fetched and once decompressed (at most, and by default,
+   * {@link MAX_IDX_BYTES}): a page that reads a user's files caps them at what it can hold.
+   */
+  readonly limit?: number;
 }
 
 /**
@@ -43,6 +48,7 @@ export async function loadIdxFromUrls(
   options: UrlSourceOptions,
 ): Promise<DatasetSplits> {
   const fetchFn = options.fetch ?? fetch;
+  const limit = Math.min(options.limit ?? MAX_IDX_BYTES, MAX_IDX_BYTES);
   const roles = Object.keys(IDX_FILE_NAMES) as IdxFileRole[];
   const loaded = new Map<IdxFileRole, number>();
   const totals = new Map<IdxFileRole, number>();
@@ -78,12 +84,12 @@ export async function loadIdxFromUrls(
       if (done) break;
       chunks.push(value);
       size += value.length;
-      if (size > MAX_IDX_BYTES) {
+      if (size > limit) {
         await reader.cancel();
         throw new DataError(
           'too-large',
           url,
-          `the body grew past ${MAX_IDX_BYTES} bytes, more than an IDX file this reader accepts`,
+          `the body grew past ${limit} bytes, more than an IDX file this reader accepts`,
         );
       }
       loaded.set(role, size);
@@ -95,7 +101,7 @@ export async function loadIdxFromUrls(
       bytes.set(c, offset);
       offset += c.length;
     }
-    return { file: url, bytes: isGzip(bytes) ? await gunzipWithStreams(bytes, url) : bytes };
+    return { file: url, bytes: isGzip(bytes) ? await gunzipWithStreams(bytes, url, limit) : bytes };
   };
   const entries = await Promise.all(
     roles.map(async (role) => [role, await fetchOne(role)] as const),

@@ -10,6 +10,8 @@ export interface ExportMetadata {
   readonly classNames: readonly string[];
   /** The data the model was trained on (e.g. `mnist`, `fashion-mnist`). */
   readonly dataset: string;
+  /** The training data's SHA-256, hex, where the producer identifies its data by one. */
+  readonly datasetSha256?: string;
   /** The producing tool's version (mnist-lab's). */
   readonly producerVersion: string;
 }
@@ -20,6 +22,9 @@ export function metadataEntries(m: ExportMetadata): [string, string][] {
     ['preprocessing', m.preprocessing],
     ['class_names', JSON.stringify(m.classNames)],
     ['dataset', m.dataset],
+    ...(m.datasetSha256 === undefined
+      ? []
+      : [['dataset_sha256', m.datasetSha256] as [string, string]]),
     ['producer', `mnist-lab ${m.producerVersion}`],
   ];
 }

@@ -126,7 +126,8 @@ function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {
  * batch norm a `BatchNormalization` with its running statistics, each activation its ONNX operator
  * (GELU, SiLU and SERLU composed from elementwise operators), dropout the identity. With
  * `metadata`, the model says what it expects and outputs: `doc_string`, `producer_version` and
- * `metadata_props` (`preprocessing`, `class_names` as a JSON array, `dataset`, `producer`).
+ * `metadata_props` (`preprocessing`, `class_names` as a JSON array, `dataset`, `dataset_sha256` when
+ * given, `producer`).
  */
 export async function toOnnx(model: Mlp, metadata?: ExportMetadata): Promise<Uint8Array> {
   const net = await describeMlp(model);

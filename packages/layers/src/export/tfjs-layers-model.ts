@@ -122,7 +122,8 @@ function layerConfigs(net: ExportedNetwork, weights: WeightSpec[]): object[] {
  * `logSoftmax` activation, so that it outputs what mnist-lab outputs. SERLU has no TensorFlow.js
  * layer: that network throws a {@link LayersError} saying so (ONNX can express it). With
  * `metadata`, `model.json` holds it as `userDefinedMetadata.mnistLab` (what `getUserDefinedMetadata()`
- * returns after `tf.loadLayersModel`): `preprocessing`, `classNames`, `dataset`, `producer`.
+ * returns after `tf.loadLayersModel`): `preprocessing`, `classNames`, `dataset` (and `datasetSha256`
+ * when given), `producer`.
  */
 export async function toTfjsLayersModel(
   model: Mlp,
@@ -162,6 +163,9 @@ export async function toTfjsLayersModel(
               preprocessing: metadata.preprocessing,
               classNames: metadata.classNames,
               dataset: metadata.dataset,
+              ...(metadata.datasetSha256 === undefined
+                ? {}
+                : { datasetSha256: metadata.datasetSha256 }),
               producer: `mnist-lab ${metadata.producerVersion}`,
             },
           },

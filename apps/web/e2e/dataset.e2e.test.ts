@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
+
+// A dataset of the user's own through the page's file input: Debian's Fashion-MNIST files (real
+// bytes, as a user downloads them), then hostile files. Chromium on wasm (no WebGPU).
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const server = useBuiltApp(artifacts);
+const FASHION = '/usr/share/datasets/fashion-mnist';
+const fashionMissing = existsSync(FASHION)
+  ? undefined
+  : `${FASHION} is missing (Debian's dataset-fashion-mnist; node scripts/setup.mjs installs it)`;
+const FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
+const SMALL = 'epochs=1&trainSize=640&testSize=200';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium(['--disable-features=WebGPU']);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const ready = (page: Page) =>
+  expect.poll(() => page.locator('#start').isEnabled(), { timeout: 60_000 }).toBe(true);
+const status = (page: Page) => page.locator('#dataset-status').textContent();
+
+/** The dataset's SHA-256 as the lab defines it: of the four gunzipped files' SHA-256 lines. */
+function datasetSha256(dir: string): string {
+  const lines = FILES.map(
+    (f) =>
+      `${createHash('sha256')
+        .update(gunzipSync(readFileSync(join(dir, f))))
+        .digest('hex')}\n`,
+  );
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
+/** An IDX file's header: uint8 values of these dimensions. */
+function idxHeader(dims: number[]): Buffer {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head[2] = 8;
+  head[3] = dims.length;
+  for (const [i, d] of dims.entries()) head.writeUInt32BE(d, 4 + 4 * i);
+  return head;
+}
+
+describeInBrowser(
+  `your own data in the browser lab${fashionMissing === undefined ? '' : ` [skipped: ${fashionMissing}]`}`,
+  () => {
+    it.skipIf(fashionMissing !== undefined)(
+      "trains on Fashion-MNIST's IDX files chosen in the page, says so on the run and in its download, and names its classes",
+      async () => {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${server.url}?lang=en&${SMALL}`);
+        await ready(page);
+        await page
+          .getByLabel('Dataset files')
+          .setInputFiles(FILES.map((f) => join(FASHION, f)).reverse());
+        await expect.poll(() => status(page), { timeout: 60_000 }).toMatch(/^Runs now train on/);
+        const sha = datasetSha256(FASHION);
+        expect(await status(page)).toBe(
+          `Runs now train on fashion-mnist (SHA-256 ${sha.slice(0, 16)}…).`,
+        );
+        expect(await page.locator('#data-name').textContent()).toBe('fashion-mnist');
+        expect(await page.locator('#data-text').textContent()).toBe(
+          '60000 training and 10000 test images, served by this page',
+        );
+        await page.getByRole('button', { name: 'Start' }).click();
+        const item = page.locator('#runs li').first();
+        await expect.poll(() => item.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+        expect(await item.textContent()).toMatch(/run 1: relu, 1 epoch, seed 1, fashion-mnist/);
+        // Its classes by name: the confusion matrix's rows, the test digits, the draw pad.
+        await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
+        const rows = await page.locator('#confusion tr th[scope="row"]').allTextContents();
+        expect(rows).toEqual([
+          '0 T-shirt/top',
+          '1 Trouser',
+          '2 Pullover',
+          '3 Dress',
+          '4 Coat',
+          '5 Sandal',
+          '6 Shirt',
+          '7 Sneaker',
+          '8 Bag',
+          '9 Ankle boot',
+        ]);
+        // Fashion-MNIST's first test image is an ankle boot.
+        expect(await page.locator('#digits li').first().getAttribute('aria-label')).toMatch(
+          /^an? Ankle boot, predicted /,
+        );
+        // The download carries the dataset: name, SHA-256 and class names.
+        const download = page.waitForEvent('download');
+        await page.getByRole('button', { name: 'TensorFlow.js' }).click();
+        const path = await (await download).path();
+        const meta = JSON.parse(readFileSync(path, 'utf8')).userDefinedMetadata.mnistLab;
+        expect(meta.dataset).toBe('fashion-mnist');
+        expect(meta.datasetSha256).toBe(sha);
+        expect(meta.classNames[9]).toBe('Ankle boot');
+        // Korean names them too.
+        await page.getByRole('button', { name: '한국어' }).click();
+        expect(await page.locator('#confusion tr th[scope="row"]').nth(9).textContent()).toBe(
+          '9 앵클 부츠',
+        );
+        await page
+          .locator('section', { has: page.locator('#results-h') })
+          .screenshot({ path: join(artifacts, 'dataset-fashion-ko.png') });
+        expect(errors).toEqual([]);
+        await page.close();
+      },
+      240_000,
+    );
+
+    it('refuses hostile files with the reason and keeps the dataset before: a lying header, a gzip bomb, a header past the cap, three files', async () => {
+      const dir = join(artifacts, 'hostile-datasets');
+      mkdirSync(dir, { recursive: true });
+      const labels = (n: number) => Buffer.concat([idxHeader([n]), Buffer.alloc(n)]);
+      const write = (name: string, bytes: Buffer) => {
+        writeFileSync(join(dir, name), bytes);
+        return join(dir, name);
+      };
+      const rest = [
+        write('train-labels-idx1-ubyte', labels(100)),
+        write(
+          't10k-images-idx3-ubyte',
+          Buffer.concat([idxHeader([10, 28, 28]), Buffer.alloc(7840)]),
+        ),
+        write('t10k-labels-idx1-ubyte', labels(10)),
+      ];
+      const cases: [string, Buffer, RegExp][] = [
+        // Declares 100 images, holds 3.
+        [
+          'lying',
+          Buffer.concat([idxHeader([100, 28, 28]), Buffer.alloc(3 * 784)]),
+          /train-images-idx3-ubyte/,
+        ],
+        // 100 images declared, 64 MB of zeros inflated: cut at what the header declares.
+        [
+          'bomb',
+          gzipSync(Buffer.concat([idxHeader([100, 28, 28]), Buffer.alloc(64 << 20)])),
+          /decompresses past the 78416 bytes its IDX header declares/,
+        ],
+        // A header that declares 4 GB: refused before anything that size is held.
+        [
+          'cap',
+          gzipSync(Buffer.concat([idxHeader([65535, 256, 256]), Buffer.alloc(1024)])),
+          /declares \d+ bytes, more than the 268435456 bytes/,
+        ],
+      ];
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(`${server.url}?lang=en&${SMALL}`);
+      await ready(page);
+      for (const [name, bytes, reason] of cases) {
+        const images = write(`${name}-train-images-idx3-ubyte`, bytes);
+        await page.getByLabel('Dataset files').setInputFiles([images, ...rest]);
+        await expect
+          .poll(() => status(page), { timeout: 60_000 })
+          .toMatch(/^Not loaded: .*\. The dataset before stays\.$/);
+        expect(await status(page), name).toMatch(reason);
+        expect(await page.locator('#dataset-status').getAttribute('class')).toBe('error');
+        expect(await page.locator('#data-name').textContent(), name).toBe('mnist');
+      }
+      await page.getByLabel('Dataset files').setInputFiles(rest);
+      expect(await status(page)).toMatch(/^Not loaded: expected the four IDX files/);
+      // MNIST still trains.
+      await page.getByRole('button', { name: 'Start' }).click();
+      const item = page.locator('#runs li').first();
+      await expect.poll(() => item.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      expect(await item.textContent()).toMatch(/run 1: relu, 1 epoch, seed 1 — done/);
+      await page.close();
+    }, 180_000);
+  },
+);
