@@ -67,6 +67,10 @@ const NAMES = new Set([
   'kmnist',
   'emnist',
   'sha',
+  'csv',
+  'jsonl',
+  'results',
+  'cli',
 ]);
 
 /** A device's own name in the backend line (`소프트웨어 어댑터(ANGLE (Google, …))`): a name. */
@@ -148,6 +152,15 @@ describeInBrowser('the browser lab in Korean', () => {
     await expect
       .poll(() => page.locator('#runs li').first().getAttribute('data-state'), { timeout: 120_000 })
       .toBe('done');
+    // A second run, and both ticked: the comparison is on the page too.
+    await page.locator('#lr').fill('0.1');
+    await page.getByRole('button', { name: '시작' }).click();
+    await expect
+      .poll(() => page.locator('#runs li').nth(1).getAttribute('data-state'), { timeout: 120_000 })
+      .toBe('done');
+    await page.getByRole('checkbox', { name: '실행 1 비교' }).check();
+    await page.getByRole('checkbox', { name: '실행 2 비교' }).check();
+    expect(await page.locator('#compare tr th').nth(3).textContent()).toBe('학습률');
     await page.locator('#runs input[type="radio"]').first().check();
     await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
     await page.locator('#pad').scrollIntoViewIfNeeded();

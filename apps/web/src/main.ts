@@ -2,6 +2,7 @@
 // the drawing pad to the training worker. Each part lives in its own module.
 import { backendToAsk, describeBackend, unknownBackendNote } from './backend-choice';
 import { LessonPanel } from './chapters';
+import { Comparison } from './compare';
 import type { DatasetIdentity } from './dataset-identity';
 import { DatasetChooser } from './datasets';
 import { $ } from './dom';
@@ -35,6 +36,7 @@ const list = new RunList(
   (run) => void keeper.forget(run),
 );
 const charts = runCharts(list.runs);
+new Comparison(list);
 installTestHooks(list.runs);
 const lesson = new LessonPanel({
   start: startRun,

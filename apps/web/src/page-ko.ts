@@ -40,6 +40,12 @@ export const PAGE_KO: Readonly<Record<string, string>> = {
   stop: '중지',
   share: '이 설정으로 가는 링크',
   runs: '실행 목록',
+  'results-hint':
+    '실행을 체크하면 나란히 비교합니다. 체크한 실행(없으면 선택한 실행)의 결과를 CLI의 results.jsonl 형식이나 CSV로 받을 수 있습니다:',
+  'results-jsonl': 'JSON 내려받기',
+  'results-csv': 'CSV 내려받기',
+  'results-open': '결과 파일 열기',
+  compare: '실행 비교',
   'runs-hint':
     '실행들은 나란히 남습니다. 하나를 고르면 그 결과를 보고, 그 모델로 숫자를 그려 볼 수 있습니다. 한 에폭 이상 학습한 실행은 끝날 때 이 브라우저에 보관되어, 지우기 전까지는 새로 고침한 뒤에도 여기 있습니다.',
   training: '학습',

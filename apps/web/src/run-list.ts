@@ -108,6 +108,7 @@ export class RunList {
     if (at < 0) return;
     this.runs.splice(at, 1);
     run.item.remove();
+    if (this.compared.delete(run.id)) this.onCompare();
     if (this.selected === run) {
       this.selected = this.runs.at(-1);
       for (const r of this.runs) this.render(r);
@@ -128,6 +129,11 @@ export class RunList {
   allActive(): Run[] {
     return this.runs.filter((r) => r.state === 'running' || r.state === 'paused');
   }
+
+  /** The runs ticked for comparison, by id. */
+  readonly compared = new Set<number>();
+  /** Called when the ticked runs change. */
+  onCompare: () => void = () => {};
 
   select(run: Run): void {
     this.selected = run;
@@ -168,7 +174,18 @@ export class RunList {
       swatch,
       w.runLine(run.id, what, w.state(state), last, run.key !== undefined),
     );
-    run.item.append(label);
+    const tick = Object.assign(document.createElement('input'), {
+      type: 'checkbox',
+      className: 'compare-tick',
+      checked: this.compared.has(run.id),
+    });
+    tick.setAttribute('aria-label', w.compareRun(run.id));
+    tick.addEventListener('change', () => {
+      if (tick.checked) this.compared.add(run.id);
+      else this.compared.delete(run.id);
+      this.onCompare();
+    });
+    run.item.append(tick, label);
     run.item.dataset.state = run.state;
     if (run.key !== undefined) {
       const forget = Object.assign(document.createElement('button'), {

@@ -4,11 +4,9 @@
 // chosen by how the number is read (`particle`).
 import { particle } from '@mnist-lab/lesson';
 import { lang } from './i18n';
+import { FASHION_KO, REASONS_KO, type RunState, STATES_KO } from './words-ko';
 
 const percent = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
-
-/** Run states, as the run list says them. */
-type RunState = 'running' | 'paused' | 'stopped' | 'done' | 'failed' | 'ready';
 
 const en = {
   error: (message: string) => `Error: ${message}`,
@@ -45,6 +43,41 @@ const en = {
   state: (s: RunState) => s as string,
   runLine: (id: number, what: string, state: string, accuracy: number | undefined, kept: boolean) =>
     ` run ${id}: ${what} — ${state}${accuracy === undefined ? '' : `, ${percent(accuracy)}`}${kept ? ' · kept in this browser' : ''}`,
+  compareRun: (id: number) => `Compare run ${id}`,
+  field: (name: string) =>
+    ({
+      preset: 'preset',
+      activation: 'activation',
+      dropout: 'dropout',
+      batchNorm: 'batch norm',
+      init: 'initializer',
+      hidden: 'hidden layers',
+      lr: 'learning rate',
+      momentum: 'momentum',
+      batchSize: 'batch size',
+      epochs: 'epochs',
+      seed: 'seed',
+      trainSize: 'training examples',
+      testSize: 'test examples',
+    })[name] ?? name,
+  dataset: 'dataset',
+  yes: 'yes',
+  no: 'no',
+  metric: (name: string) =>
+    ({
+      testAccuracy: 'test accuracy',
+      testLoss: 'test loss',
+      trainLoss: 'training loss (last epoch)',
+      gap: 'training − test accuracy (points): what the network memorized',
+      gradientRatio: "fc1's gradient / fc3's (last probe): below 1, it vanishes",
+    })[name] ?? name,
+  compareSame:
+    'The ticked runs share every setting: only chance (their seeds) or the data sets them apart.',
+  compareDiffer: (n: number) =>
+    `The settings in which the ticked runs differ (${n}), then their final figures.`,
+  resultsOpened: (file: string, n: number) =>
+    `${file}: ${n} run${n === 1 ? '' : 's'} opened, with their curves.`,
+  resultsRefused: (why: string) => `Not opened: ${why}`,
   forget: 'Forget',
   forgetTitle: 'Remove this run and its model from this browser',
   pause: 'Pause',
@@ -106,49 +139,6 @@ const en = {
       : `${file}: ${shape} ${activation}${bn ? ' with batch norm' : ''}. Draw a digit.`,
 };
 
-/** Fashion-MNIST's classes in Korean. */
-const FASHION_KO: Record<string, string> = {
-  'T-shirt/top': '티셔츠/탑',
-  Trouser: '바지',
-  Pullover: '풀오버',
-  Dress: '드레스',
-  Coat: '코트',
-  Sandal: '샌들',
-  Shirt: '셔츠',
-  Sneaker: '운동화',
-  Bag: '가방',
-  'Ankle boot': '앵클 부츠',
-};
-
-/** The backends package's reasons for passing a backend over, in Korean (names kept). */
-const REASONS_KO: [RegExp, string][] = [
-  [
-    /^backend '(\w+)' is unavailable: the browser found no WebGPU adapter$/,
-    '브라우저가 WebGPU 어댑터를 찾지 못했습니다',
-  ],
-  [
-    /^backend '(\w+)' is unavailable: this browser has no navigator\.gpu .*$/,
-    '이 브라우저에는 WebGPU가 없습니다(꺼져 있거나, 지원하지 않거나, 안전한 연결의 페이지가 아닙니다)',
-  ],
-  [
-    /^(\w+) runs on a software adapter \((.*)\), far slower than wasm on this CPU; \?backend=measure times it too$/,
-    '소프트웨어 어댑터($2)에서 돌아가 이 CPU의 wasm보다 훨씬 느립니다. ?backend=measure로 함께 잽니다',
-  ],
-  [
-    /^(\w+) runs on a software adapter \((.*)\), far slower than wasm on this CPU; \?backend=(\w+) asks for it anyway$/,
-    '소프트웨어 어댑터($2)에서 돌아가 이 CPU의 wasm보다 훨씬 느립니다. 그래도 쓰려면 ?backend=$3',
-  ],
-];
-
-const STATES_KO: Record<RunState, string> = {
-  running: '학습 중',
-  paused: '일시 정지',
-  stopped: '중지됨',
-  done: '끝남',
-  failed: '실패',
-  ready: '준비됨',
-};
-
 const ko: typeof en = {
   error: (message) => `오류: ${message}`,
   runFailed: (id) =>
@@ -173,6 +163,38 @@ const ko: typeof en = {
   state: (s) => STATES_KO[s],
   runLine: (id, what, state, accuracy, kept) =>
     ` 실행 ${id}: ${what} — ${state}${accuracy === undefined ? '' : `, ${percent(accuracy)}`}${kept ? ' · 이 브라우저에 보관됨' : ''}`,
+  compareRun: (id) => `실행 ${id} 비교`,
+  field: (name) =>
+    ({
+      preset: '프리셋',
+      activation: '활성화 함수',
+      dropout: '드롭아웃',
+      batchNorm: '배치 정규화',
+      init: '초기화',
+      hidden: '은닉층 너비',
+      lr: '학습률',
+      momentum: '모멘텀',
+      batchSize: '배치 크기',
+      epochs: '에폭 수',
+      seed: '시드',
+      trainSize: '학습 예제 수',
+      testSize: '테스트 예제 수',
+    })[name] ?? name,
+  dataset: '데이터셋',
+  yes: '예',
+  no: '아니요',
+  metric: (name) =>
+    ({
+      testAccuracy: '테스트 정확도',
+      testLoss: '테스트 손실',
+      trainLoss: '학습 손실(마지막 에폭)',
+      gap: '학습 − 테스트 정확도(포인트): 신경망이 외운 만큼',
+      gradientRatio: 'fc1 기울기 / fc3 기울기(마지막 측정): 1보다 작으면 기울기가 사라지는 중',
+    })[name] ?? name,
+  compareSame: '체크한 실행들은 설정이 모두 같습니다. 차이는 우연(시드)이나 데이터에서만 옵니다.',
+  compareDiffer: (n) => `체크한 실행들이 서로 다른 설정(${n}가지)과 최종 수치입니다.`,
+  resultsOpened: (file, n) => `${file}: 실행 ${n}개를 곡선과 함께 열었습니다.`,
+  resultsRefused: (why) => `열지 않았습니다: ${why}`,
   forget: '지우기',
   forgetTitle: '이 실행과 그 모델을 이 브라우저에서 지웁니다',
   pause: '일시 정지',
