@@ -71,9 +71,17 @@ describeInBrowser(
           .setInputFiles(FILES.map((f) => join(FASHION, f)).reverse());
         await expect.poll(() => status(page), { timeout: 60_000 }).toMatch(/^Runs now train on/);
         const sha = datasetSha256(FASHION);
-        expect(await status(page)).toBe(
-          `Runs now train on fashion-mnist (SHA-256 ${sha.slice(0, 16)}…).`,
-        );
+        await expect
+          .poll(() => status(page))
+          .toBe(
+            `Runs now train on fashion-mnist (SHA-256 ${sha.slice(0, 16)}…). Kept in this browser: a reload starts on it, until you go back to MNIST.`,
+          );
+        // Kept across a reload: the page starts on it again, without choosing the files.
+        await page.reload();
+        await expect
+          .poll(() => page.locator('#data-name').textContent(), { timeout: 60_000 })
+          .toBe('fashion-mnist');
+        await expect.poll(() => status(page)).toMatch(/^Runs now train on fashion-mnist \(SHA-256/);
         expect(await page.locator('#data-name').textContent()).toBe('fashion-mnist');
         expect(await page.locator('#data-text').textContent()).toBe(
           '60000 training and 10000 test images, served by this page',
@@ -117,6 +125,13 @@ describeInBrowser(
         await page
           .locator('section', { has: page.locator('#results-h') })
           .screenshot({ path: join(artifacts, 'dataset-fashion-ko.png') });
+        // Back to MNIST forgets the files: a reload starts on MNIST.
+        await page.locator('#dataset-mnist').click();
+        await expect.poll(() => page.locator('#data-name').textContent()).toBe('mnist');
+        await page.reload();
+        await ready(page);
+        await page.waitForTimeout(1000);
+        expect(await page.locator('#data-name').textContent()).toBe('mnist');
         expect(errors).toEqual([]);
         await page.close();
       },

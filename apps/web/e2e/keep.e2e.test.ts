@@ -147,7 +147,7 @@ describeInBrowser('keeping models in the browser and loading model files', () =>
       // Fifty kept runs, as metadata, each with a model of 16 MB that was never read.
       await page.evaluate(async () => {
         const db = await new Promise<IDBDatabase>((done, fail) => {
-          const r = indexedDB.open('mnist-lab', 2);
+          const r = indexedDB.open('mnist-lab');
           r.onsuccess = () => done(r.result);
           r.onerror = () => fail(r.error);
         });

@@ -2,6 +2,7 @@ import { type IdxFileRole, idxUrls } from '@mnist-lab/data';
 import type { DatasetIdentity } from './dataset-identity';
 import { $ } from './dom';
 import { show } from './i18n';
+import { forgetDataset, type KeptDataset, keepDataset, keptDataset } from './kept-dataset';
 import type { ToWorker } from './protocol';
 import { WEB_DATA_LIMITS } from './settings';
 import { words } from './words';
@@ -37,6 +38,8 @@ export class DatasetChooser {
   current: DatasetIdentity | undefined;
   /** The blob URLs of the files being read, with each file's name (for messages). */
   private urls = new Map<string, string>();
+  /** The files being read, to keep in this browser once they load (not when read from there). */
+  private toKeep: Omit<KeptDataset, 'name'> | undefined;
 
   constructor(
     private readonly send: (message: ToWorker) => void,
@@ -47,8 +50,22 @@ export class DatasetChooser {
       this.choose(Array.from(input.files ?? []));
       input.value = '';
     });
-    $('dataset-mnist').addEventListener('click', () =>
-      this.load('mnist', idxUrls(this.mnistUrl, '.gz')),
+    $('dataset-mnist').addEventListener('click', () => {
+      // Back to MNIST forgets the files kept here: a reload starts on MNIST too.
+      void forgetDataset().catch(() => {});
+      this.load('mnist', idxUrls(this.mnistUrl, '.gz'));
+    });
+  }
+
+  /** The dataset kept in this browser, loaded again (once MNIST is in). */
+  async restore(): Promise<void> {
+    const kept = await keptDataset().catch(() => undefined);
+    if (kept === undefined) return;
+    this.read(
+      kept.name,
+      new Map(Object.entries(kept.files) as [IdxFileRole, Blob][]),
+      kept.fileNames,
+      false,
     );
   }
 
@@ -58,14 +75,22 @@ export class DatasetChooser {
     this.release();
     $('data-name').textContent = dataset.name;
     $<HTMLButtonElement>('dataset-mnist').hidden = dataset.name === 'mnist';
-    show($('dataset-status'), () =>
-      dataset.name === 'mnist' ? '' : words().datasetReady(dataset.name, dataset.sha256),
-    );
     $('dataset-status').classList.remove('error');
+    const said = (kept: string) => () =>
+      dataset.name === 'mnist' ? '' : words().datasetReady(dataset.name, dataset.sha256, kept);
+    show($('dataset-status'), said(''));
+    const toKeep = this.toKeep;
+    this.toKeep = undefined;
+    if (toKeep === undefined || dataset.name === 'mnist') return;
+    keepDataset({ ...toKeep, name: dataset.name }).then(
+      () => show($('dataset-status'), said(words().datasetKept)),
+      (error: Error) => show($('dataset-status'), said(words().datasetNotKept(error.message))),
+    );
   }
 
   /** The worker refused the files: why, beside the chooser; the dataset before stays. */
   refused(message: string): void {
+    this.toKeep = undefined;
     // The reader names the blob URL it read; the user knows the file by its name.
     let said = message;
     for (const [url, name] of this.urls) said = said.replaceAll(url, name);
@@ -91,16 +116,33 @@ export class DatasetChooser {
       this.refused(words().datasetFiles(files.map((x) => x.name)));
     else if (tooLarge !== undefined)
       this.refused(words().datasetTooLarge(tooLarge.name, WEB_DATA_LIMITS.fileBytes >> 20));
-    else this.read(files, roles);
+    else
+      this.read(
+        nameOf(files),
+        roles,
+        Object.fromEntries(
+          [...roles].map(([role, f]) => [role, f.name]),
+        ) as KeptDataset['fileNames'],
+        true,
+      );
   }
 
-  private read(files: File[], roles: Map<IdxFileRole, File>): void {
+  /** Reads the four files in the worker (keeping them here once they load, when `keep`). */
+  private read(
+    name: string,
+    roles: Map<IdxFileRole, Blob>,
+    fileNames: KeptDataset['fileNames'],
+    keep: boolean,
+  ): void {
     this.release();
     const urls = Object.fromEntries(
       [...roles].map(([role, file]) => [role, URL.createObjectURL(file)]),
     ) as Record<IdxFileRole, string>;
-    this.urls = new Map([...roles].map(([role, file]) => [urls[role], file.name]));
-    this.load(nameOf(files), urls);
+    this.urls = new Map([...roles].map(([role]) => [urls[role], fileNames[role]]));
+    this.toKeep = keep
+      ? { files: Object.fromEntries(roles) as KeptDataset['files'], fileNames }
+      : undefined;
+    this.load(name, urls);
   }
 
   private load(name: string, urls: Record<IdxFileRole, string>): void {

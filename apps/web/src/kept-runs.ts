@@ -35,22 +35,26 @@ const DB = 'mnist-lab';
 const RUNS = 'kept-runs';
 /** Each run's model file, by the same key. */
 const MODELS = 'kept-models';
+/** The user's dataset: its four files, under one key (kept-dataset.ts). */
+export const DATASETS = 'kept-dataset';
 
-function request<T>(r: IDBRequest<T>): Promise<T> {
+export function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
   });
 }
 
-function open(): Promise<IDBDatabase> {
+/** The lab's database, made or brought up to its newest version. */
+export function openLabDb(): Promise<IDBDatabase> {
   if (typeof indexedDB === 'undefined')
     return Promise.reject(new Error('this browser offers no IndexedDB'));
-  const r = indexedDB.open(DB, 2);
+  const r = indexedDB.open(DB, 3);
   r.onupgradeneeded = (event) => {
     const db = r.result;
     if (event.oldVersion < 1) db.createObjectStore(RUNS, { keyPath: 'key', autoIncrement: true });
-    db.createObjectStore(MODELS);
+    if (event.oldVersion < 2) db.createObjectStore(MODELS);
+    if (event.oldVersion < 3) db.createObjectStore(DATASETS);
     // Version 1 kept each model inside its run: move them out, so that listing reads no model.
     if (event.oldVersion === 1) {
       const runs = r.transaction?.objectStore(RUNS);
@@ -75,7 +79,7 @@ async function withStores<T>(
   mode: IDBTransactionMode,
   fn: (runs: IDBObjectStore, models: IDBObjectStore) => Promise<T>,
 ): Promise<T> {
-  const db = await open();
+  const db = await openLabDb();
   try {
     const tx = db.transaction([RUNS, MODELS], mode);
     // A write counts once its transaction has committed, not when its request succeeded.

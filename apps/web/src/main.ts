@@ -119,7 +119,11 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>) {
   datasets.ready(m.dataset);
   list.ready = true;
   renderResults();
-  if (!restored) void keeper.restore();
+  // The first data in: the runs and the dataset kept in this browser come back.
+  if (!restored) {
+    void keeper.restore();
+    void datasets.restore();
+  }
   restored = true;
   list.setButtons();
   lesson.update();

@@ -79,9 +79,10 @@ export const WEB_LIMITS = {
 
 /**
  * A dataset of the user's own: each of its four IDX files at most 256 MB, as chosen and once
- * decompressed (EMNIST digits' training images, the largest such file people use, are 188 MB).
+ * decompressed (EMNIST digits' training images, the largest such file people use, are 188 MB);
+ * kept in this browser across reloads when its four files, as chosen, take at most 256 MB.
  */
-export const WEB_DATA_LIMITS = { fileBytes: 256 * 2 ** 20 } as const;
+export const WEB_DATA_LIMITS = { fileBytes: 256 * 2 ** 20, keptBytes: 256 * 2 ** 20 } as const;
 
 /** True when hidden widths make a network within {@link WEB_LIMITS} (784 inputs, 10 classes). */
 export function hiddenWithinLimits(hidden: readonly number[]): boolean {

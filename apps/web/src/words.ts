@@ -28,8 +28,10 @@ const en = {
     `${percent(accuracy)} (run ${id}, epoch ${epoch})`,
   // The dataset.
   datasetLoading: (name: string) => `Reading ${name}…`,
-  datasetReady: (name: string, sha256: string) =>
-    `Runs now train on ${name} (SHA-256 ${sha256.slice(0, 16)}…).`,
+  datasetReady: (name: string, sha256: string, kept: string) =>
+    `Runs now train on ${name} (SHA-256 ${sha256.slice(0, 16)}…).${kept === '' ? '' : ` ${kept}`}`,
+  datasetKept: 'Kept in this browser: a reload starts on it, until you go back to MNIST.',
+  datasetNotKept: (why: string) => `Not kept in this browser: ${why}.`,
   datasetRefused: (why: string) => `Not loaded: ${why}. The dataset before stays.`,
   datasetFiles: (names: readonly string[]) =>
     `expected the four IDX files (train and t10k images and labels, gzipped or not), got ${names.length === 0 ? 'none' : names.join(', ')}`,
@@ -151,8 +153,11 @@ const ko: typeof en = {
   dataProgress: (mb, total) => (total === undefined ? `${mb} MB` : `${total} MB 중 ${mb} MB`),
   latest: (accuracy, id, epoch) => `${percent(accuracy)} (실행 ${id}, 에폭 ${epoch})`,
   datasetLoading: (name) => `${name} 읽는 중…`,
-  datasetReady: (name, sha256) =>
-    `이제 실행은 ${particle(name, '으로', '로')} 학습합니다(SHA-256 ${sha256.slice(0, 16)}…).`,
+  datasetReady: (name, sha256, kept) =>
+    `이제 실행은 ${particle(name, '으로', '로')} 학습합니다(SHA-256 ${sha256.slice(0, 16)}…).${kept === '' ? '' : ` ${kept}`}`,
+  datasetKept:
+    '이 브라우저에 보관했습니다. MNIST로 돌아가기 전까지는 새로 고침해도 이 데이터셋으로 시작합니다.',
+  datasetNotKept: (why) => `이 브라우저에 보관하지 못했습니다: ${why}.`,
   datasetRefused: (why) => `불러오지 않았습니다: ${why}. 이전 데이터셋을 그대로 씁니다.`,
   datasetFiles: (names) =>
     `IDX 파일 네 개(train과 t10k의 images와 labels, gzip이든 아니든)가 필요한데, 고른 파일은 ${names.length === 0 ? '없습니다' : names.join(', ')}`,
