@@ -1,4 +1,4 @@
-import type { RgbaImage } from '@mnist-lab/data';
+import { imageHeader, type RgbaImage } from '@mnist-lab/data';
 import { FileError, readRegularFile } from '@mnist-lab/errors/node';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -10,41 +10,15 @@ import { UsageError } from './errors';
  */
 export const IMAGE_LIMITS = { maxPixels: 1 << 24, maxSide: 8192, maxFileBytes: 64 << 20 } as const;
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A JPEG's size from its first start-of-frame marker, without decoding it. */
-function jpegSize(bytes: Buffer): { width: number; height: number } | undefined {
-  let at = 2;
-  while (at + 9 < bytes.length) {
-    if (bytes[at] !== 0xff) return undefined;
-    const marker = bytes[at + 1] as number;
-    if (marker === 0xff) {
-      at++;
-      continue;
-    }
-    const length = bytes.readUInt16BE(at + 2);
-    // SOF0…SOF15 but DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker))
-      return { height: bytes.readUInt16BE(at + 5), width: bytes.readUInt16BE(at + 7) };
-    at += 2 + length;
-  }
-  return undefined;
-}
-
 /** The image's format and size from its header, refusing one too large to decode. */
 function checkHeader(bytes: Buffer, path: string): 'png' | 'jpeg' {
-  let format: 'png' | 'jpeg';
-  let size: { width: number; height: number } | undefined;
-  if (bytes.length >= 24 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
-    format = 'png';
-    size = { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-  } else if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    format = 'jpeg';
-    size = jpegSize(bytes);
-    if (size === undefined) throw new UsageError(`${path}: a JPEG without a readable frame header`);
-  } else {
-    throw new UsageError(`${path}: not a PNG or JPEG image`);
-  }
+  const size = imageHeader(bytes);
+  if (size === undefined)
+    throw new UsageError(
+      bytes[0] === 0xff && bytes[1] === 0xd8
+        ? `${path}: a JPEG without a readable frame header`
+        : `${path}: not a PNG or JPEG image`,
+    );
   const { width, height } = size;
   if (
     width > IMAGE_LIMITS.maxSide ||
@@ -55,7 +29,7 @@ function checkHeader(bytes: Buffer, path: string): 'png' | 'jpeg' {
       `${path}: the image is ${width}×${height} pixels; predict decodes images of at most ${IMAGE_LIMITS.maxPixels / (1 << 20)} megapixels, ${IMAGE_LIMITS.maxSide} pixels a side (a digit needs far fewer: it is shrunk to 28×28)`,
     );
   }
-  return format;
+  return size.format;
 }
 
 /**

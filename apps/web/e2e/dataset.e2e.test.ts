@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pngGrey, zip } from '../../../packages/data/src/test-helpers';
 import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
 
 // A dataset of the user's own through the page's file input: Debian's Fashion-MNIST files (real
@@ -53,6 +54,32 @@ function idxHeader(dims: number[]): Buffer {
   head[3] = dims.length;
   for (const [i, d] of dims.entries()) head.writeUInt32BE(d, 4 + 4 * i);
   return head;
+}
+
+/** Three classes of 12 pictures each (a bar, a cross, a ring, each drawn a little apart), as PNGs. */
+function shapeImages(): { path: string; data: Uint8Array }[] {
+  const draw = (shape: string, k: number) => {
+    const px = new Uint8Array(40 * 40).fill(255);
+    for (let y = 0; y < 40; y++)
+      for (let x = 0; x < 40; x++) {
+        const dx = x - 20 - (k % 3);
+        const dy = y - 20 - (k % 4);
+        const on =
+          shape === 'bar'
+            ? Math.abs(dx) < 3 && Math.abs(dy) < 14
+            : shape === 'cross'
+              ? (Math.abs(dx - dy) < 3 || Math.abs(dx + dy) < 3) && Math.abs(dx) < 12
+              : Math.abs(Math.hypot(dx, dy) - 10) < 2.5;
+        if (on) px[y * 40 + x] = 0;
+      }
+    return pngGrey(40, 40, px);
+  };
+  return ['bar', 'cross', 'ring'].flatMap((shape) =>
+    Array.from({ length: 12 }, (_, k) => ({
+      path: `${shape}/${String(k).padStart(2, '0')}.png`,
+      data: draw(shape, k),
+    })),
+  );
 }
 
 describeInBrowser(
@@ -127,7 +154,9 @@ describeInBrowser(
           .screenshot({ path: join(artifacts, 'dataset-fashion-ko.png') });
         // Back to MNIST forgets the files: a reload starts on MNIST.
         await page.locator('#dataset-mnist').click();
-        await expect.poll(() => page.locator('#data-name').textContent()).toBe('mnist');
+        await expect
+          .poll(() => page.locator('#data-name').textContent(), { timeout: 60_000 })
+          .toBe('mnist');
         await page.reload();
         await ready(page);
         await page.waitForTimeout(1000);
@@ -196,5 +225,80 @@ describeInBrowser(
       expect(await item.textContent()).toMatch(/run 1: relu, 1 epoch, seed 1 — done/);
       await page.close();
     }, 180_000);
+
+    it('trains on a zip of PNGs in one folder per class, and on the same images chosen as a folder', async () => {
+      const dir = join(artifacts, 'shapes');
+      const entries = shapeImages();
+      for (const e of entries) {
+        mkdirSync(join(dir, e.path, '..'), { recursive: true });
+        writeFileSync(join(dir, e.path), e.data);
+      }
+      const archive = join(artifacts, 'shapes.zip');
+      writeFileSync(
+        archive,
+        zip(entries.map((e) => ({ ...e, path: `shapes/${e.path}`, deflate: true }))),
+      );
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(`${server.url}?lang=en&${SMALL}`);
+      await ready(page);
+      await page.getByLabel('Dataset files').setInputFiles(archive);
+      await expect
+        .poll(() => status(page), { timeout: 60_000 })
+        .toMatch(/^Runs now train on shapes \(SHA-256 /);
+      const fromZip = await status(page);
+      expect(await page.locator('#data-text').textContent()).toBe(
+        '30 training and 6 test images, served by this page',
+      );
+      await page.getByRole('button', { name: 'Start' }).click();
+      const item = page.locator('#runs li').first();
+      await expect.poll(() => item.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+      // The form asked for 640 training examples: the run trained on the 30 there are, and says so.
+      expect(await item.textContent()).toMatch(/run 1: relu, 1 epoch, seed 1, shapes — done/);
+      await page.locator('#runs input[type="radio"]').first().check();
+      await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
+      const rows = await page.locator('#confusion tr th[scope="row"]').allTextContents();
+      expect(rows.slice(0, 3)).toEqual(['0 bar', '1 cross', '2 ring']);
+      // The same images as a folder: the same dataset, to the bit.
+      await page.getByLabel('Dataset folder').setInputFiles(dir);
+      await expect.poll(() => status(page), { timeout: 60_000 }).toBe(fromZip);
+      await page.close();
+    }, 180_000);
+
+    it('refuses a PNG bomb and a zip bomb among the images, saying which file', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(`${server.url}?lang=en&${SMALL}`);
+      await ready(page);
+      const good = shapeImages();
+      // A PNG of 54 bytes that declares 100000 × 100000 pixels.
+      const bomb = Buffer.from(pngGrey(1, 1, Uint8Array.of(0)));
+      bomb.writeUInt32BE(100000, 16);
+      bomb.writeUInt32BE(100000, 20);
+      const cases: [string, Uint8Array, RegExp][] = [
+        [
+          'png-bomb.zip',
+          zip([...good, { path: 'bar/huge.png', data: bomb }]),
+          /bar\/huge\.png: the image declares 100000 × 100000 pixels; at most 4096 a side/,
+        ],
+        [
+          'zip-bomb.zip',
+          zip([
+            ...good,
+            { path: 'ring/big.png', data: new Uint8Array(64 << 20), deflate: true, declared: 1000 },
+          ]),
+          /zip-bomb: ring\/big\.png: inflates past the 1000 bytes the archive declares for it/,
+        ],
+      ];
+      for (const [name, bytes, reason] of cases) {
+        const file = join(artifacts, name);
+        writeFileSync(file, bytes);
+        await page.getByLabel('Dataset files').setInputFiles(file);
+        await expect
+          .poll(() => status(page), { timeout: 60_000 })
+          .toMatch(/^Not loaded: .*\. The dataset before stays\.$/);
+        expect(await status(page), name).toMatch(reason);
+        expect(await page.locator('#data-name').textContent(), name).toBe('mnist');
+      }
+      await page.close();
+    }, 120_000);
   },
 );

@@ -62,7 +62,6 @@ const NAMES = new Set([
   ...ACTIVATION_NAMES.flatMap((name) => name.split('-')),
   'idx',
   'gzip',
-  'train',
   'fashion',
   'kmnist',
   'emnist',
@@ -71,6 +70,9 @@ const NAMES = new Set([
   'jsonl',
   'results',
   'cli',
+  'zip',
+  'png',
+  'jpeg',
 ]);
 
 /** A device's own name in the backend line (`소프트웨어 어댑터(ANGLE (Google, …))`): a name. */
@@ -108,7 +110,8 @@ async function pageStrings(page: Page): Promise<string[]> {
     for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
       const el = node.parentElement;
       const text = node.textContent?.trim() ?? '';
-      if (text === '' || el === null || el.closest('script, style') !== null) continue;
+      // Code spans are literal names (`train/`, `config.json`), the same in every language.
+      if (text === '' || el === null || el.closest('script, style, code') !== null) continue;
       // A language's own name in the switch is written in that language.
       if (el.closest('[lang="en"]') !== null && el.closest('#lang') !== null) continue;
       if (shown(el) || el.closest('legend') !== null) out.push(text);

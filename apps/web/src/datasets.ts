@@ -6,6 +6,7 @@ import { forgetDataset, type KeptDataset, keepDataset, keptDataset } from './kep
 import type { ToWorker } from './protocol';
 import { WEB_DATA_LIMITS } from './settings';
 import { words } from './words';
+import type { ImageSource } from './worker-images';
 
 /** Which of the four IDX files a file is, by its name (as MNIST, Fashion-MNIST, KMNIST, EMNIST name theirs). */
 export function idxRole(name: string): IdxFileRole | undefined {
@@ -49,6 +50,15 @@ export class DatasetChooser {
     input.addEventListener('change', () => {
       this.choose(Array.from(input.files ?? []));
       input.value = '';
+    });
+    const folder = $<HTMLInputElement>('dataset-folder');
+    folder.addEventListener('change', () => {
+      const files = Array.from(folder.files ?? []);
+      folder.value = '';
+      if (files.length === 0) return;
+      const name = (files[0]?.webkitRelativePath.split('/')[0] ?? 'images').slice(0, 40);
+      const source = { files: files.map((file) => ({ path: file.webkitRelativePath, file })) };
+      this.loadImages(name, source);
     });
     $('dataset-mnist').addEventListener('click', () => {
       // Back to MNIST forgets the files kept here: a reload starts on MNIST too.
@@ -102,10 +112,16 @@ export class DatasetChooser {
   /** While a run trains the dataset cannot change. */
   setBusy(busy: boolean): void {
     $<HTMLInputElement>('dataset-files').disabled = busy;
+    $<HTMLInputElement>('dataset-folder').disabled = busy;
     $<HTMLButtonElement>('dataset-mnist').disabled = busy;
   }
 
   private choose(files: File[]): void {
+    const zip = files.length === 1 && /\.zip$/i.test(files[0]?.name ?? '') ? files[0] : undefined;
+    if (zip !== undefined) {
+      this.loadImages(zip.name.replace(/\.zip$/i, '').slice(0, 40) || 'images', { zip });
+      return;
+    }
     const roles = new Map<IdxFileRole, File>();
     for (const f of files) {
       const role = idxRole(f.name);
@@ -143,6 +159,15 @@ export class DatasetChooser {
       ? { files: Object.fromEntries(roles) as KeptDataset['files'], fileNames }
       : undefined;
     this.load(name, urls);
+  }
+
+  /** A dataset of images, read and converted in the worker (not kept across reloads). */
+  private loadImages(name: string, source: ImageSource): void {
+    this.release();
+    this.toKeep = undefined;
+    show($('dataset-status'), () => words().datasetLoading(name));
+    $('dataset-status').classList.remove('error');
+    this.send({ type: 'data-images', name, source });
   }
 
   private load(name: string, urls: Record<IdxFileRole, string>): void {

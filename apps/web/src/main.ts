@@ -1,6 +1,6 @@
 // The browser lab's page: it wires the settings form, the run list, the charts, the results and
 // the drawing pad to the training worker. Each part lives in its own module.
-import { backendToAsk, describeBackend, unknownBackendNote } from './backend-choice';
+import { backendToAsk } from './backend-choice';
 import { LessonPanel } from './chapters';
 import { Comparison } from './compare';
 import type { DatasetIdentity } from './dataset-identity';
@@ -15,12 +15,21 @@ import { runCharts } from './run-charts';
 import { type Run, RunList } from './run-list';
 import type { RunSettings } from './settings';
 import { settingsForm } from './settings-form';
+import { showBackend, showDataProgress } from './status-lines';
 import { installTestHooks } from './test-hooks';
 import { renderConfusion, renderDigits, renderWeights } from './views';
 import { words } from './words';
 
 startLanguage();
-let samples: { images: Uint8Array; labels: number[]; dataset: DatasetIdentity } | undefined;
+let samples:
+  | {
+      images: Uint8Array;
+      labels: number[];
+      dataset: DatasetIdentity;
+      trainCount: number;
+      testCount: number;
+    }
+  | undefined;
 let restored = false;
 
 const form = $<HTMLFormElement>('settings');
@@ -113,7 +122,13 @@ function onBatch(run: Run, m: Extract<FromWorker, { type: 'batch' }>) {
 
 /** The data is in: Start can start, and the runs kept in this browser come back. */
 function onReady(m: Extract<FromWorker, { type: 'ready' }>) {
-  samples = { images: m.samples, labels: m.sampleLabels, dataset: m.dataset };
+  samples = {
+    images: m.samples,
+    labels: m.sampleLabels,
+    dataset: m.dataset,
+    trainCount: m.trainCount,
+    testCount: m.testCount,
+  };
   $<HTMLProgressElement>('data-progress').value = 1;
   show($('data-text'), () => words().dataReady(m.trainCount, m.testCount));
   datasets.ready(m.dataset);
@@ -129,19 +144,6 @@ function onReady(m: Extract<FromWorker, { type: 'ready' }>) {
   lesson.update();
 }
 
-/** The backend line, and how it was chosen behind a disclosure, in the page's language. */
-function showBackend(m: Extract<FromWorker, { type: 'backend' }>) {
-  const described = describeBackend(m, askedBackend);
-  show($('backend'), () => {
-    const note = unknownBackendNote(settings.preferredBackend);
-    return note === undefined ? described().line : `${described().line}. ${note}`;
-  });
-  show($('backend-more'), () => described().details);
-  $('backend-details').hidden = described().details === '';
-  document.body.dataset.backend = m.report.backend;
-  document.body.dataset.deviceKind = m.report.deviceKind;
-}
-
 /** Start, Pause, Stop as the runs stand; the dataset can change only while none trains. */
 function setButtons() {
   list.setButtons();
@@ -152,16 +154,11 @@ function onWorkerMessage(m: FromWorker) {
   const run = 'runId' in m && m.runId !== undefined ? list.byId(m.runId) : undefined;
   switch (m.type) {
     case 'backend':
-      showBackend(m);
+      showBackend(m, askedBackend, settings.preferredBackend);
       break;
-    case 'data-progress': {
-      const progress = $<HTMLProgressElement>('data-progress');
-      if (m.total > 0) progress.value = m.loaded / m.total;
-      const mb = (m.loaded / 1e6).toFixed(1);
-      const total = m.total > 0 ? (m.total / 1e6).toFixed(1) : undefined;
-      show($('data-text'), () => words().dataProgress(mb, total));
+    case 'data-progress':
+      showDataProgress(m);
       break;
-    }
     case 'ready':
       onReady(m);
       break;
@@ -237,7 +234,17 @@ worker.onerror = (event) => {
 };
 
 // The controls: Pause and Stop act on every active run (a chapter's pair runs side by side).
-function startRun(runSettings: RunSettings, label?: string): Run {
+function startRun(asked: RunSettings, label?: string): Run {
+  // A dataset smaller than the form asks for trains on all it has, and the run says so.
+  const counts = {
+    train: samples?.trainCount ?? asked.trainSize,
+    test: samples?.testCount ?? asked.testSize,
+  };
+  const runSettings = {
+    ...asked,
+    trainSize: Math.min(asked.trainSize, counts.train),
+    testSize: Math.min(asked.testSize, counts.test),
+  };
   const run = list.add(runSettings, label);
   if (datasets.current !== undefined) run.dataset = datasets.current;
   list.render(run);

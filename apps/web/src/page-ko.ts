@@ -16,8 +16,9 @@ export const PAGE_KO: Readonly<Record<string, string>> = {
   experiment: '실험',
   dataset: '데이터셋',
   'dataset-files': '데이터셋 파일',
+  'dataset-folder': '데이터셋 폴더',
   'dataset-hint':
-    'MNIST는 들어 있습니다. 다른 MNIST 형식 데이터셋(Fashion-MNIST, KMNIST, EMNIST 숫자)을 쓰려면 IDX 파일 네 개를 고르세요: train과 t10k의 이미지와 레이블, gzip이든 아니든, 파일마다 256 MB 이하, 28 × 28 이미지에 클래스 10개.',
+    'MNIST는 들어 있습니다. 다른 MNIST 형식 데이터셋(Fashion-MNIST, KMNIST, EMNIST 숫자)을 쓰려면 IDX 파일 네 개를 고르세요: <code>train</code>과 <code>t10k</code>의 이미지와 레이블, gzip이든 아니든, 파일마다 256 MB 이하, 28 × 28 이미지에 클래스 10개. 또는 클래스마다 하위 폴더 하나에 담은 PNG나 JPEG 이미지(클래스 10개 이하, <code>train/</code>과 <code>test/</code> 폴더는 있어도 되고 없어도 됩니다): 그 <code>.zip</code> 파일을 데이터셋 파일로 고르거나, 그 폴더를 고르세요.',
   'dataset-back': 'MNIST로 돌아가기',
   networks: '레슨의 신경망',
   'p-sigmoid': 'Sigmoid + 드롭아웃',

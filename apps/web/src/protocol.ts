@@ -5,6 +5,7 @@ import type { EpochRecord, ProbeRecord } from '@mnist-lab/trainer';
 import type { DatasetIdentity } from './dataset-identity';
 import type { ArchitectureFallback, ModelFromFile } from './model-file';
 import type { RunSettings } from './settings';
+import type { ImageSource } from './worker-images';
 
 /** Messages from the page to the training worker. */
 export type ToWorker =
@@ -26,6 +27,8 @@ export type ToWorker =
       readonly name: string;
       readonly urls: Readonly<Record<IdxFileRole, string>>;
     }
+  /** A dataset of the user's own images: a zip, or a folder's files, one sub-folder per class. */
+  | { readonly type: 'data-images'; readonly name: string; readonly source: ImageSource }
   | { readonly type: 'pause' | 'resume' | 'stop'; readonly runId: number }
   | {
       readonly type: 'predict';
@@ -66,7 +69,13 @@ export type FromWorker =
       /** Each backend timed, when the choice was made by timing. */
       readonly measured: readonly BackendMeasurement[];
     }
-  | { readonly type: 'data-progress'; readonly loaded: number; readonly total: number }
+  | {
+      readonly type: 'data-progress';
+      readonly loaded: number;
+      readonly total: number;
+      /** What is counted: bytes (IDX files), or images (a dataset of images). */
+      readonly unit?: 'images';
+    }
   | {
       readonly type: 'ready';
       readonly trainCount: number;

@@ -80,9 +80,20 @@ export const WEB_LIMITS = {
 /**
  * A dataset of the user's own: each of its four IDX files at most 256 MB, as chosen and once
  * decompressed (EMNIST digits' training images, the largest such file people use, are 188 MB);
- * kept in this browser across reloads when its four files, as chosen, take at most 256 MB.
+ * kept in this browser across reloads when its four files, as chosen, take at most 256 MB. A
+ * dataset of images: at most 70000 PNG or JPEG files of at most 4 MB and 16 megapixels each.
  */
-export const WEB_DATA_LIMITS = { fileBytes: 256 * 2 ** 20, keptBytes: 256 * 2 ** 20 } as const;
+export const WEB_DATA_LIMITS = {
+  fileBytes: 256 * 2 ** 20,
+  keptBytes: 256 * 2 ** 20,
+  /** A dataset of images (a folder, or a zip): MNIST's count, each image's file and size. */
+  images: 70_000,
+  imageBytes: 4 * 2 ** 20,
+  imageSide: 4096,
+  imagePixels: 2 ** 24,
+  /** All a zip's files once inflated. */
+  zipInflatedBytes: 512 * 2 ** 20,
+} as const;
 
 /** True when hidden widths make a network within {@link WEB_LIMITS} (784 inputs, 10 classes). */
 export function hiddenWithinLimits(hidden: readonly number[]): boolean {

@@ -26,6 +26,7 @@ const en = {
     `${mb} MB${total === undefined ? '' : ` of ${total} MB`}`,
   latest: (accuracy: number, id: number, epoch: number) =>
     `${percent(accuracy)} (run ${id}, epoch ${epoch})`,
+  imagesProgress: (done: number, total: number) => `${done} of ${total} images converted`,
   // The dataset.
   datasetLoading: (name: string) => `Reading ${name}…`,
   datasetReady: (name: string, sha256: string, kept: string) =>
@@ -152,6 +153,7 @@ const ko: typeof en = {
     `학습 이미지 ${train}개와 테스트 이미지 ${test}개, 이 페이지에서 받음`,
   dataProgress: (mb, total) => (total === undefined ? `${mb} MB` : `${total} MB 중 ${mb} MB`),
   latest: (accuracy, id, epoch) => `${percent(accuracy)} (실행 ${id}, 에폭 ${epoch})`,
+  imagesProgress: (done, total) => `이미지 ${total}개 중 ${done}개 변환`,
   datasetLoading: (name) => `${name} 읽는 중…`,
   datasetReady: (name, sha256, kept) =>
     `이제 실행은 ${particle(name, '으로', '로')} 학습합니다(SHA-256 ${sha256.slice(0, 16)}…).${kept === '' ? '' : ` ${kept}`}`,

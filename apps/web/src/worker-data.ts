@@ -1,6 +1,7 @@
 import { type DatasetSplits, type IdxFileRole, loadIdxFromUrls } from '@mnist-lab/data';
 import { type DatasetIdentity, identifyDataset } from './dataset-identity';
 import { type FromWorker, SAMPLE_COUNT } from './protocol';
+import { datasetFromImages, type ImageSource } from './worker-images';
 
 /**
  * Loads the four IDX files at `urls` (the page's own MNIST, or a user's files as blob URLs) with
@@ -26,7 +27,31 @@ export async function loadDataset(
       throw new Error(
         `${name}: images of ${split.rows} × ${split.cols} pixels; the lab's networks take 28 × 28`,
       );
-  const dataset = await identifyDataset(splits, name);
+  return announce(splits, await identifyDataset(splits, name), post);
+}
+
+/**
+ * A dataset of images (a zip, or a folder's files): read and converted by `datasetFromImages`,
+ * named by its folders' classes, and announced as ready.
+ */
+export async function loadImageDataset(
+  name: string,
+  source: ImageSource,
+  post: (message: FromWorker, transfer?: Transferable[]) => void,
+): Promise<DatasetSplits & { identity: DatasetIdentity }> {
+  const { classNames, ...splits } = await datasetFromImages(name, source, (loaded, total) =>
+    post({ type: 'data-progress', loaded, total, unit: 'images' }),
+  );
+  const identity = await identifyDataset(splits, name);
+  return announce(splits, { ...identity, classNames }, post);
+}
+
+/** Says the dataset is ready, with its first test digits; the splits with their identity. */
+function announce(
+  splits: DatasetSplits,
+  dataset: DatasetIdentity,
+  post: (message: FromWorker, transfer?: Transferable[]) => void,
+): DatasetSplits & { identity: DatasetIdentity } {
   const samples = splits.test.images.slice(0, SAMPLE_COUNT * 784);
   post(
     {

@@ -10,7 +10,7 @@ import { modelFromFile } from './model-file';
 import { modelFiles } from './model-files';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import { type RunSettings, WEB_DATA_LIMITS } from './settings';
-import { loadDataset } from './worker-data';
+import { loadDataset, loadImageDataset } from './worker-data';
 
 // Training runs here, off the page's thread: the page stays responsive whatever the backend does.
 declare const self: DedicatedWorkerGlobalScope;
@@ -229,6 +229,14 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         break;
       case 'start':
         await start(message.runId, message.settings);
+        break;
+      case 'data-images':
+        try {
+          data = await loadImageDataset(message.name, message.source, post);
+          inspectLoader = undefined;
+        } catch (error) {
+          post({ type: 'data-error', message: (error as Error).message });
+        }
         break;
       case 'data':
         // A user's dataset: the one before stays until this one has loaded whole.

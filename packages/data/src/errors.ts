@@ -17,7 +17,9 @@ export type DataErrorCode =
   | 'bad-gzip'
   | 'blank-image'
   | 'too-large'
-  | 'bad-url';
+  | 'bad-url'
+  | 'bad-archive'
+  | 'bad-image';
 
 /**
  * Every malformed or missing input this package meets: `code` says what is wrong, `file` names
