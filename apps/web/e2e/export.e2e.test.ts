@@ -80,7 +80,7 @@ window.ort = ort;
       ),
     );
   } finally {
-    await ortServer.close();
+    await within(15_000, 'closing the onnxruntime-web server', ortServer.close());
   }
 }
 
@@ -159,7 +159,7 @@ describeInBrowser('downloading a trained model from the browser lab', () => {
           'import sys, onnx; m = onnx.load(sys.argv[1]); print({p.key: p.value for p in m.metadata_props}["dataset"])',
           saved['model.onnx'] as string,
         ],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', timeout: 30_000 },
       );
       expect(onnxMeta.stdout.trim(), onnxMeta.stderr).toBe('mnist');
       const bin = await readFile(saved['weights.bin'] as string);

@@ -44,7 +44,14 @@ export async function serveStatic(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // Closing ends every connection too: Chromium opens sockets ahead of requests it may never
+    // send, and `server.close()` alone waits for those until Node's request timeout (300 s) ends
+    // them, which is how an export test once ran past its own limit with no step named.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
