@@ -275,8 +275,8 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       await page.goto(`${server.url}?preset=bn&epochs=3&lr=0.05`);
       expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.05');
       expect(await page.getByLabel('Batch normalization').isChecked()).toBe(true);
-      await page.getByLabel('Seed').fill('9');
-      await page.getByLabel('Seed').dispatchEvent('change');
+      await page.getByLabel('Seed', { exact: true }).fill('9');
+      await page.getByLabel('Seed', { exact: true }).dispatchEvent('change');
       await expect.poll(() => new URL(page.url()).searchParams.get('seed')).toBe('9');
       expect(new URL(page.url()).searchParams.get('preset')).toBe('bn');
       // Keyboard: the preset radios and Start are reachable and operable without a mouse.

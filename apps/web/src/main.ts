@@ -3,7 +3,6 @@
 import { backendToAsk } from './backend-choice';
 import { LessonPanel } from './chapters';
 import { Comparison } from './compare';
-import type { DatasetIdentity } from './dataset-identity';
 import { DatasetChooser } from './datasets';
 import { $ } from './dom';
 import { saveFile, wireExports } from './downloads';
@@ -16,20 +15,16 @@ import { type Run, RunList } from './run-list';
 import type { RunSettings } from './settings';
 import { settingsForm } from './settings-form';
 import { showBackend, showDataProgress } from './status-lines';
+import { SweepPanel } from './sweep-panel';
+import { TrainingWorkers } from './sweep-workers';
 import { installTestHooks } from './test-hooks';
 import { renderConfusion, renderDigits, renderWeights } from './views';
 import { words } from './words';
 
 startLanguage();
-let samples:
-  | {
-      images: Uint8Array;
-      labels: number[];
-      dataset: DatasetIdentity;
-      trainCount: number;
-      testCount: number;
-    }
-  | undefined;
+const mnistUrl = new URL('data/mnist/', document.baseURI).href;
+/** The data's counts and sample digits, as the worker last said when it was ready. */
+let samples: Extract<FromWorker, { type: 'ready' }> | undefined;
 let restored = false;
 
 const form = $<HTMLFormElement>('settings');
@@ -67,8 +62,8 @@ function renderResults() {
   if (samples !== undefined)
     renderDigits(
       $('digits'),
-      samples.images,
-      samples.labels,
+      samples.samples,
+      samples.sampleLabels,
       inspection?.samplePredictions,
       samples.dataset.classNames.map((n) => words().className(n)),
     );
@@ -98,8 +93,17 @@ function failRun(run: Run, message: string) {
 
 // The worker trains; the page shows what it says.
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const send = (message: ToWorker) => worker.postMessage(message);
-const mnistUrl = new URL('data/mnist/', document.baseURI).href;
+const initMessage = (): Extract<ToWorker, { type: 'init' }> => ({
+  type: 'init',
+  dataUrl: mnistUrl,
+  wasmUrl: new URL('wasm/', document.baseURI).href,
+  prefer: askedBackend,
+  network: settings.read(),
+  ...(settings.wasmThreads === undefined ? {} : { wasmThreads: settings.wasmThreads }),
+});
+// Runs train in the page's worker, and a sweep's in helpers: messages go to whichever has the run.
+const workers = new TrainingWorkers(worker, (m) => onWorkerMessage(m), initMessage);
+const send = workers.send;
 const datasets = new DatasetChooser(send, mnistUrl);
 const keeper = new Keeper(list, send, () => {
   const { activation, dropout } = settings.read();
@@ -122,13 +126,7 @@ function onBatch(run: Run, m: Extract<FromWorker, { type: 'batch' }>) {
 
 /** The data is in: Start can start, and the runs kept in this browser come back. */
 function onReady(m: Extract<FromWorker, { type: 'ready' }>) {
-  samples = {
-    images: m.samples,
-    labels: m.sampleLabels,
-    dataset: m.dataset,
-    trainCount: m.trainCount,
-    testCount: m.testCount,
-  };
+  samples = m;
   $<HTMLProgressElement>('data-progress').value = 1;
   show($('data-text'), () => words().dataReady(m.trainCount, m.testCount));
   datasets.ready(m.dataset);
@@ -260,10 +258,15 @@ form.addEventListener('submit', (e) => {
 });
 $('pause').addEventListener('click', () => {
   const resume = list.active()?.state === 'paused';
-  for (const run of list.allActive()) send({ type: resume ? 'resume' : 'pause', runId: run.id });
+  for (const run of list.allActive())
+    if (run.state !== 'waiting') send({ type: resume ? 'resume' : 'pause', runId: run.id });
 });
 $('stop').addEventListener('click', () => {
-  for (const run of list.allActive()) send({ type: 'stop', runId: run.id });
+  // A sweep's runs still waiting end here; no worker has them.
+  for (const run of list.allActive())
+    if (run.state === 'waiting') list.stopWaiting(run);
+    else send({ type: 'stop', runId: run.id });
+  setButtons();
 });
 
 wireExports(list, send);
@@ -275,14 +278,15 @@ modelFile.addEventListener('change', () => {
   void keeper.open(Array.from(modelFile.files ?? []));
   modelFile.value = '';
 });
-send({
-  type: 'init',
-  dataUrl: mnistUrl,
-  wasmUrl: new URL('wasm/', document.baseURI).href,
-  prefer: askedBackend,
-  network: settings.read(),
-  ...(settings.wasmThreads === undefined ? {} : { wasmThreads: settings.wasmThreads }),
-});
+send(initMessage());
+const sweep = new SweepPanel(
+  list,
+  workers,
+  () => settings.read(),
+  () => document.body.dataset.backend,
+  () => datasets.current?.name === 'mnist',
+);
+list.onChange = () => sweep.render();
 
 // Offline once loaded: a service worker keeps what the page fetched (not in development).
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {

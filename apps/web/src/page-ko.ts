@@ -47,6 +47,16 @@ export const PAGE_KO: Readonly<Record<string, string>> = {
   'results-csv': 'CSV 내려받기',
   'results-open': '결과 파일 열기',
   compare: '실행 비교',
+  sweep: '스윕',
+  'sweep-hint':
+    '두 설정을 각각 몇 가지 값으로 바꾸고, 양식의 나머지 설정은 그대로 둔 채 시드마다 모든 조합을 돌립니다(내장 MNIST로 최대 25개 실행). 이 기기의 코어에서 나란히 학습합니다. 값은 CLI처럼 씁니다: <code>0.01,0.1</code> 또는 <code>log:0.001..0.1:3</code>.',
+  'sweep-axis-1': '첫째 축',
+  'sweep-values-1': '그 값들',
+  'sweep-axis-2': '둘째 축',
+  'sweep-values-2': '그 값들',
+  'sweep-seeds': '시드 수',
+  'sweep-run': '스윕 실행',
+  'sweep-link': '이 스윕으로 가는 링크',
   'runs-hint':
     '실행들은 나란히 남습니다. 하나를 고르면 그 결과를 보고, 그 모델로 숫자를 그려 볼 수 있습니다. 한 에폭 이상 학습한 실행은 끝날 때 이 브라우저에 보관되어, 지우기 전까지는 새로 고침한 뒤에도 여기 있습니다.',
   training: '학습',

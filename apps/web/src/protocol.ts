@@ -20,7 +20,13 @@ export type ToWorker =
       /** Wasm's threads where the page is cross-origin isolated (`?wasmThreads=N`); tfjs's choice without. */
       readonly wasmThreads?: number;
     }
-  | { readonly type: 'start'; readonly runId: number; readonly settings: RunSettings }
+  | {
+      readonly type: 'start';
+      readonly runId: number;
+      readonly settings: RunSettings;
+      /** Steps between loss reports; a sweep's runs ask for fewer (the worker's choice without). */
+      readonly reportEvery?: number;
+    }
   /** A dataset of the user's own: its four IDX files (gzipped or not), as blob URLs. */
   | {
       readonly type: 'data';

@@ -7,7 +7,7 @@ import type { EpochRecord } from '@mnist-lab/trainer';
 import type { DatasetIdentity } from './dataset-identity';
 import { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 import type { Run } from './run-list';
-import { type RunSettings, settingsFromQuery } from './settings';
+import { type RunSettings, settingsOfSpec } from './settings';
 
 /** One run's line. */
 export interface ResultLine {
@@ -27,7 +27,7 @@ export interface ResultLine {
 export const RESULTS_LIMITS = { bytes: 16 << 20, lines: 1000, epochs: 1000 } as const;
 
 /** The run spec of a run of the page: its settings, as `train --config` would take them. */
-function specOf(settings: RunSettings, dataset: DatasetIdentity | undefined): RunSpec {
+export function specOf(settings: RunSettings, dataset: DatasetIdentity | undefined): RunSpec {
   const {
     probeEvery: _p,
     trainEval: _t,
@@ -196,9 +196,4 @@ export function parseResults(text: string, file: string): ResultLine[] {
 }
 
 /** The page's settings for a results line's spec (the lab's bounds apply, field by field). */
-export function settingsOfLine(line: ResultLine): RunSettings {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(line.spec))
-    if (v !== undefined) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
-  return settingsFromQuery(q.toString());
-}
+export const settingsOfLine = (line: ResultLine): RunSettings => settingsOfSpec(line.spec);

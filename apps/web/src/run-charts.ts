@@ -8,7 +8,7 @@ import { words } from './words';
 /**
  * The three live charts (training loss per step, test accuracy and test loss per epoch) for every
  * run, with the lesson's own curves dashed beside them when the checkbox asks; redrawn at most once
- * a frame.
+ * a frame, and at most ten times a second.
  */
 export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
   const lossChart = lineChart($('loss-chart'), false);
@@ -26,9 +26,7 @@ export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
     set(accuracyChart, w.epoch, w.testAccuracy);
     set(testLossChart, w.epoch, w.testLoss);
   };
-  let dirty = false;
   const draw = () => {
-    dirty = false;
     titles();
     const w = words();
     const showLesson = $<HTMLInputElement>('lesson-ref').checked;
@@ -80,11 +78,26 @@ export function runCharts(allRuns: readonly Run[]): { redraw: () => void } {
     accuracyChart.update();
     testLossChart.update();
   };
-  const redraw = () => {
-    if (dirty) return;
-    dirty = true;
-    requestAnimationFrame(draw);
-  };
+  const redraw = throttled(draw);
   $('lesson-ref').addEventListener('change', redraw);
   return { redraw };
+}
+
+/**
+ * `draw` at most once a frame and at most every 100 ms: a sweep's runs report steps from several
+ * workers at once, and redrawing three charts each frame would take a core from them.
+ */
+function throttled(draw: () => void): () => void {
+  let last = 0;
+  let pending = false;
+  const onFrame = (time: number) => {
+    last = time;
+    pending = false;
+    draw();
+  };
+  return () => {
+    if (pending) return;
+    pending = true;
+    setTimeout(() => requestAnimationFrame(onFrame), Math.max(0, last + 100 - performance.now()));
+  };
 }

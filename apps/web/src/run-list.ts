@@ -23,7 +23,8 @@ export interface Run {
   /** What the run is, in a few words (`relu`, or a chapter's `relu, no dropout`). */
   readonly label: string;
   readonly color: string;
-  state: 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+  /** `waiting`: a sweep's run that no worker has taken yet. */
+  state: 'waiting' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
   /** Why a failed run failed. */
   failure?: string;
   /** Where a run not trained in this page came from: kept in this browser, or a model file. */
@@ -125,20 +126,30 @@ export class RunList {
     return this.allActive()[0];
   }
 
-  /** Every run that is running or paused (a chapter's pair runs side by side). */
+  /** Every run that is running, paused or waiting (a chapter's pair, a sweep's runs). */
   allActive(): Run[] {
-    return this.runs.filter((r) => r.state === 'running' || r.state === 'paused');
+    return this.runs.filter(
+      (r) => r.state === 'running' || r.state === 'paused' || r.state === 'waiting',
+    );
   }
 
   /** The runs ticked for comparison, by id. */
   readonly compared = new Set<number>();
   /** Called when the ticked runs change. */
   onCompare: () => void = () => {};
+  /** Called after a run's line is drawn again (its state or figures changed). */
+  onChange: () => void = () => {};
 
   select(run: Run): void {
     this.selected = run;
     for (const r of this.runs) this.render(r);
     this.onSelect(run);
+  }
+
+  /** Ends a sweep's run that no worker has taken: it will not train. */
+  stopWaiting(run: Run): void {
+    run.state = 'stopped';
+    this.render(run);
   }
 
   /** Ends a run as failed and says why; the buttons are free for the next run. */
@@ -187,6 +198,7 @@ export class RunList {
     });
     run.item.append(tick, label);
     run.item.dataset.state = run.state;
+    this.onChange();
     if (run.key !== undefined) {
       const forget = Object.assign(document.createElement('button'), {
         type: 'button',

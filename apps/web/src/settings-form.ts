@@ -71,13 +71,16 @@ export function settingsForm(form: HTMLFormElement): {
   const wasmThreads =
     Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : undefined;
   const syncUrl = () => {
-    // The settings, and what the page keeps beside them: the backend asked for, the language.
+    // The settings, and what the page keeps beside them: the backend asked for, the language,
+    // the sweep panel's axes.
     const kept = new URLSearchParams();
     const current = new URLSearchParams(location.search);
     if (preferredBackend !== undefined) kept.set('backend', preferredBackend);
     if (wasmThreads !== undefined) kept.set('wasmThreads', String(wasmThreads));
-    const lang = current.get('lang');
-    if (lang !== null) kept.set('lang', lang);
+    for (const key of ['lang', 'sweep', 'seeds', 'sweepWorkers']) {
+      const value = current.get(key);
+      if (value !== null) kept.set(key, value);
+    }
     const query = `${settingsToQuery(read())}${kept.size > 0 ? `&${kept.toString()}` : ''}`;
     history.replaceState(null, '', `?${query}`);
     $<HTMLAnchorElement>('share-link').href = `?${query}`;

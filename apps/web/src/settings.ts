@@ -176,3 +176,11 @@ export function settingsToQuery(settings: RunSettings): string {
     params.set(key, Array.isArray(value) ? value.join(',') : String(value));
   return params.toString();
 }
+
+/** The page's settings for a run spec (the lab's bounds apply, field by field). */
+export function settingsOfSpec(spec: Readonly<Record<string, unknown>>): RunSettings {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(spec))
+    if (v !== undefined) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  return settingsFromQuery(q.toString());
+}

@@ -2,7 +2,7 @@
 // and the backends package's reasons for passing a backend over, matched by their shape.
 
 /** Run states, as the run list says them. */
-export type RunState = 'running' | 'paused' | 'stopped' | 'done' | 'failed' | 'ready';
+export type RunState = 'waiting' | 'running' | 'paused' | 'stopped' | 'done' | 'failed' | 'ready';
 
 /** Fashion-MNIST's classes in Korean. */
 export const FASHION_KO: Record<string, string> = {
@@ -39,6 +39,7 @@ export const REASONS_KO: [RegExp, string][] = [
 ];
 
 export const STATES_KO: Record<RunState, string> = {
+  waiting: '대기 중',
   running: '학습 중',
   paused: '일시 정지',
   stopped: '중지됨',

@@ -27,6 +27,20 @@ const en = {
   latest: (accuracy: number, id: number, epoch: number) =>
     `${percent(accuracy)} (run ${id}, epoch ${epoch})`,
   imagesProgress: (done: number, total: number) => `${done} of ${total} images converted`,
+  // The sweep panel.
+  sweepSameField: 'the two axes must be two different settings',
+  sweepSeeds: (max: number) => `seeds: a whole number from 1 to ${max}`,
+  sweepTooMany: (n: number, max: number) =>
+    `that makes ${n} runs; the lab runs at most ${max} (fewer values or seeds, or the CLI's sweep)`,
+  sweepMnistOnly: 'A sweep trains on the built-in MNIST for now: go back to MNIST first.',
+  sweepRunning: (n: number, workers: number) =>
+    `${n} runs on ${workers} worker${workers === 1 ? '' : 's'}; the heatmap fills in as they finish.`,
+  sweepCell: (key: string, done: number, total: number) =>
+    `${key}: ${done} of ${total} runs finished`,
+  sweepCaption:
+    "Test accuracy (%) at each point, the mean ± spread over seeds; ★ the lesson's recipe",
+  sweepDone:
+    "Every run of the sweep has finished. ★ marks the lesson's recipe; a cell opens its run.",
   // The dataset.
   datasetLoading: (name: string) => `Reading ${name}…`,
   datasetReady: (name: string, sha256: string, kept: string) =>
@@ -153,6 +167,16 @@ const ko: typeof en = {
     `학습 이미지 ${train}개와 테스트 이미지 ${test}개, 이 페이지에서 받음`,
   dataProgress: (mb, total) => (total === undefined ? `${mb} MB` : `${total} MB 중 ${mb} MB`),
   latest: (accuracy, id, epoch) => `${percent(accuracy)} (실행 ${id}, 에폭 ${epoch})`,
+  sweepSameField: '두 축은 서로 다른 설정이어야 합니다',
+  sweepSeeds: (max) => `시드 수: 1부터 ${max}까지의 정수`,
+  sweepTooMany: (n, max) =>
+    `실행이 ${n}개가 됩니다. 이 실험실은 ${max}개까지 돌립니다(값이나 시드를 줄이거나, CLI의 sweep을 쓰세요)`,
+  sweepMnistOnly: '스윕은 지금은 내장 MNIST로만 학습합니다. 먼저 MNIST로 돌아가세요.',
+  sweepRunning: (n, workers) =>
+    `실행 ${n}개를 워커 ${workers}개에서 돌립니다. 끝나는 대로 히트맵이 채워집니다.`,
+  sweepCell: (key, done, total) => `${key}: 실행 ${total}개 중 ${done}개 끝남`,
+  sweepCaption: '점마다의 테스트 정확도(%), 시드들의 평균 ± 퍼짐. ★는 레슨의 설정',
+  sweepDone: '스윕의 실행이 모두 끝났습니다. ★는 레슨의 설정이고, 칸을 누르면 그 실행이 열립니다.',
   imagesProgress: (done, total) => `이미지 ${total}개 중 ${done}개 변환`,
   datasetLoading: (name) => `${name} 읽는 중…`,
   datasetReady: (name, sha256, kept) =>

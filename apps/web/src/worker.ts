@@ -62,7 +62,7 @@ function modelFor(settings: RunSettings): Mlp {
   return new Mlp(modelFromSpec({ ...settings, hidden: [...settings.hidden] }));
 }
 
-async function start(runId: number, settings: RunSettings) {
+async function start(runId: number, settings: RunSettings, reportEvery?: number) {
   if (data === undefined) throw new Error('the data is not loaded yet');
   const run: Run = {
     model: modelFor(settings),
@@ -72,7 +72,7 @@ async function start(runId: number, settings: RunSettings) {
   };
   runs.set(runId, run);
   try {
-    await train(runId, run, settings, data);
+    await train(runId, run, settings, data, reportEvery);
   } catch (error) {
     // A failed run keeps nothing: its model is let go, and the worker takes the next run.
     runs.delete(runId);
@@ -81,7 +81,13 @@ async function start(runId: number, settings: RunSettings) {
   }
 }
 
-async function train(runId: number, run: Run, settings: RunSettings, splits: DatasetSplits) {
+async function train(
+  runId: number,
+  run: Run,
+  settings: RunSettings,
+  splits: DatasetSplits,
+  reportEvery?: number,
+) {
   const train = new BatchLoader(takeFirst(splits.train, settings.trainSize), {
     batchSize: settings.batchSize,
     seed: settings.seed,
@@ -106,8 +112,8 @@ async function train(runId: number, run: Run, settings: RunSettings, splits: Dat
         }),
     signal: run.controller.signal,
     // Every step's loss on the chart for short runs; every fifth for long ones (each report reads
-    // the loss back from the device).
-    reportEvery: train.batchesPerEpoch <= 200 ? 1 : 5,
+    // the loss back from the device); a sweep's, every tenth (several runs report at once).
+    reportEvery: reportEvery ?? (train.batchesPerEpoch <= 200 ? 1 : 5),
     onEvent: async (e) => {
       if (e.type === 'batch') {
         post({
@@ -228,7 +234,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
         await init(message);
         break;
       case 'start':
-        await start(message.runId, message.settings);
+        await start(message.runId, message.settings, message.reportEvery);
         break;
       case 'data-images':
         try {

@@ -71,3 +71,11 @@ export {
   SweepSpecError,
   sweepSpecSchema,
 } from './sweep-spec';
+export type { SweepPointSummary, SweepResultLine } from './sweep-summary';
+export {
+  isLessonPoint,
+  summarizeSweep,
+  sweepAccuracyText,
+  sweepPointText,
+  sweepReadings,
+} from './sweep-summary';

@@ -1,11 +1,18 @@
 import { join } from 'node:path';
-import type { LessonLanguage, SweepSpec } from '@mnist-lab/lesson';
+import {
+  type LessonLanguage,
+  type SweepPointSummary,
+  type SweepSpec,
+  summarizeSweep,
+  sweepAccuracyText,
+  sweepPointText,
+  sweepReadings,
+} from '@mnist-lab/lesson';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderChart } from '../charts';
 import { HEIGHT, WIDTH } from '../compare/results-charts';
 import type { SweepResult } from './folder';
-import { accuracyText, type PointSummary, pointText, summarize, sweepReadings } from './summary';
 
 const valueText = (v: unknown) => (Array.isArray(v) ? v.join('x') : String(v));
 
@@ -13,10 +20,10 @@ const valueText = (v: unknown) => (Array.isArray(v) ? v.join('x') : String(v));
  * Test accuracy over the first two axes: each cell's mean over seeds as colour and text, ± the
  * seeds' std beneath (over a third axis too, its mean over that axis's values).
  */
-function heatmap(spec: SweepSpec, points: readonly PointSummary[]): TopLevelSpec | undefined {
+function heatmap(spec: SweepSpec, points: readonly SweepPointSummary[]): TopLevelSpec | undefined {
   const [a, b] = spec.axes;
   if (a === undefined || b === undefined) return undefined;
-  const cells = new Map<string, PointSummary[]>();
+  const cells = new Map<string, SweepPointSummary[]>();
   for (const p of points.filter((q) => q.accuracy.n > 0)) {
     const key = JSON.stringify([valueText(p.point[a.field]), valueText(p.point[b.field])]);
     cells.set(key, [...(cells.get(key) ?? []), p]);
@@ -29,7 +36,7 @@ function heatmap(spec: SweepSpec, points: readonly PointSummary[]): TopLevelSpec
       x,
       y,
       mean,
-      label: only === undefined ? mean.toFixed(2) : accuracyText(only.accuracy),
+      label: only === undefined ? mean.toFixed(2) : sweepAccuracyText(only.accuracy),
       lesson: ps.some((p) => p.lesson) ? 'the lesson' : '',
     };
   });
@@ -124,7 +131,7 @@ function alongAxes(spec: SweepSpec, results: readonly SweepResult[]): TopLevelSp
 }
 
 /** The best point's and the lesson's test accuracy per epoch, a line per seed; none past one epoch. */
-function curves(points: readonly PointSummary[], results: readonly SweepResult[]) {
+function curves(points: readonly SweepPointSummary[], results: readonly SweepResult[]) {
   const ranked = points.filter((p) => p.accuracy.n > 0);
   const best = ranked.sort((x, y) => y.accuracy.mean - x.accuracy.mean)[0];
   const lesson = points.find((p) => p.lesson && p.accuracy.n > 0);
@@ -136,7 +143,7 @@ function curves(points: readonly PointSummary[], results: readonly SweepResult[]
   ];
   const values = shown.flatMap(([point, name]) =>
     results
-      .filter((r) => pointText(r.point) === point.key && r.failed === undefined)
+      .filter((r) => sweepPointText(r.point) === point.key && r.failed === undefined)
       .flatMap((r) =>
         r.history.flatMap((h) =>
           h.validation === undefined
@@ -178,7 +185,7 @@ export async function writeSweepReport(
   spec: SweepSpec,
   results: readonly SweepResult[],
 ): Promise<{ charts: string[]; readings: Record<LessonLanguage, string[]> }> {
-  const points = summarize(spec, results);
+  const points = summarizeSweep(spec, results);
   const charts: [string, TopLevelSpec | undefined][] = [
     ['heatmap', heatmap(spec, points)],
     ['axes', alongAxes(spec, results)],
@@ -213,7 +220,7 @@ export async function writeSweepReport(
     '| --- | --- | --- | --- | --- |',
     ...rows.map(
       (p) =>
-        `| ${pointText(p.point)}${p.lesson ? ' (the lesson)' : ''} | ${accuracyText(p.accuracy)} | ${p.accuracy.n} | ${p.diverged} | ${p.failed} |`,
+        `| ${sweepPointText(p.point)}${p.lesson ? ' (the lesson)' : ''} | ${sweepAccuracyText(p.accuracy)} | ${p.accuracy.n} | ${p.diverged} | ${p.failed} |`,
     ),
     '',
     ...written.flatMap((c) => [`![${c}](${c}.svg)`, '']),

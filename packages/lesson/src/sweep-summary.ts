@@ -1,16 +1,24 @@
-import {
-  LESSON_PRESETS,
-  LESSON_RECIPE,
-  type LessonLanguage,
-  particle,
-  type SweepSpec,
-  type SweepValue,
-  spread,
-} from '@mnist-lab/lesson';
-import type { SweepResult } from './folder';
+// What a sweep's results say, the same wherever the sweep ran (the CLI's report, the lab's panel):
+// each point over its seeds, and readings in English and Korean computed from them.
+import { particle } from './korean';
+import { spread } from './mechanisms';
+import { LESSON_PRESETS } from './presets';
+import type { LessonLanguage } from './readings';
+import { LESSON_RECIPE } from './recipe';
+import type { SweepSpec, SweepValue } from './sweep-spec';
+
+/** What a summary needs of a run's result line (`results.jsonl`: accuracy a fraction). */
+export interface SweepResultLine {
+  readonly point: Readonly<Record<string, SweepValue>>;
+  readonly testAccuracy: number | null;
+  /** Why the run failed; absent for one that finished. */
+  readonly failed?: string;
+  /** True when it failed because its loss diverged. */
+  readonly diverged?: boolean;
+}
 
 /** One point of the axes over its seeds: test accuracy (a fraction) as mean ± std, and failures. */
-export interface PointSummary {
+export interface SweepPointSummary {
   readonly point: Readonly<Record<string, SweepValue>>;
   readonly key: string;
   readonly accuracy: { mean: number; std: number; n: number };
@@ -21,7 +29,7 @@ export interface PointSummary {
 }
 
 /** A point's values, for people: `lr=0.1, momentum=0.9`. */
-export const pointText = (point: Readonly<Record<string, SweepValue>>) =>
+export const sweepPointText = (point: Readonly<Record<string, SweepValue>>) =>
   Object.entries(point)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('x') : String(v)}`)
     .join(', ');
@@ -42,16 +50,19 @@ export function isLessonPoint(point: Readonly<Record<string, SweepValue>>): bool
 }
 
 /** The sweep's points in its axes' order, each over its seeds. */
-export function summarize(spec: SweepSpec, results: readonly SweepResult[]): PointSummary[] {
-  const byKey = new Map<string, SweepResult[]>();
+export function summarizeSweep(
+  spec: SweepSpec,
+  results: readonly SweepResultLine[],
+): SweepPointSummary[] {
+  const byKey = new Map<string, SweepResultLine[]>();
   for (const r of results) {
-    const key = pointText(r.point);
+    const key = sweepPointText(r.point);
     byKey.set(key, [...(byKey.get(key) ?? []), r]);
   }
   return [...byKey].map(([key, rs]) => {
     const ok = rs.filter((r) => r.failed === undefined && r.testAccuracy !== null);
     const s = spread(ok.map((r) => r.testAccuracy as number));
-    const point = (rs[0] as SweepResult).point;
+    const point = (rs[0] as SweepResultLine).point;
     return {
       point,
       key,
@@ -65,14 +76,23 @@ export function summarize(spec: SweepSpec, results: readonly SweepResult[]): Poi
 
 const pct = (f: number) => (f * 100).toFixed(2);
 /** A point's accuracy in percent: `97.12 ± 0.08` over seeds, `97.12` for one seed. */
-export const accuracyText = (a: PointSummary['accuracy']) =>
+export const sweepAccuracyText = (a: SweepPointSummary['accuracy']) =>
   a.n === 0 ? '—' : a.n > 1 ? `${pct(a.mean)} ± ${pct(a.std)}` : pct(a.mean);
 
 /**
  * What the sweep shows, from its results: its best point against the lesson's recipe (and whether
  * they differ by more than their seeds' spread), and the points where runs failed.
  */
-export function sweepReadings(points: readonly PointSummary[], lang: LessonLanguage): string[] {
+export function sweepReadings(
+  points: readonly SweepPointSummary[],
+  lang: LessonLanguage,
+  where: 'cli' | 'lab' = 'cli',
+): string[] {
+  // How to get more seeds, where the reader is.
+  const moreSeeds =
+    where === 'lab'
+      ? { en: 'the Seeds box can', ko: '시드 수를 늘려 보세요' }
+      : { en: '--seeds 3 can', ko: '--seeds 3' };
   const out: string[] = [];
   const ranked = points
     .filter((p) => p.accuracy.n > 0)
@@ -84,8 +104,8 @@ export function sweepReadings(points: readonly PointSummary[], lang: LessonLangu
     const seeds = best.accuracy.n;
     out.push(
       ko
-        ? `가장 좋은 설정은 ${particle(best.key, '이었고', '였고')}, 시드 ${seeds}개에서 ${accuracyText(best.accuracy)}%였습니다.`
-        : `The best settings were ${best.key}: ${accuracyText(best.accuracy)} % over ${seeds} seed${seeds === 1 ? '' : 's'}.`,
+        ? `가장 좋은 설정은 ${particle(best.key, '이었고', '였고')}, 시드 ${seeds}개에서 ${sweepAccuracyText(best.accuracy)}%였습니다.`
+        : `The best settings were ${best.key}: ${sweepAccuracyText(best.accuracy)} % over ${seeds} seed${seeds === 1 ? '' : 's'}.`,
     );
     if (lesson !== undefined && lesson !== best) {
       const diff = best.accuracy.mean - lesson.accuracy.mean;
@@ -94,8 +114,8 @@ export function sweepReadings(points: readonly PointSummary[], lang: LessonLangu
       const oneSeed = best.accuracy.n < 2 || lesson.accuracy.n < 2;
       out.push(
         ko
-          ? `레슨의 값(${lesson.key})은 ${accuracyText(lesson.accuracy)}%로, 차이는 ${pct(diff)}%p입니다. ${oneSeed ? '시드가 하나뿐이라 이 차이가 우연인지 알 수 없습니다(--seeds 3).' : beyond ? `시드 사이의 퍼짐(${pct(noise)}%p)보다 큽니다.` : `시드 사이의 퍼짐(${pct(noise)}%p)보다 크지 않습니다.`}`
-          : `The lesson's values (${lesson.key}) scored ${accuracyText(lesson.accuracy)} %: ${pct(diff)} points lower, ${oneSeed ? 'with one seed each, which cannot tell a difference from chance (--seeds 3 can)' : beyond ? `more than the seeds' spread (${pct(noise)} points)` : `no more than the seeds' spread (${pct(noise)} points)`}.`,
+          ? `레슨의 값(${lesson.key})은 ${sweepAccuracyText(lesson.accuracy)}%로, 차이는 ${pct(diff)}%p입니다. ${oneSeed ? `시드가 하나뿐이라 이 차이가 우연인지 알 수 없습니다(${moreSeeds.ko}).` : beyond ? `시드 사이의 퍼짐(${pct(noise)}%p)보다 큽니다.` : `시드 사이의 퍼짐(${pct(noise)}%p)보다 크지 않습니다.`}`
+          : `The lesson's values (${lesson.key}) scored ${sweepAccuracyText(lesson.accuracy)} %: ${pct(diff)} points lower, ${oneSeed ? `with one seed each, which cannot tell a difference from chance (${moreSeeds.en})` : beyond ? `more than the seeds' spread (${pct(noise)} points)` : `no more than the seeds' spread (${pct(noise)} points)`}.`,
       );
     } else if (lesson !== undefined)
       out.push(
@@ -104,7 +124,7 @@ export function sweepReadings(points: readonly PointSummary[], lang: LessonLangu
           : "The lesson's values were the best of these.",
       );
   }
-  const seedsAt = (p: PointSummary, n: number) => {
+  const seedsAt = (p: SweepPointSummary, n: number) => {
     const of = p.accuracy.n + p.diverged + p.failed;
     return ko
       ? `${p.key}(시드 ${of}개 중 ${n}개)`
