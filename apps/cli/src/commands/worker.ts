@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Job, WaitingError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Command } from 'commander';
 import { nonNegative, positiveInt } from '../options';
 import { Output } from '../output';
@@ -65,13 +65,15 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 async function workerAction(opts: WorkerFlags): Promise<void> {
+  // BullMQ is loaded by the commands that use a queue only: the others start without it.
+  const { WaitingError, Worker } = await import('bullmq');
   const output = new Output(opts);
   const address = parseQueueUrl(queueUrlOf(opts.queue ?? true));
   await checkRedis(address);
   const name = workerName();
   const workDir = resolve(opts.workDir ?? join(tmpdir(), `mnist-lab-worker-${process.pid}`));
   await mkdir(workDir, { recursive: true });
-  const client = redisClient(address);
+  const client = await redisClient(address);
   const controller = new AbortController();
   const ctx = {
     client,

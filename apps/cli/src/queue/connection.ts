@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'bullmq';
-import { type RedisOptions as IoRedisOptions, Redis } from 'ioredis';
+import type { RedisOptions as IoRedisOptions, Redis } from 'ioredis';
 import { UsageError } from '../errors';
 
 /** Where a sweep's runs wait: BullMQ's queue of this name, its keys under {@link QUEUE_PREFIX}. */
@@ -105,6 +105,8 @@ function reason(address: QueueAddress, error: Error & { code?: string }): string
  * password) when it cannot be reached, refuses the password, or is older than Redis 6.2.
  */
 export async function checkRedis(address: QueueAddress, flag = '--queue'): Promise<void> {
+  // Loaded here, not with the CLI: every command but a queue's starts without Redis's client.
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     ...(address.options as IoRedisOptions),
     lazyConnect: true,
@@ -137,7 +139,8 @@ export async function checkRedis(address: QueueAddress, flag = '--queue'): Promi
 }
 
 /** A client for mnist-lab's own keys (checkpoints, models), retrying through a Redis restart. */
-export function redisClient(address: QueueAddress): Redis {
+export async function redisClient(address: QueueAddress): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const client = new Redis({ ...(address.options as IoRedisOptions), lazyConnect: false });
   client.on('error', () => {});
   return client;

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SweepRun } from '@mnist-lab/lesson';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
-import { type Job, Queue, QueueEvents } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import type { Output } from '../output';
 import {
@@ -68,7 +68,7 @@ async function collect(
   dir: string,
   run: SweepRun,
   job: Job,
-  client: ReturnType<typeof redisClient>,
+  client: Awaited<ReturnType<typeof redisClient>>,
 ): Promise<SweepResult | string> {
   const parsed = resultSchema.safeParse(job.returnvalue);
   if (!parsed.success || parsed.data.id !== run.id) return 'its result is not a run result';
@@ -110,7 +110,7 @@ async function settle(
   run: SweepRun,
   state: string,
   queue: Queue,
-  client: ReturnType<typeof redisClient>,
+  client: Awaited<ReturnType<typeof redisClient>>,
 ): Promise<
   { result: SweepResult; times: Record<string, number | undefined> } | string | undefined
 > {
@@ -159,9 +159,10 @@ export async function runQueuedSweep(
   const results = await readResults(dir);
   const pending = new Map(runs.filter((r) => !results.has(r.id)).map((r) => [r.id, r]));
   const connection = options.address.options;
+  const { Queue, QueueEvents } = await import('bullmq');
   const queue = new Queue(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
   const events = new QueueEvents(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
-  const client = redisClient(options.address);
+  const client = await redisClient(options.address);
   queue.on('error', () => {});
   events.on('error', () => {});
   const failures: { id: string; reason: string }[] = [];

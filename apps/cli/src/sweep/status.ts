@@ -1,5 +1,4 @@
 import { readdir } from 'node:fs/promises';
-import { Queue } from 'bullmq';
 import { isLockFile } from '../folder-lock';
 import type { Output } from '../output';
 import { checkRedis, QUEUE_NAME, QUEUE_PREFIX, type QueueAddress } from '../queue/connection';
@@ -44,6 +43,7 @@ export async function sweepStatus(
   let uncollected = 0;
   if (address !== undefined) {
     await checkRedis(address, '--status');
+    const { Queue } = await import('bullmq');
     const queue = new Queue(QUEUE_NAME, { connection: address.options, prefix: QUEUE_PREFIX });
     try {
       for (const run of pending) {
