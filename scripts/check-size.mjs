@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The size rule of docs/ARCHITECTURE.md: no source file over 300 lines and no function over 80
-// (tests, e2e suites and generated files aside). Prints the largest that remain; exits 1 past a
+// (tests, e2e suites and generated files aside); and no `as never` in them (a cast that silences
+// every type check: narrow the value, or type it). Prints the largest that remain; exits 1 past a
 // limit. Run: node scripts/check-size.mjs [--top N]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -26,6 +27,7 @@ const roots = ['packages', 'apps'].flatMap((d) =>
 );
 const files = [];
 const functions = [];
+const neverCasts = [];
 for (const dir of [...roots, join(root, 'benchmarks'), join(root, 'scripts')]) {
   let paths;
   try {
@@ -40,6 +42,8 @@ for (const dir of [...roots, join(root, 'benchmarks'), join(root, 'scripts')]) {
     const lineOf = (pos) => source.getLineAndCharacterOfPosition(pos).line;
     files.push({ file, lines: lineOf(text.length) + (text.endsWith('\n') ? 0 : 1) });
     const visit = (node, name) => {
+      if (ts.isAsExpression(node) && node.type.kind === ts.SyntaxKind.NeverKeyword)
+        neverCasts.push(`${file}:${lineOf(node.getStart(source)) + 1}`);
       if (ts.isFunctionLike(node) && 'body' in node && node.body) {
         const lines = lineOf(node.body.getEnd()) - lineOf(node.getStart(source)) + 1;
         const at = lineOf(node.getStart(source)) + 1;
@@ -80,7 +84,8 @@ if (top > 0) {
 for (const f of bigFiles) console.error(`${f.file}: ${f.lines} lines (at most ${MAX_FILE_LINES})`);
 for (const f of bigFunctions)
   console.error(`${f.file}:${f.at}: ${f.name} is ${f.lines} lines (at most ${MAX_FUNCTION_LINES})`);
-if (bigFiles.length + bigFunctions.length > 0) process.exit(1);
+for (const at of neverCasts) console.error(`${at}: \`as never\` (narrow the value or type it)`);
+if (bigFiles.length + bigFunctions.length + neverCasts.length > 0) process.exit(1);
 console.log(
-  `sizes: ${files.length} source files, none over ${MAX_FILE_LINES} lines; ${functions.length} functions, none over ${MAX_FUNCTION_LINES}`,
+  `sizes: ${files.length} source files, none over ${MAX_FILE_LINES} lines; ${functions.length} functions, none over ${MAX_FUNCTION_LINES}; no \`as never\``,
 );

@@ -1,4 +1,18 @@
+import { NODE_BACKENDS, type NodeBackendName } from '@mnist-lab/backends';
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from './errors';
+
+/**
+ * A `--backend` value as `initBackend` takes it: `auto`, or a Node backend's name (commander's
+ * choices have checked it; anything else is refused here too).
+ */
+export function nodeBackend(name: string | undefined): 'auto' | NodeBackendName {
+  if (name === undefined || name === 'auto') return 'auto';
+  const known = NODE_BACKENDS.find((backend) => backend === name);
+  if (known === undefined)
+    throw new UsageError(`--backend ${name}: expected auto, ${NODE_BACKENDS.join(', ')}`);
+  return known;
+}
 
 /** Parses a positive integer flag value, or says what was expected. */
 export function positiveInt(value: string): number {

@@ -226,7 +226,7 @@ export class MechanismChart {
     }
     const chart = this.chart;
     chart.data.labels = d.labels ?? [];
-    chart.data.datasets = d.datasets as never;
+    chart.data.datasets = d.datasets;
     const xTitle = { display: true, text: d.x.title };
     // Before a run has drawn anything, no tick values: Chart.js would make up 0 to 1 on an axis
     // titled "accuracy (%)".
@@ -246,7 +246,7 @@ export class MechanismChart {
         title: { display: true, text: d.y.title },
         ticks: { display: !empty },
       },
-    } as never;
+    };
     chart.update();
     // What is drawn, for tests and for anyone inspecting the page: `label:points` per series.
     this.canvas.dataset.series = d.datasets

@@ -10,6 +10,7 @@ import { modelFromFile } from './model-file';
 import { modelFiles } from './model-files';
 import { type FromWorker, SAMPLE_COUNT, type ToWorker, WEIGHT_IMAGES } from './protocol';
 import { type RunSettings, WEB_DATA_LIMITS } from './settings';
+import { askedBackend } from './worker-backend';
 import { loadDataset, loadImageDataset } from './worker-data';
 
 // Training runs here, off the page's thread: the page stays responsive whatever the backend does.
@@ -24,6 +25,8 @@ interface Run {
   readonly controller: AbortController;
   paused: boolean;
   resumeWaiter?: () => void;
+  /** Steps between loss reports, where the page asked (a sweep's runs). */
+  readonly reportEvery?: number;
 }
 const runs = new Map<number, Run>();
 let data: (DatasetSplits & { identity: DatasetIdentity }) | undefined;
@@ -40,7 +43,7 @@ async function init(message: Extract<ToWorker, { type: 'init' }>) {
     import('@tensorflow/tfjs-backend-webgl'),
   ]);
   const report = await initBackend({
-    prefer: (message.prefer ?? 'auto') as never,
+    prefer: askedBackend(message.prefer),
     wasmPaths: message.wasmUrl,
     // Threads where the page is isolated (the service worker's headers) and tfjs would use 2+.
     wasmThreadsScript: `${message.wasmUrl}tfjs-backend-wasm-threaded-simd.js`,
@@ -69,10 +72,11 @@ async function start(runId: number, settings: RunSettings, reportEvery?: number)
     dataset: data.identity,
     controller: new AbortController(),
     paused: false,
+    ...(reportEvery === undefined ? {} : { reportEvery }),
   };
   runs.set(runId, run);
   try {
-    await train(runId, run, settings, data, reportEvery);
+    await train(runId, run, settings, data);
   } catch (error) {
     // A failed run keeps nothing: its model is let go, and the worker takes the next run.
     runs.delete(runId);
@@ -81,13 +85,7 @@ async function start(runId: number, settings: RunSettings, reportEvery?: number)
   }
 }
 
-async function train(
-  runId: number,
-  run: Run,
-  settings: RunSettings,
-  splits: DatasetSplits,
-  reportEvery?: number,
-) {
+async function train(runId: number, run: Run, settings: RunSettings, splits: DatasetSplits) {
   const train = new BatchLoader(takeFirst(splits.train, settings.trainSize), {
     batchSize: settings.batchSize,
     seed: settings.seed,
@@ -113,7 +111,7 @@ async function train(
     signal: run.controller.signal,
     // Every step's loss on the chart for short runs; every fifth for long ones (each report reads
     // the loss back from the device); a sweep's, every tenth (several runs report at once).
-    reportEvery: reportEvery ?? (train.batchesPerEpoch <= 200 ? 1 : 5),
+    reportEvery: run.reportEvery ?? (train.batchesPerEpoch <= 200 ? 1 : 5),
     onEvent: async (e) => {
       if (e.type === 'batch') {
         post({

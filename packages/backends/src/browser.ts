@@ -168,7 +168,7 @@ const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<Ba
         'webgpu',
         "backend 'webgpu' is unavailable: the browser found no WebGPU adapter",
       );
-    const { device, deviceKind } = describeAdapter(adapter as never);
+    const { device, deviceKind } = describeAdapter(adapter);
     requireRegistered('webgpu');
     await setBackendOrThrow('webgpu', '@tensorflow/tfjs-backend-webgpu');
     return report('webgpu', '@tensorflow/tfjs-backend-webgpu', device, deviceKind, 1);
@@ -190,7 +190,7 @@ const starters: Record<BrowserBackendName, (o: BrowserInitOptions) => Promise<Ba
   },
   async wasm(options) {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as never);
+    if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
     // The threaded build runs only where SharedArrayBuffer does (a cross-origin isolated page), and
     // in a bundle only with the unbundled script for its workers.
     const script = options.wasmThreadsScript;

@@ -169,7 +169,7 @@ export async function startWebgpu(requireHardware: boolean): Promise<BackendRepo
       `backend 'webgpu' is unavailable: Dawn found no WebGPU adapter; ${SWIFTSHADER_HINT}`,
     );
   }
-  const described = describeAdapter(adapter as never);
+  const described = describeAdapter(adapter);
   if (requireHardware && described.deviceKind === 'software') {
     throw new BackendUnavailableError(
       'webgpu',

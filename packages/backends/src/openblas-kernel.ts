@@ -86,7 +86,10 @@ export function machineKey(flags: ReadonlySet<string>, libraries: readonly strin
 // The child that times one kernel: the built calibration entry next to this file.
 const childScript = () => fileURLToPath(new URL('./openblas-calibrate.js', import.meta.url));
 
-type KernelCache = Record<string, { kernel: KernelName; measurements?: KernelMeasurement[] }>;
+type KernelCache = Record<
+  string,
+  { kernel: KernelName; measurements?: KernelMeasurement[]; measuredAt?: string }
+>;
 
 // One entry per machine key, so that a run with another library does not evict this one.
 function readKernelCache(path: string): KernelCache {
@@ -160,7 +163,7 @@ export function chooseKernel(
   const kernel = pickKernel(measurements, preferred);
   try {
     mkdirSync(join(path, '..'), { recursive: true });
-    cache[key] = { kernel, measurements, measuredAt: new Date().toISOString() } as never;
+    cache[key] = { kernel, measurements, measuredAt: new Date().toISOString() };
     writeFileSync(`${path}.${process.pid}.tmp`, `${JSON.stringify(cache, null, 2)}\n`);
     renameSync(`${path}.${process.pid}.tmp`, path);
   } catch {

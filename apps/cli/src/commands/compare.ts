@@ -22,7 +22,7 @@ import {
 import { runProgress, stopChildrenOnInterrupt, wrap } from '../compare/progress';
 import { accuracyTable, type CompareSettings, writeReport } from '../compare/report';
 import { summarize } from '../compare/summary';
-import { nameList, positiveInt } from '../options';
+import { nameList, nodeBackend, positiveInt } from '../options';
 import { matmulNote, Output } from '../output';
 import { parseRunConfig } from '../run-config';
 import { claimRunFolder } from '../run-folder';
@@ -116,7 +116,7 @@ async function compareAction(opts: CompareOptions): Promise<void> {
   const reportDir = lock.dir;
   const stopping = stopChildrenOnInterrupt(output);
   const backend = await initBackend({
-    prefer: (opts.backend ?? 'auto') as never,
+    prefer: nodeBackend(opts.backend),
     blas: opts.blas ?? 'auto',
     trial: () => networkTrial(parseRunConfig({ preset: 'relu' }, 'the lesson preset relu')),
   });

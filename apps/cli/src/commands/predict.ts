@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import { readImage } from '../digit-image';
 import { UsageError } from '../errors';
 import { loadModelDir, modelDataset } from '../model-dir';
+import { nodeBackend } from '../options';
 import { Output } from '../output';
 
 export function registerPredictCommand(program: Command): void {
@@ -28,7 +29,7 @@ export function registerPredictCommand(program: Command): void {
         opts: { model: string; backend: string; json?: boolean; quiet?: boolean },
       ) => {
         const output = new Output(opts);
-        await initBackend({ prefer: opts.backend as never });
+        await initBackend({ prefer: nodeBackend(opts.backend) });
         const { model, config } = await loadModelDir(opts.model);
         try {
           if (model.config.inputSize !== 784)

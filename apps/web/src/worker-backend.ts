@@ -1,0 +1,10 @@
+import { BROWSER_AUTO_ORDER, type BrowserBackendName } from '@mnist-lab/backends/browser';
+
+/**
+ * The backend the page asks the worker for, as `initBackend` takes it: `measure`, a backend it
+ * knows, or `auto` for anything else (the page has already said what it passed over).
+ */
+export function askedBackend(name: string | undefined): 'auto' | 'measure' | BrowserBackendName {
+  if (name === 'measure') return name;
+  return BROWSER_AUTO_ORDER.find((known) => known === name) ?? 'auto';
+}
