@@ -226,7 +226,7 @@ describeInBrowser(
       await page.close();
     }, 180_000);
 
-    it('trains on a zip of PNGs in one folder per class, and on the same images chosen as a folder', async () => {
+    it('trains on a zip of PNGs in one folder per class, keeps it across a reload, and reads the same images chosen as a folder', async () => {
       const dir = join(artifacts, 'shapes');
       const entries = shapeImages();
       for (const e of entries) {
@@ -242,10 +242,12 @@ describeInBrowser(
       await page.goto(`${server.url}?lang=en&${SMALL}`);
       await ready(page);
       await page.getByLabel('Dataset files').setInputFiles(archive);
+      // Kept in this browser like IDX files: the zip as chosen.
       await expect
         .poll(() => status(page), { timeout: 60_000 })
-        .toMatch(/^Runs now train on shapes \(SHA-256 /);
-      const fromZip = await status(page);
+        .toMatch(/^Runs now train on shapes \(SHA-256 [0-9a-f]{16}…\)\. Kept in this browser/);
+      const shaOf = async () => (await status(page))?.match(/SHA-256 ([0-9a-f]{16})/)?.[1];
+      const fromZip = await shaOf();
       expect(await page.locator('#data-text').textContent()).toBe(
         '30 training and 6 test images, served by this page',
       );
@@ -258,9 +260,21 @@ describeInBrowser(
       await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
       const rows = await page.locator('#confusion tr th[scope="row"]').allTextContents();
       expect(rows.slice(0, 3)).toEqual(['0 bar', '1 cross', '2 ring']);
+      // After a reload the page starts on it again, converted anew: the same dataset.
+      await page.reload();
+      await expect
+        .poll(() => page.locator('#data-name').textContent(), { timeout: 60_000 })
+        .toBe('shapes');
+      await expect.poll(shaOf, { timeout: 30_000 }).toBe(fromZip);
+      expect(await page.locator('#data-text').textContent()).toBe(
+        '30 training and 6 test images, served by this page',
+      );
       // The same images as a folder: the same dataset, to the bit.
       await page.getByLabel('Dataset folder').setInputFiles(dir);
-      await expect.poll(() => status(page), { timeout: 60_000 }).toBe(fromZip);
+      await expect
+        .poll(() => status(page), { timeout: 60_000 })
+        .toMatch(/^Runs now train on shapes \(SHA-256 [0-9a-f]{16}…\)\. Kept in this browser/);
+      expect(await shaOf()).toBe(fromZip);
       await page.close();
     }, 180_000);
 

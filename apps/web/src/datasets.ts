@@ -2,7 +2,7 @@ import { type IdxFileRole, idxUrls } from '@mnist-lab/data';
 import type { DatasetIdentity } from './dataset-identity';
 import { $ } from './dom';
 import { show } from './i18n';
-import { forgetDataset, type KeptDataset, keepDataset, keptDataset } from './kept-dataset';
+import { forgetDataset, type KeptIdxFiles, keepDataset, keptDataset } from './kept-dataset';
 import type { ToWorker } from './protocol';
 import { WEB_DATA_LIMITS } from './settings';
 import { words } from './words';
@@ -40,7 +40,7 @@ export class DatasetChooser {
   /** The blob URLs of the files being read, with each file's name (for messages). */
   private urls = new Map<string, string>();
   /** The files being read, to keep in this browser once they load (not when read from there). */
-  private toKeep: Omit<KeptDataset, 'name'> | undefined;
+  private toKeep: KeptIdxFiles | { readonly images: ImageSource } | undefined;
 
   constructor(
     private readonly send: (message: ToWorker) => void,
@@ -58,7 +58,7 @@ export class DatasetChooser {
       if (files.length === 0) return;
       const name = (files[0]?.webkitRelativePath.split('/')[0] ?? 'images').slice(0, 40);
       const source = { files: files.map((file) => ({ path: file.webkitRelativePath, file })) };
-      this.loadImages(name, source);
+      this.loadImages(name, source, true);
     });
     $('dataset-mnist').addEventListener('click', () => {
       // Back to MNIST forgets the files kept here: a reload starts on MNIST too.
@@ -71,6 +71,7 @@ export class DatasetChooser {
   async restore(): Promise<void> {
     const kept = await keptDataset().catch(() => undefined);
     if (kept === undefined) return;
+    if ('images' in kept) return this.loadImages(kept.name, kept.images, false);
     this.read(
       kept.name,
       new Map(Object.entries(kept.files) as [IdxFileRole, Blob][]),
@@ -119,7 +120,7 @@ export class DatasetChooser {
   private choose(files: File[]): void {
     const zip = files.length === 1 && /\.zip$/i.test(files[0]?.name ?? '') ? files[0] : undefined;
     if (zip !== undefined) {
-      this.loadImages(zip.name.replace(/\.zip$/i, '').slice(0, 40) || 'images', { zip });
+      this.loadImages(zip.name.replace(/\.zip$/i, '').slice(0, 40) || 'images', { zip }, true);
       return;
     }
     const roles = new Map<IdxFileRole, File>();
@@ -138,7 +139,7 @@ export class DatasetChooser {
         roles,
         Object.fromEntries(
           [...roles].map(([role, f]) => [role, f.name]),
-        ) as KeptDataset['fileNames'],
+        ) as KeptIdxFiles['fileNames'],
         true,
       );
   }
@@ -147,7 +148,7 @@ export class DatasetChooser {
   private read(
     name: string,
     roles: Map<IdxFileRole, Blob>,
-    fileNames: KeptDataset['fileNames'],
+    fileNames: KeptIdxFiles['fileNames'],
     keep: boolean,
   ): void {
     this.release();
@@ -156,15 +157,15 @@ export class DatasetChooser {
     ) as Record<IdxFileRole, string>;
     this.urls = new Map([...roles].map(([role]) => [urls[role], fileNames[role]]));
     this.toKeep = keep
-      ? { files: Object.fromEntries(roles) as KeptDataset['files'], fileNames }
+      ? { files: Object.fromEntries(roles) as KeptIdxFiles['files'], fileNames }
       : undefined;
     this.load(name, urls);
   }
 
-  /** A dataset of images, read and converted in the worker (not kept across reloads). */
-  private loadImages(name: string, source: ImageSource): void {
+  /** A dataset of images, read and converted in the worker (its files kept here once in, when `keep`). */
+  private loadImages(name: string, source: ImageSource, keep: boolean): void {
     this.release();
-    this.toKeep = undefined;
+    this.toKeep = keep ? { images: source } : undefined;
     show($('dataset-status'), () => words().datasetLoading(name));
     $('dataset-status').classList.remove('error');
     this.send({ type: 'data-images', name, source });

@@ -1,13 +1,26 @@
 import type { IdxFileRole } from '@mnist-lab/data';
 import { DATASETS, openLabDb, request } from './kept-runs';
 import { WEB_DATA_LIMITS } from './settings';
+import type { ImageSource } from './worker-images';
 
-/** The user's dataset as this browser keeps it: its name and its four files as chosen. */
-export interface KeptDataset {
-  readonly name: string;
+/** An IDX dataset's four files as chosen. */
+export interface KeptIdxFiles {
   readonly files: Readonly<Record<IdxFileRole, Blob>>;
   /** The files' names, for messages. */
   readonly fileNames: Readonly<Record<IdxFileRole, string>>;
+}
+
+/** The user's dataset as this browser keeps it: its name, and its files as chosen (IDX or images). */
+export type KeptDataset = { readonly name: string } & (
+  | KeptIdxFiles
+  | { readonly images: ImageSource }
+);
+
+/** The bytes a kept dataset holds: its files as chosen. */
+function keptBytes(dataset: KeptDataset): number {
+  if ('files' in dataset) return Object.values(dataset.files).reduce((n, f) => n + f.size, 0);
+  const images = dataset.images;
+  return 'zip' in images ? images.zip.size : images.files.reduce((n, f) => n + f.file.size, 0);
 }
 
 const KEY = 'current';
@@ -37,7 +50,7 @@ async function withStore<T>(
  * loads it again after a reload; refuses past {@link WEB_DATA_LIMITS}' `keptBytes`.
  */
 export async function keepDataset(dataset: KeptDataset): Promise<void> {
-  const bytes = Object.values(dataset.files).reduce((n, f) => n + f.size, 0);
+  const bytes = keptBytes(dataset);
   if (bytes > WEB_DATA_LIMITS.keptBytes)
     throw new Error(
       `its files are ${(bytes / 2 ** 20).toFixed(0)} MB; this browser keeps a dataset of at most ${WEB_DATA_LIMITS.keptBytes >> 20} MB`,
