@@ -59,7 +59,7 @@ async function cliSweep(): Promise<CliLine[]> {
 }
 
 describeInBrowser('the sweep panel', () => {
-  it('runs a 2 × 2 sweep on the workers with the CLI sweep’s correct counts; a cell opens its run; its link fills the panel', async () => {
+  it('runs a 2 × 2 sweep on the workers with the CLI sweep’s correct counts; a cell opens its run and draw pad; its link fills the panel; Stop ends it', async () => {
     const expected = cliSweep();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
     const page = await context.newPage();
@@ -131,6 +131,19 @@ describeInBrowser('the sweep panel', () => {
     await expect.poll(() => cell.getAttribute('aria-selected')).toBe('true');
     const chosen = await page.locator('#runs li:has(input[type=radio]:checked)').textContent();
     expect(chosen).toMatch(/lr=0\.1, momentum=0\b/);
+    // Its results and draw pad: the worker that trained it answers for it.
+    await expect.poll(() => page.locator('#confusion tr').count(), { timeout: 30_000 }).toBe(11);
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const pad = await page.locator('#pad').boundingBox();
+    if (pad === null) throw new Error('no drawing pad');
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++)
+      await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * (0.15 + 0.07 * i));
+    await page.mouse.up();
+    await expect
+      .poll(() => page.locator('#prediction').textContent(), { timeout: 30_000 })
+      .toMatch(/^\d \(\d+\.\d%\)$/);
     // The panel in both languages, on a desktop and a phone (looked at; the Korean test reads all).
     const panel = page.locator('#sweep-panel');
     await panel.screenshot({ path: join(artifacts, 'sweep-1280-en.png') });
@@ -158,6 +171,20 @@ describeInBrowser('the sweep panel', () => {
     expect(await again.locator('#sweep-field-2').inputValue()).toBe('momentum');
     expect(await again.locator('#sweep-values-1').inputValue()).toBe('0.01,0.1');
     expect(await again.locator('#sweep-seeds').inputValue()).toBe('1');
+    // Run and stopped at once: the runs no worker has taken never start, and the panel says so.
+    await expect.poll(() => again.locator('#start').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await again.getByRole('button', { name: 'Run sweep' }).click();
+    await again.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect
+      .poll(() => again.locator('#sweep-status').textContent(), { timeout: 30_000 })
+      .toMatch(/^The sweep was stopped: [0-2] of its 4 runs finished\.$/);
+    await again.waitForTimeout(3000);
+    const states = await again
+      .locator('#runs li')
+      .evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.state));
+    expect(states.filter((s) => s === 'stopped').length).toBeGreaterThanOrEqual(2);
+    expect(states.filter((s) => s === 'running' || s === 'waiting')).toEqual([]);
+    expect(await again.locator('#start').isEnabled()).toBe(true);
     await context.close();
   }, 300_000);
 });

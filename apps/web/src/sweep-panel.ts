@@ -19,6 +19,8 @@ import { type RunSettings, settingsOfSpec } from './settings';
 import { sweepWorkerCount, type TrainingWorkers } from './sweep-workers';
 import { words } from './words';
 
+const isTraining = (run: Run) => run.state === 'running' || run.state === 'paused';
+
 /** The fields a sweep in the lab varies, and how many runs it makes at most. */
 export const WEB_SWEEP = {
   fields: ['lr', 'momentum', 'dropout', 'batchSize', 'epochs', 'trainSize'] as const,
@@ -226,6 +228,9 @@ export class SweepPanel {
         Object.assign(document.createElement('li'), { textContent: t }),
       ),
     );
+    const all = [...this.cells.values()].flatMap((c) => c.runs);
     if (finished) show($('sweep-status'), () => words().sweepDone);
+    else if (all.every(({ run }) => run.state !== 'waiting' && !isTraining(run)))
+      show($('sweep-status'), () => words().sweepStopped(lines.length, all.length));
   }
 }

@@ -37,6 +37,8 @@ const en = {
     `${n} runs on ${workers} worker${workers === 1 ? '' : 's'}; the heatmap fills in as they finish.`,
   sweepCell: (key: string, done: number, total: number) =>
     `${key}: ${done} of ${total} runs finished`,
+  sweepStopped: (done: number, total: number) =>
+    `The sweep was stopped: ${done} of its ${total} runs finished.`,
   sweepCaption:
     "Test accuracy (%) at each point, the mean ± spread over seeds; ★ the lesson's recipe",
   sweepDone:
@@ -175,6 +177,7 @@ const ko: typeof en = {
   sweepRunning: (n, workers) =>
     `실행 ${n}개를 워커 ${workers}개에서 돌립니다. 끝나는 대로 히트맵이 채워집니다.`,
   sweepCell: (key, done, total) => `${key}: 실행 ${total}개 중 ${done}개 끝남`,
+  sweepStopped: (done, total) => `스윕을 멈췄습니다. 실행 ${total}개 중 ${done}개가 끝났습니다.`,
   sweepCaption: '점마다의 테스트 정확도(%), 시드들의 평균 ± 퍼짐. ★는 레슨의 설정',
   sweepDone: '스윕의 실행이 모두 끝났습니다. ★는 레슨의 설정이고, 칸을 누르면 그 실행이 열립니다.',
   imagesProgress: (done, total) => `이미지 ${total}개 중 ${done}개 변환`,
