@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
+import { describeInBrowser, drawAOne, launchChromium, useBuiltApp } from './static-server';
 
 // The built app (`vite build`), served from 127.0.0.1 and driven in Debian's headless Chromium.
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -85,14 +85,7 @@ describeInBrowser('the browser lab in headless Chromium', () => {
       expect(await page.locator('#digits .digit span').count()).toBe(48);
       expect(await page.locator('#weights canvas').count()).toBe(32);
       // Draw a "1" on the pad: a prediction and ten probabilities appear.
-      await page.locator('#pad').scrollIntoViewIfNeeded();
-      const pad = await page.locator('#pad').boundingBox();
-      if (pad === null) throw new Error('no drawing pad');
-      await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
-      await page.mouse.down();
-      for (let i = 1; i <= 10; i++)
-        await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * (0.15 + 0.07 * i));
-      await page.mouse.up();
+      await drawAOne(page);
       await expect
         .poll(() => page.locator('#prediction').textContent(), { timeout: 30_000 })
         .toMatch(/^\d \(\d+\.\d%\)$/);

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
 
 const TYPES: Record<string, string> = {
@@ -133,4 +133,16 @@ export async function closeChromium(browser: Browser): Promise<void> {
       .process?.()
       ?.kill('SIGKILL');
   }
+}
+
+/** Draws a "1" on the page's draw pad with the mouse, top to bottom down its middle. */
+export async function drawAOne(page: Page): Promise<void> {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const pad = await page.locator('#pad').boundingBox();
+  if (pad === null) throw new Error('no drawing pad');
+  await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++)
+    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * (0.15 + 0.07 * i));
+  await page.mouse.up();
 }

@@ -12,7 +12,7 @@ import {
 } from '@mnist-lab/lesson';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeInBrowser, launchChromium, useBuiltApp } from './static-server';
+import { describeInBrowser, drawAOne, launchChromium, useBuiltApp } from './static-server';
 
 // The sweep panel in the built app, wasm in Chromium: a 2 × 2 grid on the device's workers (two on
 // a 2-core machine), each cell's test accuracy against the CLI's `sweep` of the same spec on wasm
@@ -133,14 +133,7 @@ describeInBrowser('the sweep panel', () => {
     expect(chosen).toMatch(/lr=0\.1, momentum=0\b/);
     // Its results and draw pad: the worker that trained it answers for it.
     await expect.poll(() => page.locator('#confusion tr').count(), { timeout: 30_000 }).toBe(11);
-    await page.locator('#pad').scrollIntoViewIfNeeded();
-    const pad = await page.locator('#pad').boundingBox();
-    if (pad === null) throw new Error('no drawing pad');
-    await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * 0.15);
-    await page.mouse.down();
-    for (let i = 1; i <= 10; i++)
-      await page.mouse.move(pad.x + pad.width / 2, pad.y + pad.height * (0.15 + 0.07 * i));
-    await page.mouse.up();
+    await drawAOne(page);
     await expect
       .poll(() => page.locator('#prediction').textContent(), { timeout: 30_000 })
       .toMatch(/^\d \(\d+\.\d%\)$/);
