@@ -123,6 +123,27 @@ describeInBrowser('the sweep panel', () => {
     expect(await page.locator('#sweep-readings li').allTextContents()).toEqual(
       sweepReadings(summarizeSweep(spec, cliLines), 'en', 'lab'),
     );
+    // Its results, as the CLI's results.jsonl (one line a run) and as CSV (a row a run).
+    const saved = async (button: string) => {
+      const event = page.waitForEvent('download');
+      await page.getByRole('button', { name: button }).click();
+      const file = await event;
+      return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') };
+    };
+    const jsonl = await saved('Sweep results (JSON)');
+    expect(jsonl.name).toBe('mnist-lab-sweep.jsonl');
+    const downloaded = jsonl.text
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { spec: { lr: number; momentum: number }; testAccuracy: number },
+      );
+    expect(downloaded.map((l) => [l.spec.lr, l.spec.momentum, l.testAccuracy]).sort()).toEqual(
+      lab.map((r) => [r.lr, r.momentum, r.accuracy]).sort(),
+    );
+    const csv = await saved('Sweep results (CSV)');
+    expect(csv.name).toBe('mnist-lab-sweep.csv');
+    expect(csv.text.trim().split('\n')).toHaveLength(5);
     // The lesson's recipe is marked; a cell opens its run.
     const lesson = page.locator('#sweep-heatmap td[data-point="lr=0.01, momentum=0.5"]');
     expect(await lesson.textContent()).toMatch(/★$/);
@@ -147,8 +168,12 @@ describeInBrowser('the sweep panel', () => {
     await panel.screenshot({ path: join(artifacts, 'sweep-1280-ko.png') });
     await page.setViewportSize({ width: 390, height: 844 });
     const phone = async (file: string) => {
-      const box = await panel.boundingBox();
-      const clip = { x: 0, y: box?.y ?? 0, width: 390, height: box?.height ?? 844 };
+      // In the page's coordinates (a bounding box is the viewport's, and the page has scrolled).
+      const box = await panel.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return { y: r.top + window.scrollY, height: r.height };
+      });
+      const clip = { x: 0, y: box.y, width: 390, height: box.height };
       await page.screenshot({ path: join(artifacts, file), fullPage: true, clip });
     };
     await phone('sweep-390-ko.png');

@@ -136,9 +136,17 @@ export class Comparison {
     );
   }
 
-  private async download(format: 'jsonl' | 'csv'): Promise<void> {
+  /**
+   * Saves `runs` (the ticked ones, or the selected one) as the CLI's results.jsonl, or as CSV,
+   * each with its kept model's SHA-256 where this browser has it.
+   */
+  async download(
+    format: 'jsonl' | 'csv',
+    runs = this.chosen(),
+    file = 'mnist-lab-results',
+  ): Promise<void> {
     const lines: ResultLine[] = [];
-    for (const run of this.chosen()) {
+    for (const run of runs) {
       if (run.origin?.kind === 'file' && run.epochs.length === 0) continue;
       let sha: string | null = null;
       const model =
@@ -149,7 +157,7 @@ export class Comparison {
     }
     if (lines.length === 0) return;
     const text = format === 'csv' ? resultsCsv(lines) : resultsJsonl(lines);
-    saveFile(`mnist-lab-results.${format}`, new TextEncoder().encode(text));
+    saveFile(`${file}.${format}`, new TextEncoder().encode(text));
   }
 
   private async open(file: File): Promise<void> {

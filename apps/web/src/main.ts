@@ -40,7 +40,7 @@ const list = new RunList(
   (run) => void keeper.forget(run),
 );
 const charts = runCharts(list.runs);
-new Comparison(list);
+const comparison = new Comparison(list);
 installTestHooks(list.runs);
 const lesson = new LessonPanel({
   start: startRun,
@@ -285,6 +285,7 @@ const sweep = new SweepPanel(
   () => settings.read(),
   () => document.body.dataset.backend,
   () => datasets.current?.name === 'mnist',
+  (format, runs) => void comparison.download(format, runs, 'mnist-lab-sweep'),
 );
 list.onChange = () => sweep.render();
 

@@ -56,6 +56,8 @@ export const PAGE_KO: Readonly<Record<string, string>> = {
   'sweep-values-2': '그 값들',
   'sweep-seeds': '시드 수',
   'sweep-run': '스윕 실행',
+  'sweep-jsonl': '스윕 결과 JSON',
+  'sweep-csv': '스윕 결과 CSV',
   'sweep-link': '이 스윕으로 가는 링크',
   'runs-hint':
     '실행들은 나란히 남습니다. 하나를 고르면 그 결과를 보고, 그 모델로 숫자를 그려 볼 수 있습니다. 한 에폭 이상 학습한 실행은 끝날 때 이 브라우저에 보관되어, 지우기 전까지는 새로 고침한 뒤에도 여기 있습니다.',

@@ -20,6 +20,7 @@ import { sweepWorkerCount, type TrainingWorkers } from './sweep-workers';
 import { words } from './words';
 
 const isTraining = (run: Run) => run.state === 'running' || run.state === 'paused';
+const isFinished = (run: Run) => run.state === 'done' || run.state === 'failed';
 
 /** The fields a sweep in the lab varies, and how many runs it makes at most. */
 export const WEB_SWEEP = {
@@ -49,7 +50,12 @@ export class SweepPanel {
     private readonly form: () => RunSettings,
     private readonly backend: () => string | undefined,
     private readonly onMnist: () => boolean,
+    private readonly download: (format: 'jsonl' | 'csv', runs: Run[]) => void,
   ) {
+    for (const format of ['jsonl', 'csv'] as const)
+      $(`sweep-${format}`).addEventListener('click', () =>
+        this.download(format, this.runs().filter(isFinished)),
+      );
     for (const i of [1, 2]) {
       const select = $<HTMLSelectElement>(`sweep-field-${i}`);
       select.replaceChildren(...WEB_SWEEP.fields.map((f) => new Option(words().field(f), f)));
@@ -155,15 +161,22 @@ export class SweepPanel {
   }
 
   /** The heatmap and the readings as the runs stand; redrawn as they finish. */
+  /** The sweep's runs, in its plan's order. */
+  private runs(): Run[] {
+    return [...this.cells.values()].flatMap((c) => c.runs.map(({ run }) => run));
+  }
+
   render(): void {
     $<HTMLButtonElement>('sweep-run').disabled = this.list.active() !== undefined;
+    for (const format of ['jsonl', 'csv'])
+      $<HTMLButtonElement>(`sweep-${format}`).disabled = !this.runs().some(isFinished);
     const table = $<HTMLTableElement>('sweep-heatmap');
     const [a, b] = this.axes;
     if (a === undefined || b === undefined || this.cells.size === 0 || this.spec === undefined)
       return;
     const lines = [...this.cells.values()].flatMap((c) =>
       c.runs
-        .filter(({ run }) => run.state === 'done' || run.state === 'failed')
+        .filter(({ run }) => isFinished(run))
         .map(({ run, sweep }) => ({
           point: sweep.point,
           testAccuracy: run.epochs.at(-1)?.validation?.accuracy ?? null,
