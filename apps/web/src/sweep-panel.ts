@@ -1,10 +1,8 @@
 import {
   expandSweep,
   parseAxis,
-  type SweepField,
   type SweepRun,
   type SweepSpec,
-  type SweepValue,
   summarizeSweep,
   sweepAccuracyText,
   sweepPointText,
@@ -41,7 +39,7 @@ interface Cell {
  */
 export class SweepPanel {
   private cells = new Map<string, Cell>();
-  private axes: { field: SweepField; values: SweepValue[] }[] = [];
+  /** The sweep the heatmap shows: set when one starts, not while the panel is being edited. */
   private spec: SweepSpec | undefined;
 
   constructor(
@@ -108,23 +106,23 @@ export class SweepPanel {
   }
 
   /** The sweep's runs from the panel, checked as the CLI checks `--vary`; or why not. */
-  private plan(): SweepRun[] | string {
+  private plan(): { spec: SweepSpec; runs: SweepRun[] } | string {
     try {
-      this.axes = [1, 2].map((i) =>
+      const axes = [1, 2].map((i) =>
         parseAxis(
           `${$<HTMLSelectElement>(`sweep-field-${i}`).value}=${$<HTMLInputElement>(`sweep-values-${i}`).value}`,
         ),
       );
-      if (this.axes[0]?.field === this.axes[1]?.field) return words().sweepSameField;
+      if (axes[0]?.field === axes[1]?.field) return words().sweepSameField;
       const seeds = Number($<HTMLInputElement>('sweep-seeds').value);
       if (!Number.isInteger(seeds) || seeds < 1 || seeds > WEB_SWEEP.maxSeeds)
         return words().sweepSeeds(WEB_SWEEP.maxSeeds);
       const { seed: _seed, ...base } = specOf(this.form(), undefined);
-      this.spec = sweepSpecSchema.parse({ base, axes: this.axes, seeds, mode: 'grid' });
-      const runs = expandSweep(this.spec);
+      const spec = sweepSpecSchema.parse({ base, axes, seeds, mode: 'grid' });
+      const runs = expandSweep(spec);
       if (runs.length > WEB_SWEEP.maxRuns)
         return words().sweepTooMany(runs.length, WEB_SWEEP.maxRuns);
-      return runs;
+      return { spec, runs };
     } catch (error) {
       return (error as Error).message;
     }
@@ -139,10 +137,11 @@ export class SweepPanel {
     if (!this.onMnist()) return show(status, () => words().sweepMnistOnly);
     if (typeof plan === 'string') return show(status, () => plan);
     if (backend === undefined || this.workers.busy) return;
-    const count = Math.min(sweepWorkerCount(), plan.length);
+    const count = Math.min(sweepWorkerCount(), plan.runs.length);
     this.workers.start(count, backend);
+    this.spec = plan.spec;
     this.cells = new Map();
-    for (const sweep of plan) {
+    for (const sweep of plan.runs) {
       const key = sweepPointText(sweep.point);
       const run = this.list.add(settingsOfSpec(sweep.spec), key);
       run.state = 'waiting';
@@ -151,7 +150,7 @@ export class SweepPanel {
       cell.runs.push({ run, sweep });
       this.cells.set(key, cell);
     }
-    show(status, () => words().sweepRunning(plan.length, count));
+    show(status, () => words().sweepRunning(plan.runs.length, count));
     this.list.setButtons();
     this.render();
     // In the plan's order, each to the first free worker; a run stopped while waiting is skipped.
@@ -171,9 +170,9 @@ export class SweepPanel {
     for (const format of ['jsonl', 'csv'])
       $<HTMLButtonElement>(`sweep-${format}`).disabled = !this.runs().some(isFinished);
     const table = $<HTMLTableElement>('sweep-heatmap');
-    const [a, b] = this.axes;
-    if (a === undefined || b === undefined || this.cells.size === 0 || this.spec === undefined)
-      return;
+    const spec = this.spec;
+    const [a, b] = spec?.axes ?? [];
+    if (spec === undefined || a === undefined || b === undefined || this.cells.size === 0) return;
     const lines = [...this.cells.values()].flatMap((c) =>
       c.runs
         .filter(({ run }) => isFinished(run))
@@ -186,7 +185,7 @@ export class SweepPanel {
             : {}),
         })),
     );
-    const points = summarizeSweep(this.spec, lines);
+    const points = summarizeSweep(spec, lines);
     const means = points.filter((p) => p.accuracy.n > 0).map((p) => p.accuracy.mean);
     const [low, high] = [Math.min(...means), Math.max(...means)];
     const scale = (mean: number) => (high > low ? (mean - low) / (high - low) : 1);
