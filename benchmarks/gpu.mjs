@@ -42,15 +42,22 @@ const gpu = spawnSync(
 );
 const gpuName = gpu.status === 0 ? gpu.stdout.trim().split('\n')[0] : undefined;
 
+/** A message's first clause (up to its first `; `), at most 160 characters: a table cell. */
+function firstClause(text) {
+  const clause = text.replace(/^mnist-lab: /, '').split('; ')[0] ?? '';
+  return clause.length > 160 ? `${clause.slice(0, 159)}…` : clause;
+}
+
 /** One epoch (or `steps`, extrapolated) of `mnist-lab train` on a backend: a row, or why not. */
 function ours(label, backend, n) {
   const r = trainEpoch({ backend, steps: n, out: join(work, backend), env, timeout: 3_600_000 });
   if (r.status !== 0)
-    return { label, missing: (r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 300) };
+    return { label, missing: firstClause(r.stderr.trim().split('\n').at(-1) ?? '') };
   const backendLine = r.stderr.split('\n').find((l) => l.startsWith('backend:')) ?? '';
   return {
     label,
-    device: backendLine.replace(/^backend: /, ''),
+    // The backend line's first part: the device; how the products were chosen is in `backends`.
+    device: firstClause(backendLine.replace(/^backend: /, '')),
     msPerStep: (r.epoch.seconds / n) * 1000,
     epochSeconds: (r.epoch.seconds * STEPS) / n,
     accuracy: n < STEPS ? undefined : r.epoch.testAccuracy,
@@ -69,8 +76,7 @@ function torchCuda() {
   if (cuda.stdout.trim() !== 'True')
     return {
       label: `PyTorch ${version} on CUDA`,
-      missing:
-        "torch.cuda.is_available() is False (no CUDA GPU, or a CPU-only build such as Debian's)",
+      missing: 'torch.cuda.is_available() is False (no CUDA GPU, or a CPU-only build)',
     };
   const r = spawnSync(
     PYTHON,

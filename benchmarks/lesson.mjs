@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coreTypeForFlags, cpuFlags } from '@mnist-lab/backends';
+import { coreTypeForFlags, cpuFlags } from '@mnist-lab/backends/internal';
 import {
   torchVersion as findTorch,
   flag,

@@ -2,7 +2,8 @@
 // bench:compare's "physical floor" table: through tfjs, this package's wasm SIMD kernel, OpenBLAS
 // called directly, and PyTorch.
 import { execFileSync } from 'node:child_process';
-import { backendMemory, initBackend, loadOpenBlas, simdGemm } from '@mnist-lab/backends';
+import { initBackend } from '@mnist-lab/backends';
+import { backendMemory, loadOpenBlas, simdGemm } from '@mnist-lab/backends/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { PYTHON } from './shared.mjs';
 

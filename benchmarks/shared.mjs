@@ -5,7 +5,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuName, kernelCachePath } from '@mnist-lab/backends';
+import { cpuName } from '@mnist-lab/backends';
+import { kernelCachePath } from '@mnist-lab/backends/internal';
 import { embeddedMnistDir } from '@mnist-lab/data/node';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));

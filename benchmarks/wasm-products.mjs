@@ -4,7 +4,8 @@
 // them now (operands read in place on the heap), in one process, interleaved: the median of 5
 // rounds of 100 calls each, in µs.
 // Run: node benchmarks/wasm-products.mjs
-import { backendMemory, initBackend, simdGemm } from '@mnist-lab/backends';
+import { initBackend } from '@mnist-lab/backends';
+import { backendMemory, simdGemm } from '@mnist-lab/backends/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { machineLine, usageOnHelp } from './shared.mjs';
 

@@ -10,7 +10,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Every published library: the five an embedder imports, and the two they depend on. */
-export const LIBRARIES = ['errors', 'random', 'data', 'layers', 'lesson', 'trainer', 'backends'];
+export const LIBRARIES = [
+  'errors',
+  'contracts',
+  'wasm',
+  'random',
+  'data',
+  'layers',
+  'lesson',
+  'trainer',
+  'backends',
+];
 
 /** Packs every library into `dir` (made if missing; older `@mnist-lab` tarballs removed); their paths. */
 export function packLibraries(dir) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { WASM_SIMD_PRODUCTS } from '@mnist-lab/backends';
+import { WASM_SIMD_PRODUCTS } from '@mnist-lab/backends/internal';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from '@mnist-lab/trainer';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

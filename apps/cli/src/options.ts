@@ -1,4 +1,4 @@
-import { NODE_BACKENDS, type NodeBackendName } from '@mnist-lab/backends';
+import { isOneOf, NODE_BACKENDS, type NodeBackendName } from '@mnist-lab/contracts';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from './errors';
 
@@ -8,10 +8,9 @@ import { UsageError } from './errors';
  */
 export function nodeBackend(name: string | undefined): 'auto' | NodeBackendName {
   if (name === undefined || name === 'auto') return 'auto';
-  const known = NODE_BACKENDS.find((backend) => backend === name);
-  if (known === undefined)
+  if (!isOneOf(NODE_BACKENDS, name))
     throw new UsageError(`--backend ${name}: expected auto, ${NODE_BACKENDS.join(', ')}`);
-  return known;
+  return name;
 }
 
 /** Parses a positive integer flag value, or says what was expected. */

@@ -1,5 +1,6 @@
 import type { BackendMeasurement, BackendReport } from '@mnist-lab/backends/browser';
 import { describeMeasurements } from '@mnist-lab/backends/browser';
+import { BROWSER_BACKENDS, isOneOf } from '@mnist-lab/contracts';
 import type { FromWorker } from './protocol';
 import { words } from './words';
 
@@ -34,8 +35,8 @@ export function backendToAsk(fromUrl: string | undefined): string {
 }
 
 /** What `?backend=` may name: a backend the lab starts, `auto`, or `measure`. */
-const KNOWN_BACKENDS = ['auto', 'measure', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-const isKnownBackend = (name: string) => (KNOWN_BACKENDS as readonly string[]).includes(name);
+const KNOWN_BACKENDS = ['auto', 'measure', ...BROWSER_BACKENDS] as const;
+const isKnownBackend = (name: string) => isOneOf(KNOWN_BACKENDS, name);
 
 /**
  * What the page says of a `?backend=` it does not know (`foo`, `WASM`, empty): that it is passing it

@@ -1,4 +1,4 @@
-import { BROWSER_AUTO_ORDER, type BrowserBackendName } from '@mnist-lab/backends/browser';
+import { BROWSER_BACKENDS, type BrowserBackendName, isOneOf } from '@mnist-lab/contracts';
 
 /**
  * The backend the page asks the worker for, as `initBackend` takes it: `measure`, a backend it
@@ -6,5 +6,5 @@ import { BROWSER_AUTO_ORDER, type BrowserBackendName } from '@mnist-lab/backends
  */
 export function askedBackend(name: string | undefined): 'auto' | 'measure' | BrowserBackendName {
   if (name === 'measure') return name;
-  return BROWSER_AUTO_ORDER.find((known) => known === name) ?? 'auto';
+  return isOneOf(BROWSER_BACKENDS, name) ? name : 'auto';
 }

@@ -1,10 +1,12 @@
+import { BROWSER_BACKENDS } from '@mnist-lab/contracts';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
-import { type BackendMeasurement, chooseByMeasurement } from './browser-measure';
+import type { BackendProbe, BackendReport, BrowserBackendName } from './choose/backend-report';
+import { type BackendMeasurement, chooseByMeasurement } from './choose/browser-measure';
+import { report, setBackendOrThrow } from './choose/start-backend';
+import { nothingStarted, reasonsOf, startedOf, tryInOrder } from './choose/try-in-order';
+import { describeAdapter } from './choose/webgpu-adapter';
 import { BackendUnavailableError } from './errors';
-import { installSpeedFixes, removeSpeedFixes } from './speed-fixes';
-import { report, setBackendOrThrow } from './start-backend';
-import { describeAdapter } from './webgpu-adapter';
+import { installSpeedFixes, removeSpeedFixes } from './kernels/register-kernels';
 
 export type {
   BackendName,
@@ -12,21 +14,12 @@ export type {
   BackendReport,
   BrowserBackendName,
   NodeBackendName,
-} from './backend-report';
-export type { BackendMeasurement } from './browser-measure';
+} from './choose/backend-report';
+export type { BackendMeasurement } from './choose/browser-measure';
+export { describeMeasurements } from './choose/measure';
+export type { AdapterDescription, AdapterLike } from './choose/webgpu-adapter';
+export { describeAdapter } from './choose/webgpu-adapter';
 export { BackendUnavailableError } from './errors';
-export { describeMeasurements } from './measure';
-export { MLP_SGD_STEP_KERNEL } from './mlp-step-kernel';
-export { SGD_MOMENTUM_KERNEL } from './sgd-momentum-kernel';
-export {
-  installedSpeedFixes,
-  installSpeedFixes,
-  removeSpeedFixes,
-  type StepProducts,
-  speedFixVariants,
-} from './speed-fixes';
-export type { AdapterDescription, AdapterLike } from './webgpu-adapter';
-export { describeAdapter } from './webgpu-adapter';
 
 /** Options of the browser's {@link initBackend}. */
 export interface BrowserInitOptions {
@@ -124,7 +117,7 @@ async function withThreadsScript<T>(
  * The order `auto` tries in a browser. A GPU backend that turns out to run on a software adapter
  * is passed over for wasm.
  */
-export const BROWSER_AUTO_ORDER: readonly BrowserBackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export const BROWSER_AUTO_ORDER: readonly BrowserBackendName[] = BROWSER_BACKENDS;
 
 let gradients: Promise<unknown> | undefined;
 
@@ -248,38 +241,41 @@ export async function initBackend(options: BrowserInitOptions = {}): Promise<
   }
   if (prefer === 'measure')
     throw new BackendUnavailableError('measure', "prefer: 'measure' needs a trial to time");
-  const order = prefer === 'auto' ? BROWSER_AUTO_ORDER : [prefer];
-  const skipped: BackendProbe[] = [];
-  for (const name of order) {
-    const start = starters[name];
+  const withFixes = (started: BackendReport) => {
+    if (options.speedFixes ?? true) installSpeedFixes(started.backend);
+    else removeSpeedFixes();
+    return started;
+  };
+  if (prefer !== 'auto') {
+    const start = starters[prefer];
     if (start === undefined) {
       throw new BackendUnavailableError(
-        name,
-        `unknown backend '${name}'; expected one of auto, ${BROWSER_AUTO_ORDER.join(', ')}`,
+        prefer,
+        `unknown backend '${prefer}'; expected one of auto, ${BROWSER_AUTO_ORDER.join(', ')}`,
       );
     }
-    try {
-      const started = await start(options);
-      if (prefer === 'auto' && started.deviceKind === 'software' && order.includes('wasm')) {
+    return { ...withFixes(await start(options)), skipped: [] };
+  }
+  const outcomes = await tryInOrder(
+    BROWSER_AUTO_ORDER,
+    async (name) => {
+      const started = await starters[name](options);
+      if (started.deviceKind === 'software') {
         // A GPU backend emulated on the CPU (SwiftShader, llvmpipe) trains ~100× slower than
         // wasm on the same CPU (46 against 4000 samples/s measured): auto never settles for one.
-        skipped.push({
-          backend: name,
-          available: false,
-          reason: `${name} runs on a software adapter (${started.device}), far slower than wasm on this CPU; ?backend=${name} asks for it anyway`,
-        });
-        continue;
+        throw new BackendUnavailableError(
+          name,
+          `${name} runs on a software adapter (${started.device}), far slower than wasm on this CPU; ?backend=${name} asks for it anyway`,
+        );
       }
-      if (options.speedFixes ?? true) installSpeedFixes(started.backend);
-      else removeSpeedFixes();
-      return { ...started, skipped };
-    } catch (error) {
-      if (!BackendUnavailableError.isInstance(error) || prefer !== 'auto') throw error;
-      skipped.push({ backend: name, available: false, reason: error.message });
-    }
-  }
-  throw new BackendUnavailableError(
-    'auto',
-    `no tfjs backend could start: ${skipped.map((s) => s.reason).join('; ')}`,
+      return started;
+    },
+    { untilOne: true },
   );
+  const skipped = outcomes.flatMap(({ item, reason }): BackendProbe[] =>
+    reason === undefined ? [] : [{ backend: item, available: false, reason }],
+  );
+  const first = startedOf(outcomes)[0];
+  if (first === undefined) throw nothingStarted(reasonsOf(outcomes), 'inline');
+  return { ...withFixes(first.started), skipped };
 }

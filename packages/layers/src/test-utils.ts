@@ -1,30 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type InitBackendOptions, initBackend, type NodeBackendName } from '@mnist-lab/backends';
+import { initBackend, type NodeBackendName } from '@mnist-lab/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect } from 'vitest';
-import { webgpuUnavailable } from '../../../tooling/webgpu-unavailable';
+import { testBackendsWithWebgpu } from '../../../tooling/test-backends';
 
-/**
- * The backends every numeric test runs on: cpu; wasm twice, with its matrix products on OpenBLAS
- * (what Node uses; `npm test` installs libopenblas0-pthread) and on XNNPACK (pure wasm, what
- * browsers run); and webgpu (on a machine without a GPU, SwiftShader from Debian's chromium: see
- * tooling/vitest-swiftshader.ts). Where no WebGPU adapter exists, webgpu's suites are reported as
- * skipped, with the reason in their title.
- */
-export const TEST_BACKENDS: readonly (InitBackendOptions & {
-  label: string;
-  prefer: NodeBackendName;
-  skip?: string;
-})[] = [
-  { label: 'cpu', prefer: 'cpu' },
-  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
-  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
-  await webgpuUnavailable().then((skip) => ({
-    label: 'webgpu',
-    prefer: 'webgpu' as const,
-    ...(skip === undefined ? {} : { skip }),
-  })),
-];
+/** The backends every numeric test runs on (`tooling/test-backends.ts`), webgpu among them. */
+export const TEST_BACKENDS = await testBackendsWithWebgpu();
 
 /** Runs a suite once per backend, with that backend active (tfjs-layers' `describeMathCPUAndGPU`). */
 export function describeBackends(name: string, suite: (backend: NodeBackendName) => void): void {

@@ -1,12 +1,13 @@
+import { BLAS_MODES, NODE_BACKENDS } from '@mnist-lab/contracts';
 import { ACTIVATION_NAMES, INIT_NAMES, MLP_LIMITS, type MlpConfigInput } from '@mnist-lab/layers';
 import { z } from 'zod';
 import { LESSON_PRESET_NAMES, LESSON_PRESETS } from './presets';
 import { LESSON_RECIPE } from './recipe';
 
-/** Where a run may train: `auto` picks the fastest available. */
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+/** Where a run may train: `auto` picks the fastest available, or one of Node's backends. */
+export const BACKEND_CHOICES = ['auto', ...NODE_BACKENDS] as const;
 /** Where wasm's matrix products run in Node: OpenBLAS when installed, never, or always. */
-export const BLAS_CHOICES = ['auto', 'off', 'require'] as const;
+export const BLAS_CHOICES = BLAS_MODES;
 /**
  * Whether training steps may run as one fused kernel (forward, loss, backward and update) where the
  * backend has one: `auto` (wasm: ReLU and sigmoid networks, batch norm or not), or `off` (tfjs's ops

@@ -1,4 +1,5 @@
 import { initBackend } from '@mnist-lab/backends';
+import { MLP_SGD_STEP_KERNEL } from '@mnist-lab/contracts';
 import { crossEntropy, Mlp, type MlpConfigInput, nllLoss } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,6 @@ import {
   createOptimizer,
   fit,
   fusedStep,
-  MLP_SGD_STEP_KERNEL,
   parseOptimizerConfig,
   planFusedStep,
   setLearningRate,

@@ -1,4 +1,13 @@
 import {
+  LAYER_INPUTS,
+  type LayerInput,
+  MLP_SGD_STEP_KERNEL,
+  type MlpSgdStepAttrs,
+  NORM_INPUTS,
+  type NormInput,
+  stepInput,
+} from '@mnist-lab/contracts';
+import {
   crossEntropy,
   type DenseNorm,
   type DenseStack,
@@ -8,14 +17,6 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type { LossFn } from './evaluate';
 import type { FusedMomentumOptimizer } from './optimizer';
-
-/**
- * A whole training step of a dense network (forward, cross-entropy, backward, SGD with momentum)
- * as one kernel, which `@mnist-lab/backends` registers for wasm with OpenBLAS (its
- * `MLP_SGD_STEP_KERNEL`; inputs and outputs are documented there). The name is the whole
- * contract, so neither package depends on the other; any backend may register it.
- */
-export const MLP_SGD_STEP_KERNEL = 'MnistLabMlpSgdStep';
 
 /** What a step returns to `fit`: the batch's mean loss and correct count, on the device. */
 export interface StepResult {
@@ -30,9 +31,8 @@ function fusedOptimizer(optimizer: tf.Optimizer): FusedMomentumOptimizer | undef
 }
 
 /**
- * The kernel's state inputs by name, in the order it returns their new values: per layer the
- * weight, bias and their velocities, then per batch norm γ, β, their velocities and the running
- * statistics. `velocities` are in `fusedUpdate`'s order: the layers' weights and biases, then γ, β.
+ * The kernel's state inputs by name, in the order it returns their new values (the contract's
+ * `stepStateInputs`: per layer its `LAYER_INPUTS`, then per batch norm its `NORM_INPUTS`). `velocities` are in `fusedUpdate`'s order: the layers' weights and biases, then γ, β.
  */
 function stateInputs(
   stack: DenseStack,
@@ -40,21 +40,31 @@ function stateInputs(
 ): [string, tf.Variable][] {
   const v = (k: number) => velocities[k] as tf.Variable;
   const L = stack.layers.length;
+  const layers = stack.layers.map(
+    (l, i): Record<LayerInput, tf.Variable> => ({
+      weight: l.weight,
+      bias: l.bias,
+      weightVelocity: v(2 * i),
+      biasVelocity: v(2 * i + 1),
+    }),
+  );
+  const norms = stack.norms.map(
+    (n, i): Record<NormInput, tf.Variable> => ({
+      gamma: n.weight,
+      beta: n.bias,
+      gammaVelocity: v(2 * L + 2 * i),
+      betaVelocity: v(2 * L + 2 * i + 1),
+      runningMean: n.runningMean,
+      runningVar: n.runningVar,
+    }),
+  );
   return [
-    ...stack.layers.flatMap((l, i): [string, tf.Variable][] => [
-      [`weight${i}`, l.weight],
-      [`bias${i}`, l.bias],
-      [`weightVelocity${i}`, v(2 * i)],
-      [`biasVelocity${i}`, v(2 * i + 1)],
-    ]),
-    ...stack.norms.flatMap((n, i): [string, tf.Variable][] => [
-      [`gamma${i}`, n.weight],
-      [`beta${i}`, n.bias],
-      [`gammaVelocity${i}`, v(2 * L + 2 * i)],
-      [`betaVelocity${i}`, v(2 * L + 2 * i + 1)],
-      [`runningMean${i}`, n.runningMean],
-      [`runningVar${i}`, n.runningVar],
-    ]),
+    ...layers.flatMap((l, i) =>
+      LAYER_INPUTS.map((k): [string, tf.Variable] => [stepInput(k, i), l[k]]),
+    ),
+    ...norms.flatMap((n, i) =>
+      NORM_INPUTS.map((k): [string, tf.Variable] => [stepInput(k, i), n[k]]),
+    ),
   ];
 }
 
@@ -128,8 +138,7 @@ export function planFusedStep(
   const state = stateInputs(stack, update.velocities);
   const widths = stack.layers.slice(0, -1).map((l) => l.weight.shape[0] as number);
   const norm = stack.norms[0];
-  const normAttrs: tf.NamedAttrMap =
-    norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum };
+  const normAttrs = norm === undefined ? {} : { normEps: norm.eps, normMomentum: norm.momentum };
   let words: Uint32Array[] = [];
   const asInt32 = int32Views();
   const accepts = (y: tf.Tensor) =>
@@ -149,9 +158,9 @@ export function planFusedStep(
       const inputs: tf.NamedTensorMap = { x, labels: y };
       for (const [name, v] of state) inputs[name] = v;
       masks.forEach((mask, i) => {
-        inputs[`maskBits${i}`] = mask;
+        inputs[stepInput('maskBits', i)] = mask;
       });
-      const attrs = {
+      const attrs: MlpSgdStepAttrs = {
         layers: stack.layers.length,
         activation: stack.activation,
         ...sgd.fusedRates(),
@@ -177,7 +186,7 @@ export function planFusedStep(
 }
 
 /**
- * The same step as `optimizer.minimize(loss(model.forward(x)))`, in one {@link MLP_SGD_STEP_KERNEL}
+ * The same step as `optimizer.minimize(loss(model.forward(x)))`, in one `MLP_SGD_STEP_KERNEL` (`@mnist-lab/contracts`)
  * call, when everything allows it: the active backend has the kernel, the model is a
  * dense stack (`Module.denseStack()`, with or without batch norm), `params` are exactly its
  * weights and biases (and batch norms' γ and β), the loss is the cross-entropy (or `nllLoss` of

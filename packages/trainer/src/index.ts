@@ -22,7 +22,7 @@ export type {
 export type { FitOptions, FitResult } from './fit';
 export { fit } from './fit';
 export type { FusedStepPlan, StepResult } from './fused-step';
-export { fusedStep, MLP_SGD_STEP_KERNEL, planFusedStep } from './fused-step';
+export { fusedStep, planFusedStep } from './fused-step';
 export type { LrScheduleConfig } from './lr-schedule';
 export { learningRateAt } from './lr-schedule';
 export type { ClassMetrics, EvaluationResult } from './metrics';
@@ -33,7 +33,6 @@ export {
   FusedMomentumOptimizer,
   optimizerConfigSchema,
   parseOptimizerConfig,
-  SGD_MOMENTUM_KERNEL,
   setLearningRate,
 } from './optimizer';
 export type {

@@ -1,4 +1,6 @@
-import { initBackend, speedFixVariants } from '@mnist-lab/backends';
+import { initBackend } from '@mnist-lab/backends';
+import { speedFixVariants } from '@mnist-lab/backends/internal';
+import { SGD_MOMENTUM_KERNEL } from '@mnist-lab/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,7 +9,6 @@ import {
   FusedMomentumOptimizer,
   loadOptimizerBytes,
   parseOptimizerConfig,
-  SGD_MOMENTUM_KERNEL,
 } from './index';
 import { loadFixture, TEST_BACKENDS } from './test-utils';
 

@@ -1,3 +1,8 @@
+import {
+  SGD_MOMENTUM_KERNEL,
+  type SgdMomentumAttrs,
+  type SgdMomentumInputs,
+} from '@mnist-lab/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { TrainerError } from './errors';
@@ -43,14 +48,6 @@ export function parseOptimizerConfig(input: unknown): OptimizerConfig {
   throw new TrainerError('invalid-option', `invalid optimizer config: ${issues.join('; ')}`);
 }
 
-/**
- * The fused SGD-with-momentum kernel `@mnist-lab/backends` registers for wasm (its
- * `SGD_MOMENTUM_KERNEL`): inputs `{ value, accumulation, gradient }`, attributes `{ lr, momentum }`,
- * outputs `[newAccumulation, newValue]`. The name is the whole contract, so neither package depends
- * on the other; any backend may register it.
- */
-export const SGD_MOMENTUM_KERNEL = 'MnistLabSgdMomentum';
-
 type VariableGradients = Parameters<tf.MomentumOptimizer['applyGradients']>[0];
 
 interface MomentumInternals {
@@ -62,7 +59,7 @@ interface MomentumInternals {
 
 /**
  * tfjs's `MomentumOptimizer` (same state, weights and class name, so checkpoints are unchanged)
- * that updates each parameter with one {@link SGD_MOMENTUM_KERNEL} call where the active backend
+ * that updates each parameter with one `SGD_MOMENTUM_KERNEL` (`@mnist-lab/contracts`) call where the active backend
  * has that kernel, instead of four element-wise kernels; elsewhere it is tfjs's own code.
  */
 export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
@@ -88,13 +85,14 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
         : variableGradients[name];
       if (gradient == null) return;
       tf.tidy(() => {
-        const [newAccumulation, newValue] = tf
-          .engine()
-          .runKernel(
-            SGD_MOMENTUM_KERNEL,
-            { value, accumulation, gradient },
-            { lr: self.learningRate, momentum: self.momentum },
-          ) as tf.Tensor[];
+        const [newAccumulation, newValue] = tf.engine().runKernel(
+          SGD_MOMENTUM_KERNEL,
+          { value, accumulation, gradient } satisfies SgdMomentumInputs<tf.Tensor>,
+          {
+            lr: self.learningRate,
+            momentum: self.momentum,
+          } satisfies SgdMomentumAttrs,
+        ) as tf.Tensor[];
         accumulation.assign(newAccumulation as tf.Tensor);
         value.assign(newValue as tf.Tensor);
       });

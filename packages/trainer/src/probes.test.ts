@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { initBackend } from '@mnist-lab/backends';
+import { MLP_SGD_STEP_KERNEL } from '@mnist-lab/contracts';
 import { Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { webgpuUnavailable } from '../../../tooling/webgpu-unavailable';
-import { fit, MLP_SGD_STEP_KERNEL, PROBE_HISTOGRAM, type ProbeRecord } from './index';
+import { webgpuUnavailable } from '../../../tooling/test-backends';
+import { fit, PROBE_HISTOGRAM, type ProbeRecord } from './index';
 import { arraySource, loadFixture, MemoryStore, TEST_BACKENDS } from './test-utils';
 
 interface Dist {

@@ -3,16 +3,8 @@ import { Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchSource, CheckpointData, CheckpointStore } from './index';
 
-/**
- * The backends the numeric tests run on: cpu, and wasm twice: its matrix products and the SGD update
- * on OpenBLAS (Node's default; CI installs libopenblas0-pthread), and pure wasm (XNNPACK and tfjs's
- * element-wise kernels, as in a browser).
- */
-export const TEST_BACKENDS = [
-  { label: 'cpu', prefer: 'cpu' },
-  { label: 'wasm + OpenBLAS', prefer: 'wasm', blas: 'require' },
-  { label: 'wasm, XNNPACK', prefer: 'wasm', blas: 'off' },
-] as const;
+/** The backends the numeric tests run on: the CPU ones of `tooling/test-backends.ts`. */
+export { CPU_TEST_BACKENDS as TEST_BACKENDS } from '../../../tooling/test-backends';
 
 /** A PyTorch parity fixture from `fixtures/torch-parity/`. */
 export function loadFixture<T>(name: string): T {

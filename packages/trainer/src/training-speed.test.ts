@@ -1,9 +1,5 @@
-import {
-  chooseNodeBackend,
-  initBackend,
-  NODE_AUTO_ORDER,
-  probeBackends,
-} from '@mnist-lab/backends';
+import { initBackend, probeBackends } from '@mnist-lab/backends';
+import { chooseNodeBackend, NODE_AUTO_ORDER } from '@mnist-lab/backends/internal';
 import { crossEntropy, Mlp } from '@mnist-lab/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

@@ -1,0 +1,16 @@
+export type { AsmFunction, AsmImport, AsmMemory } from './assembler';
+export {
+  advance,
+  advanceBy,
+  assemble,
+  endOf,
+  F32,
+  F64,
+  I32,
+  loopUntil,
+  op,
+  V128,
+  whileBelow,
+} from './assembler';
+export { boundToMemory, instantiateOn, instantiateOwn, isShared, once } from './instantiate';
+export { sleb, uleb } from './leb128';
