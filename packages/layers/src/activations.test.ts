@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { Activation, activationFunctions, PReLU, SERLU_ALPHA, SERLU_LAMBDA } from './index';
+import {
+  Activation,
+  type ActivationName,
+  activationFunctions,
+  PReLU,
+  SERLU_ALPHA,
+  SERLU_LAMBDA,
+} from './index';
 import { describeBackends, expectAllClose, expectNoLeak, loadFixture } from './test-utils';
 
 interface ActFixture {
@@ -22,7 +29,7 @@ const FIXTURE_NAMES = {
   serlu: 'serlu',
   gelu: 'gelu',
   silu: 'silu',
-} as const;
+} as const satisfies Record<Exclude<ActivationName, 'prelu'>, string>;
 
 describeBackends('activations', () => {
   for (const [name, fixtureName] of Object.entries(FIXTURE_NAMES)) {

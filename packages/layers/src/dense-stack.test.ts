@@ -1,7 +1,8 @@
+import { STEP_ACTIVATIONS } from '@mnist-lab/contracts';
 import type { Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
-import { dropoutMask, Mlp } from './index';
+import { ACTIVATION_NAMES, Activation, dropoutMask, Linear, Mlp, Sequential } from './index';
 import { describeBackends } from './test-utils';
 
 describeBackends('Mlp.denseStack: the network as a fused training step sees it', () => {
@@ -32,12 +33,17 @@ describeBackends('Mlp.denseStack: the network as a fused training step sees it',
     model.dispose();
   });
 
-  it('is undefined for activations a fused step does not compute', () => {
-    for (const activation of ['tanh', 'prelu', 'gelu'] as const) {
+  it('is undefined for every activation a fused step does not compute, and for other modules', () => {
+    const fused: readonly string[] = STEP_ACTIVATIONS;
+    for (const activation of ACTIVATION_NAMES) {
       const model = new Mlp({ inputSize: 6, hidden: [5], activation });
-      expect(model.denseStack(), activation).toBeUndefined();
+      expect(model.denseStack() !== undefined, activation).toBe(fused.includes(activation));
       model.dispose();
     }
+    // A network of any other modules (a new layer among them) keeps to tfjs's ops.
+    const other = new Sequential([new Linear(6, 5), new Activation('relu'), new Linear(5, 3)]);
+    expect(other.denseStack()).toBeUndefined();
+    other.dispose();
   });
 
   it('draws the masks dropout draws, leaving the generator where a training forward leaves it', () => {

@@ -1,3 +1,4 @@
+import { isOneOf, STEP_ACTIVATIONS } from '@mnist-lab/contracts';
 import { ArgumentError, hasMarker, MnistLabError } from '@mnist-lab/errors';
 import { deriveSeed, Rng } from '@mnist-lab/random';
 import * as tf from '@tensorflow/tfjs-core';
@@ -203,7 +204,7 @@ export class Mlp extends Module {
   /** With ReLU or sigmoid (batch norm or not): the network as a {@link DenseStack}. */
   override denseStack(): DenseStack | undefined {
     const { activation, hidden, output } = this.config;
-    if (activation !== 'relu' && activation !== 'sigmoid') return undefined;
+    if (!isOneOf(STEP_ACTIVATIONS, activation)) return undefined;
     const dropout = this.dropout;
     return {
       activation,

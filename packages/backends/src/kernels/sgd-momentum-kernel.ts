@@ -79,7 +79,7 @@ export function wasmSgdMomentum(blas: OpenBlas): tf.KernelFunc {
 
 /**
  * The fused update without OpenBLAS: one pass in wasm SIMD on the backend's memory
- * (`wasm-simd-update.ts`), `v ← fl(fl(μ·v) + g); p ← fl(p + fl(c·v))`, the same float32
+ * (`kernels/momentum-update.ts`), `v ← fl(fl(μ·v) + g); p ← fl(p + fl(c·v))`, the same float32
  * roundings as tfjs's four element-wise kernels (bit-identical results) in about a tenth of their
  * time. Registered only where wasm SIMD runs on the memory.
  */

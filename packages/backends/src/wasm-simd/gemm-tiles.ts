@@ -1,4 +1,4 @@
-// The tiles of the wasm SIMD products (`wasm-simd-gemm.ts`): the locals a product function uses,
+// The tiles of the wasm SIMD products (`wasm-simd/gemm.ts`): the locals a product function uses,
 // the loop over the shared index of an `mr`-row tile, and the ways its sums are stored.
 import { advance, advanceBy, F32, I32, loopUntil, op, V128 } from '@mnist-lab/wasm';
 

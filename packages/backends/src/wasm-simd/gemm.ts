@@ -179,7 +179,7 @@ export interface SimdGemm {
   /** `dst` = `src` (`rows × cols`, `rows` a multiple of 8) transposed into panels of 8 columns (`B` for `sj` = 4·cols). */
   panels(src: number, dst: number, rows: number, cols: number): void;
   /**
-   * `gemm`'s sums over the non-zero `A[i][k]` only (`wasm-simd-sparse.ts`), row by row: the same
+   * `gemm`'s sums over the non-zero `A[i][k]` only (`wasm-simd/sparse.ts`), row by row: the same
    * bits where `B` is finite (see {@link SimdGemm.finite}). `B` row-major only (`sj` 4: its tiles
    * read 32 columns at a time, across what would be panels); `list` is room for `k` terms of 8 bytes.
    */
@@ -190,7 +190,7 @@ export interface SimdGemm {
   finite(p: number, n: number): number;
   /**
    * Lists, for each panel of 8 columns of `B` (as `panels` makes them: `n` a multiple of 8), the
-   * `k` where the panel's row is not all ±0 (`wasm-simd-sparse-forward.ts`), at `list`
+   * `k` where the panel's row is not all ±0 (`wasm-simd/sparse-forward.ts`), at `list`
    * (`panelListBytes(n, k)` bytes); returns how many it listed over all panels.
    */
   panelLists(

@@ -1,4 +1,4 @@
-// Batch norm's passes of the whole-step kernel in wasm SIMD (see `mlp-step-norm.ts` for the same
+// Batch norm's passes of the whole-step kernel in wasm SIMD (see `kernels/mlp-step/norm.ts` for the same
 // passes in JavaScript, whose float64 arithmetic and roundings these repeat exactly): two features
 // at a time, their float32 values widened to float64 lanes.
 import { type AsmFunction, advance, endOf, F64, I32, op, V128, whileBelow } from '@mnist-lab/wasm';

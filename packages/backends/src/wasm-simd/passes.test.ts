@@ -9,7 +9,7 @@ import {
 import { activate, columnSums, maskFromWords } from '../kernels/mlp-step/passes';
 import { simdPasses } from './passes';
 
-// The SIMD passes against the JavaScript loops they stand in for (mlp-step-passes.ts), bit for bit, on
+// The SIMD passes against the JavaScript loops they stand in for (kernels/mlp-step/passes.ts), bit for bit, on
 // a plain and a shared memory, with NaN, infinities, signed zeros and ties in the data.
 function randomFloats(n: number, seed: number): Float32Array {
   let s = seed;

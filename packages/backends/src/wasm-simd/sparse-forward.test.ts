@@ -5,7 +5,7 @@ import { panelListBytes } from './sparse-forward';
 import { bits, differing, wasmHeap } from './test-utils';
 
 // The forward product over each panel's listed indices against gemmT over all of them (itself
-// XNNPACK's bits: wasm-simd-gemm.test.ts), bit for bit: inputs shaped like MNIST images (zeros
+// XNNPACK's bits: wasm-simd/gemm.test.ts), bit for bit: inputs shaped like MNIST images (zeros
 // around a blob, each example's in another place), fully dense, and all zero.
 
 const { backend, gemm, at } = await wasmHeap();

@@ -1,6 +1,6 @@
 // The forward product of the pure-wasm step, `zᵀ = W·hᵀ`, over only the shared indices where the
 // input is not zero. An MNIST image is ~81 % zero pixels, and the eight images of one panel of `hᵀ`
-// (`panels` in `wasm-simd-gemm.ts`) are all zero at ~53 % of the 784 pixels (the lesson's
+// (`panels` in `wasm-simd/gemm.ts`) are all zero at ~53 % of the 784 pixels (the lesson's
 // training set, batches of 32): there every product of the first layer's sums is `fl(w·0)`. Each
 // panel's other indices are listed once (branch-free), then every tile of `W`'s rows sums over its
 // panel's list, in order. The sums are `gemmT`'s bits: a sum that starts at +0 and adds `fl(a·b)`

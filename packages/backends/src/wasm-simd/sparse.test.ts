@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { f32 } from '../kernels/wasm-heap';
 import { differing, wasmHeap } from './test-utils';
 
-// The sparse products against the dense ones (themselves XNNPACK's bits: wasm-simd-gemm.test.ts),
+// The sparse products against the dense ones (themselves XNNPACK's bits: wasm-simd/gemm.test.ts),
 // bit for bit: A with three quarters of its values ±0 (as ReLU and dropout leave a gradient), none,
 // or all, read row-major and transposed in place; B finite, which `finite` checks.
 

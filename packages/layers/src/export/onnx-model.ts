@@ -1,3 +1,4 @@
+import { LayersError } from '../errors';
 import type { Mlp } from '../mlp';
 import { type ExportMetadata, metadataDoc, metadataEntries } from './metadata';
 import { describeMlp, type ExportedLayer } from './network';
@@ -102,9 +103,16 @@ function activation(g: Graph, layer: ExportedLayer, x: string, n: number): strin
       );
       return g.op('Where', [cond, pos, neg], out);
     }
-    default:
+    case undefined:
       return x;
+    default:
+      return unknownActivation(layer.activation);
   }
+}
+
+/** A compile-time check that every activation has its ONNX graph above. */
+function unknownActivation(name: never): never {
+  throw new LayersError(`export: no ONNX graph for the activation '${name}'`);
 }
 
 function valueInfo(name: string, dims: (number | string)[]): ProtoWriter {

@@ -1,3 +1,4 @@
+import type { ActivationName } from '../activations';
 import { LayersError } from '../errors';
 import type { Mlp } from '../mlp';
 import type { ExportMetadata } from './metadata';
@@ -13,7 +14,7 @@ export interface TfjsLayersModel {
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
 
 // Keras's names for the activations it has as such; leaky-relu and prelu are layers of their own.
-const KERAS_ACTIVATIONS: Record<string, string> = {
+const KERAS_ACTIVATIONS: Partial<Record<ActivationName, string>> = {
   relu: 'relu',
   sigmoid: 'sigmoid',
   tanh: 'tanh',
@@ -37,8 +38,12 @@ function transpose(w: Float32Array, units: number, inputs: number): Float32Array
   return out;
 }
 
-function activationLayer(layer: ExportedLayer, index: number, weights: WeightSpec[]): object {
-  const activation = layer.activation as string;
+function activationLayer(
+  layer: ExportedLayer & { activation: ActivationName },
+  index: number,
+  weights: WeightSpec[],
+): object {
+  const { activation } = layer;
   const keras = KERAS_ACTIVATIONS[activation];
   if (keras !== undefined) {
     return {
@@ -100,7 +105,8 @@ function layerConfigs(net: ExportedNetwork, weights: WeightSpec[]): object[] {
         weights.push({ name: `${bn.name}/${key}`, shape: [layer.units], values });
       }
     }
-    if (layer.activation !== undefined) out.push(activationLayer(layer, n, weights));
+    const { activation } = layer;
+    if (activation !== undefined) out.push(activationLayer({ ...layer, activation }, n, weights));
     if (layer.dropout !== undefined && layer.dropout > 0) {
       out.push({ class_name: 'Dropout', config: { name: `dropout${n}`, rate: layer.dropout } });
     }

@@ -125,7 +125,7 @@ function backward(
  * their gradients, the bias updates) in single JavaScript passes without branches on the data. The
  * intermediate values are heap buffers the kernel frees; no tensor is made for them. ReLU, the
  * sigmoid, the factors' products, batch norm and the bias gradients' column sums run in wasm SIMD
- * where the engine has it (`wasm-simd-passes.ts`; `simd: false` keeps the JavaScript loops: the
+ * where the engine has it (`wasm-simd/passes.ts`; `simd: false` keeps the JavaScript loops: the
  * same results, bit for bit).
  */
 export function wasmMlpSgdStep(products: StepProducts, simd = true): tf.KernelFunc {

@@ -1,5 +1,5 @@
-// Batch norm inside the whole-step kernel in wasm SIMD (`wasm-simd-norm.ts`): the same arithmetic
-// as `normForward` and `normBackward` in `mlp-step-norm.ts`, bit for bit, on heap buffers.
+// Batch norm inside the whole-step kernel in wasm SIMD (`wasm-simd/norm.ts`): the same arithmetic
+// as `normForward` and `normBackward` in `kernels/mlp-step/norm.ts`, bit for bit, on heap buffers.
 import type * as tf from '@tensorflow/tfjs-core';
 import { f32, f64At } from '../wasm-heap';
 import { normParamStep, updateStats } from './norm';

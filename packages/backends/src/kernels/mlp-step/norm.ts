@@ -1,4 +1,4 @@
-// Batch normalization inside the whole-step kernel (`mlp-step-kernel.ts`): PyTorch's
+// Batch normalization inside the whole-step kernel (`kernels/mlp-step/kernel.ts`): PyTorch's
 // `BatchNorm1d` in training mode, forward and closed-form backward, as passes over heap buffers.
 
 /** One normalized layer's state on the heap, updated in place by the passes below. */

@@ -1,4 +1,4 @@
-// The element-wise passes of the whole-step kernel (`mlp-step-kernel.ts`) and its scratch buffers.
+// The element-wise passes of the whole-step kernel (`kernels/mlp-step/kernel.ts`) and its scratch buffers.
 
 /** Buffers outside the wasm heap, reused from step to step and grown as needed. */
 export class Scratch {

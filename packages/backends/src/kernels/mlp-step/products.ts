@@ -39,7 +39,7 @@ const colsOf = (t: Info) => t.shape.slice(1).reduce((a, b) => a * b, 1);
 
 /**
  * Products by `cblas_sgemm` on the heap (the forward ones transposed where that is faster and gives
- * the same bits: `openblas-forward.ts`); the weight gradient goes straight into the velocity with
+ * the same bits: `openblas/forward.ts`); the weight gradient goes straight into the velocity with
  * sgemm's `beta` (`v ← dzᵀ·h + μ·v`), then `cblas_saxpy` moves the weight.
  */
 export function openBlasProducts(blas: OpenBlas): StepProducts {
@@ -98,7 +98,7 @@ export function openBlasProducts(blas: OpenBlas): StepProducts {
  * speed fixes): what runs in a browser. Weights go to new buffers each step (`freshWeights`). The
  * weight gradient is a temporary tensor; the momentum
  * update is one pass over it, the velocity and the weight, in wasm SIMD on the backend's memory
- * (`wasm-simd-update.ts`; ten times faster than a JavaScript loop here).
+ * (`kernels/momentum-update.ts`; ten times faster than a JavaScript loop here).
  */
 export function xnnpackProducts(batchMatMul: () => tf.KernelFunc): StepProducts {
   const product = (
@@ -160,7 +160,7 @@ function withList(backend: StepBackend, k: number, use: (list: number) => void):
 const LISTED_UP_TO = 0.8;
 
 /**
- * Runs `product` over the lists of `hᵀ`'s non-zero panel rows (`wasm-simd-sparse-forward.ts`) and
+ * Runs `product` over the lists of `hᵀ`'s non-zero panel rows (`wasm-simd/sparse-forward.ts`) and
  * returns true where that is worth it (at most {@link LISTED_UP_TO} of them listed: an MNIST input
  * layer ~1/2, a hidden layer after ReLU and dropout ~9/10) and `W` is finite; else false, nothing run.
  */
@@ -183,7 +183,7 @@ function listedForward(
 }
 
 /**
- * Products by this package's wasm SIMD kernels on the heap (`wasm-simd-gemm.ts`): no operand is
+ * Products by this package's wasm SIMD kernels on the heap (`wasm-simd/gemm.ts`): no operand is
  * packed or copied but the forward product's input, transposed (into panels of 8 where the batch
  * allows); the weight gradient's sums go straight into the momentum update, with no gradient
  * buffer. Each element is summed as XNNPACK sums it, so the results are `xnnpackProducts`'s bit

@@ -1,4 +1,4 @@
-// What one call of the whole-step kernel (`mlp-step-kernel.ts`) works with, and its per-layer
+// What one call of the whole-step kernel (`kernels/mlp-step/kernel.ts`) works with, and its per-layer
 // element-wise passes: in wasm SIMD where the engine has it, in JavaScript otherwise.
 
 import {
