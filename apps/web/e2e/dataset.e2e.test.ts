@@ -118,7 +118,9 @@ describeInBrowser(
         await expect.poll(() => item.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
         expect(await item.textContent()).toMatch(/run 1: relu, 1 epoch, seed 1, fashion-mnist/);
         // Its classes by name: the confusion matrix's rows, the test digits, the draw pad.
-        await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
+        await expect
+          .poll(() => page.locator('#confusion td').count(), { timeout: 30_000 })
+          .toBe(100);
         const rows = await page.locator('#confusion tr th[scope="row"]').allTextContents();
         expect(rows).toEqual([
           '0 T-shirt/top',
@@ -257,7 +259,7 @@ describeInBrowser(
       // The form asked for 640 training examples: the run trained on the 30 there are, and says so.
       expect(await item.textContent()).toMatch(/run 1: relu, 1 epoch, seed 1, shapes — done/);
       await page.locator('#runs input[type="radio"]').first().check();
-      await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
+      await expect.poll(() => page.locator('#confusion td').count(), { timeout: 30_000 }).toBe(100);
       const rows = await page.locator('#confusion tr th[scope="row"]').allTextContents();
       expect(rows.slice(0, 3)).toEqual(['0 bar', '1 cross', '2 ring']);
       // After a reload the page starts on it again, converted anew: the same dataset.

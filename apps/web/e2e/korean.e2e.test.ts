@@ -165,7 +165,7 @@ describeInBrowser('the browser lab in Korean', () => {
     await page.getByRole('checkbox', { name: '실행 2 비교' }).check();
     expect(await page.locator('#compare tr th').nth(3).textContent()).toBe('학습률');
     await page.locator('#runs input[type="radio"]').first().check();
-    await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
+    await expect.poll(() => page.locator('#confusion td').count(), { timeout: 30_000 }).toBe(100);
     await page.locator('#pad').scrollIntoViewIfNeeded();
     const pad = (await page.locator('#pad').boundingBox()) as { x: number; y: number };
     await page.mouse.move(pad.x + 140, pad.y + 60);
@@ -216,7 +216,7 @@ describeInBrowser('the browser lab in Korean', () => {
         })
         .toBe('done');
       await page.locator('#runs input[type="radio"]').last().check();
-      await expect.poll(() => page.locator('#confusion td').count()).toBe(100);
+      await expect.poll(() => page.locator('#confusion td').count(), { timeout: 30_000 }).toBe(100);
       const tops = await page
         .locator('#chapter-tabs [role="tab"]')
         .evaluateAll((tabs) => tabs.map((t) => t.getBoundingClientRect().top));
