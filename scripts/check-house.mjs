@@ -48,10 +48,10 @@ for (const name of ['MnistLabMlpSgdStep', 'MnistLabSgdMomentum']) {
       `'${name}' written in ${at.length} files (${at.map((f) => relative(root, f)).join(', ')}), once expected`,
     );
 }
-// LEB128: a 7-bit shift loop (`>>>= 7` or `>>= 7`) only in packages/wasm.
+// LEB128: a 7-bit shift loop (`>>>= 7`, `>>= 7` or `>>= 7n`) only in packages/wasm.
 for (const f of sources) {
   if (f.includes('/packages/wasm/')) continue;
-  if (/>>>?=\s*7\b/.test(readFileSync(f, 'utf8')))
+  if (/>>>?=\s*7n?\b/.test(readFileSync(f, 'utf8')))
     faults.push(`${relative(root, f)}: a LEB128 encoder; use @mnist-lab/wasm's uleb/sleb`);
 }
 

@@ -33,7 +33,8 @@ describe.each(TEST_BACKENDS)('SGD with momentum [$label]', ({ label, ...options 
     expect(tf.getKernel(SGD_MOMENTUM_KERNEL, tf.getBackend()) !== undefined).toBe(
       variant !== undefined,
     );
-    if (variant !== undefined) expect(speedFixVariants().wasm_MnistLabSgdMomentum).toBe(variant);
+    if (variant !== undefined)
+      expect(speedFixVariants()[`wasm_${SGD_MOMENTUM_KERNEL}`]).toBe(variant);
     const optimizer = createOptimizer({ name: 'sgd', lr: fx.lr, momentum: fx.momentum });
     expect(optimizer).toBeInstanceOf(FusedMomentumOptimizer);
     const start = tf.tensor1d(fx.param_init);

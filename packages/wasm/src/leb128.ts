@@ -1,8 +1,12 @@
 // LEB128, the variable-length integers of WebAssembly's binary format: 7 bits a byte, low bits first,
 // the top bit set on every byte but the last.
 
-/** A number in [0, 2³²) as unsigned LEB128 (lengths, counts, indices, offsets). */
-export function uleb(value: number): number[] {
+/**
+ * A non-negative integer as unsigned LEB128: wasm's lengths, counts, indices and offsets (numbers
+ * below 2³²), and protocol buffers' varints (any size, as a `bigint`).
+ */
+export function uleb(value: number | bigint): number[] {
+  if (typeof value === 'bigint' || value >= 2 ** 32) return ulebBig(BigInt(value));
   const out: number[] = [];
   let v = value >>> 0;
   do {
@@ -24,4 +28,16 @@ export function sleb(value: number): number[] {
     out.push(done ? byte : byte | 0x80);
     if (done) return out;
   }
+}
+
+function ulebBig(value: bigint): number[] {
+  if (value < 0n) throw new RangeError(`uleb: ${value} is negative`);
+  const out: number[] = [];
+  let v = value;
+  do {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    out.push(v === 0n ? byte : byte | 0x80);
+  } while (v !== 0n);
+  return out;
 }

@@ -21,6 +21,10 @@ describe('LEB128', () => {
     expect(sleb(64)).toEqual([0xc0, 0x00]);
     expect(sleb(-64)).toEqual([0x40]);
     expect(sleb(-65)).toEqual([0xbf, 0x7f]);
+    // Past 32 bits, as protocol buffers' varints: 2³² and the largest uint64.
+    expect(uleb(2 ** 32)).toEqual([0x80, 0x80, 0x80, 0x80, 0x10]);
+    expect(uleb((1n << 64n) - 1n)).toEqual([...Array(9).fill(0xff), 0x01]);
+    expect(() => uleb(-1n)).toThrow(RangeError);
   });
 
   it('gives i32.const values the engine reads back exactly', () => {

@@ -5,6 +5,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { MLP_SGD_STEP_KERNEL, SGD_MOMENTUM_KERNEL } from '@mnist-lab/contracts';
 import { describe, expect, it } from 'vitest';
 import { cpuName, initBackend, type KernelMeasurement, type KernelName } from '../index';
 import {
@@ -147,8 +148,8 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
     expect(speedFixVariants()).toEqual({
       wasm_Identity: 'shared buffer',
       wasm_BatchMatMul: 'openblas',
-      wasm_MnistLabSgdMomentum: 'openblas',
-      wasm_MnistLabMlpSgdStep: 'openblas',
+      [`wasm_${SGD_MOMENTUM_KERNEL}`]: 'openblas',
+      [`wasm_${MLP_SGD_STEP_KERNEL}`]: 'openblas',
     });
     const off = await initBackend({ prefer: 'wasm', blas: 'off' });
     expect(off.matmul).toBe(WASM_SIMD_PRODUCTS);
@@ -156,8 +157,8 @@ describe('OpenBLAS through koffi (needs libopenblas0-pthread)', () => {
     expect(speedFixVariants()).toEqual({
       wasm_Identity: 'shared buffer',
       wasm_BatchMatMul: 'transposes',
-      wasm_MnistLabSgdMomentum: 'wasm simd',
-      wasm_MnistLabMlpSgdStep: 'wasm simd',
+      [`wasm_${SGD_MOMENTUM_KERNEL}`]: 'wasm simd',
+      [`wasm_${MLP_SGD_STEP_KERNEL}`]: 'wasm simd',
     });
     await initBackend({ prefer: 'wasm' });
   });
@@ -211,8 +212,8 @@ describe('without OpenBLAS (plain node process, MNIST_LAB_OPENBLAS naming a miss
       {
         wasm_Identity: 'shared buffer',
         wasm_BatchMatMul: 'transposes',
-        wasm_MnistLabSgdMomentum: 'wasm simd',
-        wasm_MnistLabMlpSgdStep: 'wasm simd',
+        [`wasm_${SGD_MOMENTUM_KERNEL}`]: 'wasm simd',
+        [`wasm_${MLP_SGD_STEP_KERNEL}`]: 'wasm simd',
       },
     ]);
   });

@@ -1,3 +1,5 @@
+import { uleb } from '@mnist-lab/wasm';
+
 /**
  * The few protocol-buffer encodings an ONNX model needs, written by hand (no dependency): varints,
  * length-delimited fields, fixed32 floats. A message is built as a list of encoded fields.
@@ -5,17 +7,10 @@
 export class ProtoWriter {
   private readonly parts: Uint8Array[] = [];
 
+  /** A varint: unsigned LEB128, an int64 below zero as its two's complement (as protobuf does). */
   private static varint(value: number | bigint): Uint8Array {
-    let v = BigInt(value);
-    if (v < 0n) v += 1n << 64n; // int64 as two's complement, as protobuf encodes negatives
-    const out: number[] = [];
-    do {
-      let byte = Number(v & 0x7fn);
-      v >>= 7n;
-      if (v > 0n) byte |= 0x80;
-      out.push(byte);
-    } while (v > 0n);
-    return Uint8Array.from(out);
+    const v = BigInt(value);
+    return Uint8Array.from(uleb(v < 0n ? v + (1n << 64n) : v));
   }
 
   private key(field: number, wireType: number): void {
