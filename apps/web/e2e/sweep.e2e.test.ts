@@ -136,11 +136,23 @@ describeInBrowser('the sweep panel', () => {
       .trim()
       .split('\n')
       .map(
-        (l) => JSON.parse(l) as { spec: { lr: number; momentum: number }; testAccuracy: number },
+        (l) =>
+          JSON.parse(l) as {
+            spec: { lr: number; momentum: number };
+            testAccuracy: number;
+            dataset?: { name: string; sha256: string };
+          },
       );
     expect(downloaded.map((l) => [l.spec.lr, l.spec.momentum, l.testAccuracy]).sort()).toEqual(
       lab.map((r) => [r.lr, r.momentum, r.accuracy]).sort(),
     );
+    // Each run names its data, as a run of the form's does: the built-in MNIST and its SHA-256.
+    const datasets = new Set(downloaded.map((l) => JSON.stringify(l.dataset)));
+    expect(datasets.size).toBe(1);
+    expect(downloaded[0]?.dataset).toMatchObject({
+      name: 'mnist',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const csv = await saved('Sweep results (CSV)');
     expect(csv.name).toBe('mnist-lab-sweep.csv');
     expect(csv.text.trim().split('\n')).toHaveLength(5);

@@ -266,6 +266,7 @@ $('stop').addEventListener('click', () => {
   for (const run of list.allActive())
     if (run.state === 'waiting') list.stopWaiting(run);
     else send({ type: 'stop', runId: run.id });
+  workers.recheck();
   setButtons();
 });
 
@@ -284,7 +285,7 @@ const sweep = new SweepPanel(
   workers,
   () => settings.read(),
   () => document.body.dataset.backend,
-  () => datasets.current?.name === 'mnist',
+  () => datasets.current,
   (format, runs) => void comparison.download(format, runs, 'mnist-lab-sweep'),
 );
 list.onChange = () => sweep.render();

@@ -137,8 +137,22 @@ export class RunList {
   readonly compared = new Set<number>();
   /** Called when the ticked runs change. */
   onCompare: () => void = () => {};
-  /** Called after a run's line is drawn again (its state or figures changed). */
+  /**
+   * Called after runs' lines are drawn again (their states or figures changed): once for all the
+   * lines drawn in one go (selecting a run redraws every line).
+   */
   onChange: () => void = () => {};
+  private changeQueued = false;
+
+  /** {@link RunList.onChange}, once at the end of the current task however many lines it drew. */
+  private changed(): void {
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    queueMicrotask(() => {
+      this.changeQueued = false;
+      this.onChange();
+    });
+  }
 
   select(run: Run): void {
     this.selected = run;
@@ -198,7 +212,7 @@ export class RunList {
     });
     run.item.append(tick, label);
     run.item.dataset.state = run.state;
-    this.onChange();
+    this.changed();
     if (run.key !== undefined) {
       const forget = Object.assign(document.createElement('button'), {
         type: 'button',

@@ -9,6 +9,7 @@ import {
   sweepReadings,
   sweepSpecSchema,
 } from '@mnist-lab/lesson';
+import type { DatasetIdentity } from './dataset-identity';
 import { $ } from './dom';
 import { lang, onLanguage, show } from './i18n';
 import { specOf } from './results-file';
@@ -47,7 +48,8 @@ export class SweepPanel {
     private readonly workers: TrainingWorkers,
     private readonly form: () => RunSettings,
     private readonly backend: () => string | undefined,
-    private readonly onMnist: () => boolean,
+    /** The dataset the page trains on now: a sweep runs on the built-in MNIST only. */
+    private readonly dataset: () => DatasetIdentity | undefined,
     private readonly download: (format: 'jsonl' | 'csv', runs: Run[]) => void,
   ) {
     for (const format of ['jsonl', 'csv'] as const)
@@ -133,8 +135,10 @@ export class SweepPanel {
     if (!this.list.ready || this.list.active() !== undefined) return;
     const plan = this.plan();
     const status = $('sweep-status');
-    status.classList.toggle('error', typeof plan === 'string' || !this.onMnist());
-    if (!this.onMnist()) return show(status, () => words().sweepMnistOnly);
+    const mnist = this.dataset();
+    const onMnist = mnist?.name === 'mnist';
+    status.classList.toggle('error', typeof plan === 'string' || !onMnist);
+    if (!onMnist) return show(status, () => words().sweepMnistOnly);
     if (typeof plan === 'string') return show(status, () => plan);
     if (backend === undefined || this.workers.busy) return;
     const count = Math.min(sweepWorkerCount(), plan.runs.length);
@@ -145,6 +149,8 @@ export class SweepPanel {
       const key = sweepPointText(sweep.point);
       const run = this.list.add(settingsOfSpec(sweep.spec), key);
       run.state = 'waiting';
+      // Named on the run, its results line and its download, as a run of the form's is.
+      run.dataset = mnist;
       this.list.render(run);
       const cell = this.cells.get(key) ?? { runs: [] };
       cell.runs.push({ run, sweep });

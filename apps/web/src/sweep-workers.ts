@@ -30,6 +30,8 @@ interface Helper {
 export class TrainingWorkers {
   private readonly owner = new Map<number, Worker>();
   private helpers: Helper[] = [];
+  /** Runs waiting for a helper: each is woken when one is let go, and looks again. */
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly main: Worker,
@@ -53,9 +55,10 @@ export class TrainingWorkers {
         const m = event.data;
         if (m.type === 'ready') ready();
         else if (m.type !== 'backend' && m.type !== 'data-progress') this.onMessage(m);
-        if (m.type === 'state' && (m.state === 'done' || m.state === 'stopped'))
-          helper.busy = false;
-        if (m.type === 'error' && m.runId !== undefined) helper.busy = false;
+        const ended =
+          (m.type === 'state' && (m.state === 'done' || m.state === 'stopped')) ||
+          (m.type === 'error' && m.runId !== undefined);
+        if (ended) this.letGo(helper);
       };
       // One thread each: the helpers share the cores between them (threads give the same bits).
       worker.postMessage({ ...this.init(), prefer: backend, wasmThreads: 1 });
@@ -75,7 +78,7 @@ export class TrainingWorkers {
         free.busy = true;
         await free.ready;
         if (!wanted()) {
-          free.busy = false;
+          this.letGo(free);
           return;
         }
         this.owner.set(runId, free.worker);
@@ -88,8 +91,21 @@ export class TrainingWorkers {
         } satisfies ToWorker);
         return;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise<void>((wake) => this.waiting.push(wake));
     }
+  }
+
+  /** A helper free again: every waiting run looks for a free helper (the first takes it). */
+  private letGo(helper: Helper): void {
+    helper.busy = false;
+    this.recheck();
+  }
+
+  /** Every run waiting for a helper looks again: for a free one, and whether it is still wanted. */
+  recheck(): void {
+    const woken = this.waiting;
+    this.waiting = [];
+    for (const wake of woken) wake();
   }
 
   /** Whether a helper is still training. */
