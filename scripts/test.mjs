@@ -34,7 +34,7 @@ if (
     [
       '--input-type=module',
       '-e',
-      "import('@mnist-lab/backends').then((b) => b.loadOpenBlas()).catch(() => {});",
+      "import('@mnist-lab/backends/internal').then((b) => b.loadOpenBlas()).catch(() => {});",
     ],
     env,
   );
