@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuName } from '@mnist-lab/backends';
 import { formatPercent, LESSON_PRESET_TITLES, LESSON_RESULTS } from '@mnist-lab/lesson';
-import { flag, formatMarkdown, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
+import { flag, lessonPyArgs, PYTHON, usageOnHelp } from './shared.mjs';
 
 usageOnHelp(import.meta.url);
 
@@ -163,7 +163,6 @@ const reading = previous.includes(readingStart)
   : `${readingStart}\n\n## Reading\n\n(to be written from the numbers above)\n`;
 writeFileSync(`${path}.tmp`, `${lines.join('\n')}\n${reading.trimEnd()}\n`);
 renameSync(`${path}.tmp`, path);
-formatMarkdown(path);
 console.log(
   summary.map((s) => `${s.preset}: ours ${fmt(s.ours)}, PyTorch ${fmt(s.torch)}`).join('\n'),
 );

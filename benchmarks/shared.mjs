@@ -75,16 +75,7 @@ export function writeSection(heading, lines) {
       : `${text.slice(0, start)}${section}${end < 0 ? '' : `\n${text.slice(end + 1)}`}`;
   writeFileSync(`${path}.tmp`, `${updated.trimEnd()}\n`);
   renameSync(`${path}.tmp`, path);
-  formatMarkdown(path);
   return path;
-}
-
-/** Lays a Markdown file out as the repository's formatter does (tables padded), so lint stays green. */
-export function formatMarkdown(path) {
-  const r = spawnSync(join(root, 'node_modules/.bin/biome'), ['format', '--write', path], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) console.warn(`biome format ${path} failed: ${r.stderr || r.stdout}`);
 }
 
 /** The Python with Debian's python3-torch (`PYTHON` overrides). */
