@@ -165,16 +165,17 @@ export class SweepPanel {
         await this.workers.train(run.id, run.settings, () => run.state === 'waiting');
   }
 
-  /** The heatmap and the readings as the runs stand; redrawn as they finish. */
   /** The sweep's runs, in its plan's order. */
   private runs(): Run[] {
     return [...this.cells.values()].flatMap((c) => c.runs.map(({ run }) => run));
   }
 
+  /** The heatmap and the readings as the runs stand; redrawn as they finish. */
   render(): void {
+    const runs = this.runs();
     $<HTMLButtonElement>('sweep-run').disabled = this.list.active() !== undefined;
     for (const format of ['jsonl', 'csv'])
-      $<HTMLButtonElement>(`sweep-${format}`).disabled = !this.runs().some(isFinished);
+      $<HTMLButtonElement>(`sweep-${format}`).disabled = !runs.some(isFinished);
     const table = $<HTMLTableElement>('sweep-heatmap');
     const spec = this.spec;
     const [a, b] = spec?.axes ?? [];
@@ -239,16 +240,14 @@ export class SweepPanel {
       return tr;
     });
     table.replaceChildren(caption, head, ...rows);
-    const finished =
-      lines.length === [...this.cells.values()].reduce((n, c) => n + c.runs.length, 0);
+    const finished = lines.length === runs.length;
     $('sweep-readings').replaceChildren(
       ...(finished ? sweepReadings(points, lang(), 'lab') : []).map((t) =>
         Object.assign(document.createElement('li'), { textContent: t }),
       ),
     );
-    const all = [...this.cells.values()].flatMap((c) => c.runs);
     if (finished) show($('sweep-status'), () => words().sweepDone);
-    else if (all.every(({ run }) => run.state !== 'waiting' && !isTraining(run)))
-      show($('sweep-status'), () => words().sweepStopped(lines.length, all.length));
+    else if (runs.every((run) => run.state !== 'waiting' && !isTraining(run)))
+      show($('sweep-status'), () => words().sweepStopped(lines.length, runs.length));
   }
 }

@@ -3,7 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProbe, BackendReport, BrowserBackendName } from './choose/backend-report';
 import { type BackendMeasurement, chooseByMeasurement } from './choose/browser-measure';
 import { report, setBackendOrThrow } from './choose/start-backend';
-import { nothingStarted, reasonsOf, startedOf, tryInOrder } from './choose/try-in-order';
+import {
+  nothingStarted,
+  reasonsOf,
+  skippedOf,
+  softwareAdapter,
+  startedOf,
+  tryInOrder,
+} from './choose/try-in-order';
 import { describeAdapter } from './choose/webgpu-adapter';
 import { BackendUnavailableError } from './errors';
 import { installSpeedFixes, removeSpeedFixes } from './kernels/register-kernels';
@@ -260,21 +267,13 @@ export async function initBackend(options: BrowserInitOptions = {}): Promise<
     BROWSER_AUTO_ORDER,
     async (name) => {
       const started = await starters[name](options);
-      if (started.deviceKind === 'software') {
-        // A GPU backend emulated on the CPU (SwiftShader, llvmpipe) trains ~100× slower than
-        // wasm on the same CPU (46 against 4000 samples/s measured): auto never settles for one.
-        throw new BackendUnavailableError(
-          name,
-          `${name} runs on a software adapter (${started.device}), far slower than wasm on this CPU; ?backend=${name} asks for it anyway`,
-        );
-      }
+      if (started.deviceKind === 'software')
+        throw softwareAdapter(name, started.device, `?backend=${name} asks for it anyway`);
       return started;
     },
     { untilOne: true },
   );
-  const skipped = outcomes.flatMap(({ item, reason }): BackendProbe[] =>
-    reason === undefined ? [] : [{ backend: item, available: false, reason }],
-  );
+  const skipped = skippedOf(outcomes);
   const first = startedOf(outcomes)[0];
   if (first === undefined) throw nothingStarted(reasonsOf(outcomes), 'inline');
   return { ...withFixes(first.started), skipped };

@@ -4,7 +4,17 @@
 // then `(x − mean)/std`, each rounded to float32, which a float64 quotient or difference of
 // float32 values rounded to float32 equals; every one of the 256 values is compared with the table
 // before the module is used. Written with `@mnist-lab/wasm`.
-import { advance, assemble, F32, I32, instantiateOwn, op, V128, whileBelow } from '@mnist-lab/wasm';
+import {
+  advance,
+  assemble,
+  endAfter,
+  F32,
+  I32,
+  instantiateOwn,
+  op,
+  V128,
+  whileBelow,
+} from '@mnist-lab/wasm';
 
 // Locals after the 5 parameters (src, dst, n, mean, std): end, then the splats of mean, std, 255,
 // the 16 bytes, their 8 halves and 4 words.
@@ -35,7 +45,7 @@ const CONVERT = {
     ...[...get(MEAN), ...op.f32Splat, ...set(VM)],
     ...[...get(STD), ...op.f32Splat, ...set(VS)],
     ...[...op.f32Const(255), ...op.f32Splat, ...set(VC)],
-    ...[...get(SRC), ...get(N), ...op.i32Add, ...set(END)],
+    ...endAfter(SRC, N, END, 1),
     ...whileBelow(SRC, END, [
       ...[...get(SRC), ...op.load, ...set(BYTES)],
       ...[...get(BYTES), ...op.i16ExtendLowI8U, ...set(HALF), ...eightPixels(0)],

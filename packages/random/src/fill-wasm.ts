@@ -3,11 +3,20 @@
 // array's bounds and for deoptimizations). The dropout of mnist-lab's lesson draws 24 576 words a
 // training step, ~30–90 µs in JavaScript, ~16 µs here (an AMD EPYC, Node 20). A small hand-written
 // module with its own memory (written with `@mnist-lab/wasm`): the words are made there and copied out.
-import { advance, assemble, I32, instantiateOwn, once, op, whileBelow } from '@mnist-lab/wasm';
+import {
+  advance,
+  assemble,
+  endAfter,
+  I32,
+  instantiateOwn,
+  once,
+  op,
+  whileBelow,
+} from '@mnist-lab/wasm';
 
 // fill(at, n, s0, s1, s2, s3): parameters 0–5; locals: end (6) and t (7).
 const [AT, N, S0, S1, S2, S3, END, T] = [0, 1, 2, 3, 4, 5, 6, 7];
-const { get, set, i32, i32Mul, i32Xor, i32Shl, i32Rotl, i32Add } = op;
+const { get, set, i32, i32Mul, i32Xor, i32Shl, i32Rotl } = op;
 const xorInto = (a: number, b: number) => [...get(a), ...get(b), ...i32Xor, ...set(a)];
 
 /** One word at `at + offset`: `rotl(s1·5, 7)·9`, then the state's step (as `Rng.nextUint32`). */
@@ -25,7 +34,7 @@ const FILL = {
   params: [I32, I32, I32, I32, I32, I32],
   locals: [I32, I32],
   body: [
-    ...[...get(AT), ...get(N), ...i32(2), ...i32Shl, ...i32Add, ...set(END)],
+    ...endAfter(AT, N, END, 4),
     ...whileBelow(AT, END, [...word(0), ...word(4), ...word(8), ...word(12), ...advance(AT, 16)]),
     ...[S0, S1, S2, S3].flatMap((s, i) => [...i32(0), ...get(s), ...op.i32StoreAt(4 * i)]),
   ],

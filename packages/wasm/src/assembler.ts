@@ -177,6 +177,15 @@ export const advance = (local: number, step: number) => [
   ...op.set(local),
 ];
 
+/** `end = pointer + count·bytes` into local `end` (`bytes` a power of two). */
+export const endAfter = (pointer: number, count: number, end: number, bytes: number) => [
+  ...op.get(pointer),
+  ...op.get(count),
+  ...(bytes === 1 ? [] : [...op.i32(Math.log2(bytes)), ...op.i32Shl]),
+  ...op.i32Add,
+  ...op.set(end),
+];
+
 /** `end = pointer + rows·n·bytes` into local `end`. */
 export const endOf = (pointer: number, rows: number, n: number, end: number, bytes: number) => [
   ...op.get(pointer),

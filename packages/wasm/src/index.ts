@@ -3,6 +3,7 @@ export {
   advance,
   advanceBy,
   assemble,
+  endAfter,
   endOf,
   F32,
   F64,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { SweepRun } from '@mnist-lab/lesson';
 import { writeFileAtomic } from '@mnist-lab/trainer/node';
 import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Output } from '../output';
 import {
@@ -68,7 +69,7 @@ async function collect(
   dir: string,
   run: SweepRun,
   job: Job,
-  client: Awaited<ReturnType<typeof redisClient>>,
+  client: Redis,
 ): Promise<SweepResult | string> {
   const parsed = resultSchema.safeParse(job.returnvalue);
   if (!parsed.success || parsed.data.id !== run.id) return 'its result is not a run result';
@@ -110,7 +111,7 @@ async function settle(
   run: SweepRun,
   state: string,
   queue: Queue,
-  client: Awaited<ReturnType<typeof redisClient>>,
+  client: Redis,
 ): Promise<
   { result: SweepResult; times: Record<string, number | undefined> } | string | undefined
 > {

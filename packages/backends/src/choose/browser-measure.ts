@@ -1,8 +1,7 @@
-import { BackendUnavailableError } from '../errors';
 import { installSpeedFixes } from '../kernels/register-kernels';
 import type { BackendProbe, BackendReport, BrowserBackendName } from './backend-report';
 import { timeBackends } from './measure';
-import { startedOf, tryInOrder } from './try-in-order';
+import { nothingStarted, skippedOf, softwareAdapter, startedOf, tryInOrder } from './try-in-order';
 
 /** One backend's speed on the caller's trial: training samples per second. */
 export interface BackendMeasurement {
@@ -30,7 +29,6 @@ export interface MeasureOptions {
 export async function chooseByMeasurement(
   o: MeasureOptions,
 ): Promise<BackendReport & { skipped: BackendProbe[]; measured: BackendMeasurement[] }> {
-  const skipped: BackendProbe[] = [];
   const skip = (backend: BrowserBackendName, error: unknown) =>
     skipped.push({
       backend,
@@ -41,19 +39,13 @@ export async function chooseByMeasurement(
     o.order,
     async (name) => {
       const report = await o.start(name);
-      if (report.deviceKind === 'software' && !o.includeSoftware) {
-        throw new BackendUnavailableError(
-          name,
-          `${name} runs on a software adapter (${report.device}), far slower than wasm on this CPU; ?backend=measure times it too`,
-        );
-      }
+      if (report.deviceKind === 'software' && !o.includeSoftware)
+        throw softwareAdapter(name, report.device, '?backend=measure times it too');
       return report;
     },
     { anyError: true },
   );
-  for (const { item, reason } of outcomes) {
-    if (reason !== undefined) skipped.push({ backend: item, available: false, reason });
-  }
+  const skipped = skippedOf(outcomes);
   const started = startedOf(outcomes).map((s) => ({ name: s.item, report: s.started }));
   const ready = async (report: BackendReport) => {
     installSpeedFixes(report.backend);
@@ -63,9 +55,9 @@ export async function chooseByMeasurement(
     skip(c.name, error),
   );
   if (best === undefined)
-    throw new BackendUnavailableError(
-      'auto',
-      `no tfjs backend could start: ${skipped.map((s) => s.reason).join('; ')}`,
+    throw nothingStarted(
+      skipped.map((s) => s.reason ?? ''),
+      'inline',
     );
   return {
     ...best,

@@ -2,6 +2,7 @@ import {
   advance,
   assemble,
   boundToMemory,
+  endAfter,
   F32,
   I32,
   instantiateOn,
@@ -31,7 +32,7 @@ const MOMENTUM = {
   locals: [I32, V128, V128, V128],
   body: [
     ...[...get(M), ...op.f32Splat, ...set(VM), ...get(C), ...op.f32Splat, ...set(VC)],
-    ...[...get(W), ...get(N), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...set(END)],
+    ...endAfter(W, N, END, 4),
     ...whileBelow(W, END, [
       ...[...get(VM), ...get(V), ...op.load, ...op.f32Mul, ...get(G), ...op.load, ...op.f32Add],
       ...[...set(T), ...get(V), ...get(T), ...op.store],
